@@ -1,0 +1,72 @@
+"""Answers given outside the prompts: `--answer ID=VALUE` and `--answers FILE`."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from lossadvisor.errors import InputError, UsageError
+
+
+def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`ID=VALUE` texts -> {id: value}. A repeated id with another value is an error."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise UsageError(f"--answer takes ID=VALUE, got '{pair}'")
+        if key in out and out[key] != value:
+            raise UsageError(f"--answer gives {key} twice: '{out[key]}' and '{value}'")
+        out[key] = value
+    return out
+
+
+def read_answers_file(path: str) -> dict[str, Any]:
+    """A YAML or JSON mapping of question id to a scalar answer."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, expected a YAML or JSON file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise InputError(f"{path}: the answers file is empty")
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise InputError(f"{path}{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping of question id to answer, got {type(data).__name__}")
+    if isinstance(data.get("answers"), dict) and "schema_version" in data:
+        data = data["answers"]  # the output of `infer --json` or `recommend --json`
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(key, bool):
+            key = "yes" if key else "no"
+        if not isinstance(key, str):
+            raise InputError(f"{path}: question ids are text, got {key!r}")
+        if isinstance(value, (dict, list)) or value is None:
+            raise InputError(f"{path}: the answer for {key} must be a single value, got {json.dumps(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{path}: the answer for {key} is not a finite number ({value})")
+        out[key] = value
+    return out

@@ -1,0 +1,114 @@
+"""The `lossadvisor` command line: a click group whose commands load lazily.
+
+Commands parse, call the core, render. Errors of the core (LossAdvisorError)
+become one line on stderr and exit 2 (usage or input) or 1 (findings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from lossadvisor import __version__
+
+# command name -> (module, attribute, one-line help). The help is here so that
+# `lossadvisor --help` does not import every command.
+COMMANDS = {
+    "recommend": ("lossadvisor.cli.recommend", "recommend", "Recommend the output layer and loss for a problem."),
+    "check": ("lossadvisor.cli.check", "check", "Run the NumPy reference checks, or check your own loss."),
+    "infer": ("lossadvisor.cli.infer", "infer", "Infer the problem framing from target data."),
+    "lint": ("lossadvisor.cli.lint", "lint", "Find mismatched activation / loss / label pairings."),
+    "explain": ("lossadvisor.cli.catalog", "explain", "Explain a loss, a rule or a lint code."),
+    "losses": ("lossadvisor.cli.catalog", "losses", "List the loss catalog."),
+    "rules": ("lossadvisor.cli.catalog", "rules", "List or validate the rule base."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            near = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; commands: {', '.join(COMMANDS)}"
+            raise click.UsageError(f"no such command '{name}'{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""\b
+Examples:
+  lossadvisor recommend                      # answer a few questions
+  lossadvisor recommend --task multiclass --labels integer --classes 10 --framework keras
+  lossadvisor recommend --task binary --framework pytorch --json
+  lossadvisor check binary_crossentropy
+  lossadvisor explain huber
+
+Exit codes: 0 ok, 1 findings or failed checks, 2 usage or input error.
+Set NO_COLOR to turn colour off.""",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="lossadvisor", message="%(prog)s %(version)s")
+def cli():
+    """Pick the output activation and loss for your problem, with framework code,
+    the maximum-likelihood reason, and a NumPy proof."""
+
+
+def main(argv=None) -> None:
+    """Entry point: run the group and turn every error into one line and an exit code."""
+    from lossadvisor.errors import LossAdvisorError
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        rv = cli.main(args=args, prog_name="lossadvisor", standalone_mode=False)
+    except LossAdvisorError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
+        click.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as exc:
+        cmd = exc.ctx.command_path if exc.ctx is not None else "lossadvisor"
+        _fail(f"{exc.format_message()} (see '{cmd} --help')", 2)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("\nAborted.\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        # the reader went away (`| head`); say nothing
+        try:
+            sys.stdout = open(os.devnull, "w")
+        finally:
+            sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
+        if os.environ.get("LOSSADVISOR_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set LOSSADVISOR_DEBUG=1 for the traceback)", 70)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    message = " ".join(str(message).split())
+    sys.stderr.write(f"Error: {message}\n")
+    sys.exit(code)

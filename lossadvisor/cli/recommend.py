@@ -1,0 +1,93 @@
+"""`lossadvisor recommend`: prompts, flags or an answers file -> one recommendation."""
+
+from __future__ import annotations
+
+import click
+
+from lossadvisor.cli.common import format_option, load_rules, rules_option
+from lossadvisor.rulebase import shipped_questions
+
+
+def _question_flags(func):
+    """One `--ID` option per question of the shipped rule base."""
+    by_id: dict[str, list] = {}
+    for q in shipped_questions():
+        by_id.setdefault(q.id, []).append(q)
+    for qid, qs in reversed(list(by_id.items())):
+        parts = []
+        for q in qs:
+            valid = "|".join(q.values) if q.kind == "choice" else q.describe_valid()
+            scope = ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}" for k, v in q.when.items())
+            parts.append(f"{scope}: {valid}" if scope else valid)
+        default = qs[0].default
+        text = qs[0].prompt.rstrip("?") + " (" + "; ".join(parts) + ")"
+        if default is not None:
+            text += f" [default: {default}]"
+        metavar = "N" if qs[0].kind == "integer" else "CHOICE"
+        func = click.option(f"--{qid.replace('_', '-')}", qid, metavar=metavar, default=None, help=text)(func)
+    return func
+
+
+EPILOG = """\b
+Examples:
+  lossadvisor recommend
+  lossadvisor recommend --task binary --framework pytorch
+  lossadvisor recommend --task multiclass --labels integer --classes 10 --framework keras --json
+  lossadvisor recommend --task regression --target count --emit-code > train.py
+  lossadvisor recommend --answers answers.yaml --no-input
+  lossadvisor recommend --rules my-rules.yaml --answer domain=vision --task binary
+
+\b
+Answers come from, strongest first: flags and --answer, --answers FILE, then the
+prompts (only on a terminal, and not with --no-input), then the defaults.
+"""
+
+
+@click.command(epilog=EPILOG)
+@_question_flags
+@click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE",
+              help="Answer any question by id (also those of a custom rule base). Repeatable.")
+@click.option("--answers", "answers_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="A YAML or JSON file mapping question id to answer.")
+@click.option("--no-input", is_flag=True, help="Never prompt; missing answers take their defaults.")
+@click.option("--emit-code", is_flag=True, help="Print only the runnable training program.")
+@rules_option
+@format_option()
+def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, rules_paths, **flags):
+    """Recommend the output layer (units, activation) and the loss for a problem.
+
+    Prints the pairing, the code for your framework, why it is the
+    maximum-likelihood choice, the alternatives and any warnings.
+    """
+    from lossadvisor.advisor import advice_payload, advise
+    from lossadvisor.answers import parse_answer_pairs, read_answers_file
+    from lossadvisor.render import render
+
+    given: dict = {}
+    sources: dict = {}
+    if answers_file:
+        for k, v in read_answers_file(answers_file).items():
+            given[k], sources[k] = v, "file"
+    for k, v in parse_answer_pairs(answer_pairs).items():
+        given[k], sources[k] = v, "flag"
+    for k, v in flags.items():
+        if v is not None:
+            if k in given and sources[k] == "flag" and str(given[k]) != v:
+                raise click.UsageError(f"--{k.replace('_', '-')} {v} conflicts with --answer {k}={given[k]}")
+            given[k], sources[k] = v, "flag"
+
+    rb = load_rules(rules_paths)
+    ask = None
+    if not no_input:
+        from lossadvisor.cli.prompts import make_asker, stdin_is_terminal
+
+        if stdin_is_terminal():
+            ask = make_asker()
+    rec = advise(rb, given, given_sources=sources, ask=ask)
+    payload = advice_payload(rb, rec)
+    if emit_code:
+        click.echo(payload["framework"]["code"], nl=False)
+        return
+    from lossadvisor.render.recommend import recommendation_text
+
+    render(payload, fmt, recommendation_text)

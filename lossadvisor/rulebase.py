@@ -1,0 +1,692 @@
+"""Load and validate the rule base: questions, recommendation rules, loss catalog.
+
+The shipped rule base lives in ``rules/`` (packaged as ``lossadvisor.rules``).
+Extra files given with ``--rules PATH`` add or replace entries by id.
+
+Every problem is reported as ``path:line: message``; a rule base with any problem
+raises :class:`~lossadvisor.errors.RuleBaseError` listing them all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from lossadvisor.errors import RuleBaseError, UsageError
+
+RULE_FILES = ("questions.yaml", "recommendations.yaml", "losses.yaml")
+SECTIONS = ("questions", "rules", "losses")
+QUESTION_KINDS = ("choice", "integer")
+
+
+def shipped_rules_dir() -> Path:
+    """The folder of the shipped YAML: inside the installed package, or ``rules/``
+    at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "recommendations.yaml").is_file():
+            return candidate
+    raise RuleBaseError([f"{here}: the shipped rule base is missing (no rules/recommendations.yaml)"])
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class Node(dict):
+    """A mapping read from YAML that remembers where it and each key came from."""
+
+    path: str = "<memory>"
+    line: int = 0
+    key_lines: dict
+
+    def where(self, key: str | None = None) -> str:
+        line = self.key_lines.get(key, self.line) if key is not None else self.line
+        return f"{self.path}:{line}"
+
+
+def _loader_class(path: str):
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = Node()
+        mapping.path = path
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, bool):  # YAML 1.1 reads a bare `no:` as False
+                key = "yes" if key else "no"
+            try:
+                hash(key)
+            except TypeError:
+                raise RuleBaseError([f"{path}:{key_node.start_mark.line + 1}: a mapping key must be a scalar"])
+            if key in mapping:
+                raise RuleBaseError([f"{path}:{key_node.start_mark.line + 1}: duplicate key {key!r}"])
+            mapping[key] = loader.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    return Loader
+
+
+_SHIPPED_CACHE: dict[str, Any] = {}
+
+
+def read_shipped_yaml(name: str) -> tuple[str, Any]:
+    """A shipped rule file, parsed once per process (path, document)."""
+    path = str(shipped_rules_dir() / name)
+    if path not in _SHIPPED_CACHE:
+        _SHIPPED_CACHE[path] = read_yaml(path)
+    return path, _SHIPPED_CACHE[path]
+
+
+def shipped_questions() -> list["Question"]:
+    """The questions of the shipped rule base (for building CLI flags)."""
+    problems: list[str] = []
+    path, doc = read_shipped_yaml("questions.yaml")
+    questions = [q for q in (_parse_question(item, problems) for item in doc["questions"]) if q is not None]
+    if problems:
+        raise RuleBaseError(problems)
+    return questions
+
+
+def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
+    """Parse one YAML file (safe loader, C speed when available) with line numbers."""
+    import yaml
+
+    path = str(path)
+    if text is None:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            raise RuleBaseError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RuleBaseError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    try:
+        return yaml.load(text, Loader=_loader_class(path))  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RuleBaseError([f"{path}:{line}: YAML syntax error: {problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise RuleBaseError([f"{path}: YAML error: {exc}"]) from None
+
+
+# ----------------------------------------------------------------- data classes
+
+
+def _norm_value(value: Any) -> Any:
+    """Answers are strings for choices; YAML 1.1 turns bare yes/no into booleans."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def condition_matches(condition: Any, value: Any) -> bool:
+    """One `when`/`match` condition: a value, a list of values, or {min, max}."""
+    if value is None:
+        return False
+    if isinstance(condition, dict):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        lo, hi = condition.get("min"), condition.get("max")
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+    if isinstance(condition, (list, tuple)):
+        return value in condition
+    return value == condition
+
+
+def conditions_match(conditions: dict, answers: dict) -> bool:
+    return all(condition_matches(c, answers.get(k)) for k, c in conditions.items())
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    prompt: str
+    kind: str
+    choices: tuple[Choice, ...] = ()
+    default: Any = None
+    min: int | None = None
+    max: int | None = None
+    when: dict = field(default_factory=dict)
+    where: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+    def applies(self, answers: dict) -> bool:
+        return conditions_match(self.when, answers)
+
+    def describe_valid(self) -> str:
+        if self.kind == "choice":
+            return ", ".join(self.values)
+        bounds = f">= {self.min}" if self.min is not None else "any"
+        if self.max is not None:
+            bounds += f" and <= {self.max}"
+        return f"an integer {bounds}"
+
+    def parse(self, raw: Any, context: str = "") -> Any:
+        """Turn a raw answer (flag text, YAML or JSON value) into a valid value."""
+        where = f" ({context})" if context else ""
+        raw = _norm_value(raw)
+        if self.kind == "choice":
+            text = raw if isinstance(raw, str) else None
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                text = str(raw)
+            if text is not None:
+                text = text.strip()
+                if text in self.values:
+                    return text
+            raise UsageError(
+                f"invalid value {_show(raw)} for {self.id}{where}; choose from: {self.describe_valid()}"
+            )
+        # integer
+        value: int | None = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        elif isinstance(raw, str) and raw.strip().lstrip("+-").isdigit() and raw.strip().isascii():
+            value = int(raw.strip())
+        if value is None or (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        ):
+            raise UsageError(f"invalid value {_show(raw)} for {self.id}{where}; expected {self.describe_valid()}")
+        return value
+
+
+def _show(raw: Any) -> str:
+    text = repr(raw) if not isinstance(raw, str) else f"'{raw}'"
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    match: dict
+    output: dict
+    loss: str
+    params: dict
+    why: str
+    alternatives: tuple[dict, ...]
+    warnings: tuple[dict, ...]
+    where: str = ""
+
+    @property
+    def specificity(self) -> int:
+        return len(self.match)
+
+    def matches(self, answers: dict) -> bool:
+        return conditions_match(self.match, answers)
+
+
+@dataclass
+class RuleBase:
+    questions: list[Question]
+    rules: dict[str, Rule]
+    losses: dict[str, dict]
+    sources: list[str]
+
+    # ---- questions
+    def question_ids(self) -> list[str]:
+        return list(dict.fromkeys(q.id for q in self.questions))
+
+    def questions_with_id(self, qid: str) -> list[Question]:
+        return [q for q in self.questions if q.id == qid]
+
+    def applicable(self, qid: str, answers: dict) -> Question | None:
+        for q in self.questions_with_id(qid):
+            if q.applies(answers):
+                return q
+        return None
+
+    # ---- rules
+    def matching_rules(self, answers: dict) -> list[Rule]:
+        found = [r for r in self.rules.values() if r.matches(answers)]
+        found.sort(key=lambda r: -r.specificity)
+        return found
+
+    def resolve(self, answers: dict) -> Rule:
+        """The single most specific rule for complete answers."""
+        found = self.matching_rules(answers)
+        if not found:
+            raise UsageError(f"no rule matches the answers {_fmt_answers(answers)}")
+        top = [r for r in found if r.specificity == found[0].specificity]
+        if len(top) > 1:
+            ids = ", ".join(r.id for r in top)
+            raise RuleBaseError([f"rules {ids} are equally specific for {_fmt_answers(answers)}"])
+        return top[0]
+
+    def answer_sets(self) -> Iterator[dict]:
+        """Every combination of finite choices the question tree allows.
+
+        Questions that no rule matches on and no question depends on take their
+        default: they cannot change which rule wins.
+        """
+        relevant = {k for r in self.rules.values() for k in r.match}
+        relevant |= {k for q in self.questions for k in q.when}
+        relevant.add("task")
+
+        def walk(index: int, answers: dict) -> Iterator[dict]:
+            if index == len(self.questions):
+                yield dict(answers)
+                return
+            q = self.questions[index]
+            if q.id in answers or not q.applies(answers):
+                yield from walk(index + 1, answers)
+                return
+            if q.kind == "choice" and (q.id in relevant or q.default is None):
+                options: Iterable[Any] = q.values
+            else:
+                options = (q.default,)
+            for value in options:
+                answers[q.id] = value
+                yield from walk(index + 1, answers)
+                del answers[q.id]
+
+        yield from walk(0, {})
+
+    def coverage_problems(self) -> list[str]:
+        """Prove each combination of choices resolves to exactly one rule."""
+        problems: list[str] = []
+        seen: set[tuple] = set()
+        for answers in self.answer_sets():
+            found = self.matching_rules(answers)
+            if not found:
+                problems.append(f"{self.sources[0] if self.sources else ''}: no rule matches {_fmt_answers(answers)}")
+                continue
+            top = [r for r in found if r.specificity == found[0].specificity]
+            if len(top) > 1:
+                key = tuple(r.id for r in top)
+                if key in seen:
+                    continue
+                seen.add(key)
+                wheres = "; ".join(f"{r.id} at {r.where}" for r in top)
+                problems.append(
+                    f"{top[0].where}: rules are equally specific for {_fmt_answers(answers)}: {wheres}"
+                )
+        return problems
+
+
+def _fmt_answers(answers: dict) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in answers.items()) + "}"
+
+
+# --------------------------------------------------------------------- loading
+
+
+def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.PathLike | None = None,
+                  check_coverage: bool = True) -> RuleBase:
+    """Load the shipped rule base (or ``base``), overlay ``extra`` files, validate.
+
+    ``extra`` entries are YAML files or folders of them; their questions, rules
+    and losses replace entries of the same id and add new ones.
+    """
+    if base is None:
+        docs = [read_shipped_yaml(name) for name in RULE_FILES]
+    else:
+        docs = [(p, read_yaml(p)) for p in _yaml_files(Path(base))]
+    for path in extra:
+        docs.extend((p, read_yaml(p)) for p in _yaml_files(Path(path)))
+    return build_rulebase(docs, check_coverage=check_coverage)
+
+
+def _yaml_files(path: Path, required: Iterable[str] = ()) -> list[Path]:
+    if path.is_dir():
+        missing = [name for name in required if not (path / name).is_file()]
+        if missing:
+            raise RuleBaseError([f"{path}: missing {', '.join(missing)}"])
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.name != "lint.yaml")
+        if not files:
+            raise RuleBaseError([f"{path}: no .yaml files in this folder"])
+        return files
+    if path.is_file():
+        return [path]
+    raise RuleBaseError([f"{path}: no such file or folder"])
+
+
+def build_rulebase(docs: list[tuple[Any, Any]], *, check_coverage: bool = True) -> RuleBase:
+    problems: list[str] = []
+    questions: list[Question] = []
+    rules: dict[str, Rule] = {}
+    losses: dict[str, dict] = {}
+    sources = [str(p) for p, _ in docs]
+
+    for path, doc in docs:
+        if doc is None:
+            problems.append(f"{path}:1: the file is empty")
+            continue
+        if not isinstance(doc, Node):
+            problems.append(f"{path}:1: expected a mapping with any of: {', '.join(SECTIONS)}")
+            continue
+        unknown = [k for k in doc if k not in SECTIONS and k != "schema_version"]
+        for k in unknown:
+            problems.append(f"{doc.where(k)}: unknown top-level key {k!r}; expected any of: {', '.join(SECTIONS)}")
+        if doc.get("schema_version", 1) != 1:
+            problems.append(f"{doc.where('schema_version')}: unsupported schema_version {doc['schema_version']!r} (expected 1)")
+        if not any(k in doc for k in SECTIONS):
+            problems.append(f"{doc.where()}: nothing to load: expected any of: {', '.join(SECTIONS)}")
+        for section in SECTIONS:
+            if section not in doc:
+                continue
+            items = doc[section]
+            if not isinstance(items, list):
+                problems.append(f"{doc.where(section)}: {section} must be a list")
+                continue
+            parsed_here: dict[str, list] = {}
+            for item in items:
+                if not isinstance(item, Node):
+                    problems.append(f"{doc.where(section)}: each entry of {section} must be a mapping")
+                    continue
+                if section == "questions":
+                    q = _parse_question(item, problems)
+                    if q is not None:
+                        parsed_here.setdefault(q.id, []).append(q)
+                elif section == "rules":
+                    r = _parse_rule(item, problems)
+                    if r is not None:
+                        if r.id in parsed_here:
+                            problems.append(f"{item.where('id')}: duplicate rule id {r.id!r}")
+                        parsed_here[r.id] = [r]
+                        rules[r.id] = r
+                else:
+                    entry = _parse_loss(item, problems)
+                    if entry is not None:
+                        if entry["id"] in parsed_here:
+                            problems.append(f"{item.where('id')}: duplicate loss id {entry['id']!r}")
+                        parsed_here[entry["id"]] = [entry]
+                        losses[entry["id"]] = entry
+            if section == "questions":
+                for qid, qs in parsed_here.items():
+                    # a file's entries replace every earlier entry of that id, in place
+                    positions = [i for i, q in enumerate(questions) if q.id == qid]
+                    if positions:
+                        questions = [q for q in questions if q.id != qid]
+                        for offset, q in enumerate(qs):
+                            questions.insert(positions[0] + offset, q)
+                    else:
+                        questions.extend(qs)
+
+    rb = RuleBase(questions=questions, rules=rules, losses=losses, sources=sources)
+    if not problems:
+        problems.extend(_cross_check(rb))
+    if not problems and check_coverage:
+        problems.extend(rb.coverage_problems())
+    if problems:
+        raise RuleBaseError(problems)
+    return rb
+
+
+def _req(item: Node, key: str, kind: type | tuple, problems: list[str], what: str) -> Any:
+    if key not in item:
+        problems.append(f"{item.where()}: {what} is missing {key!r}")
+        return None
+    value = item[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        problems.append(f"{item.where(key)}: {what} {key!r} must be {_article(names)}")
+        return None
+    return value
+
+
+def _article(name: str) -> str:
+    plain = {"str": "text", "dict": "mapping", "list": "list", "int": "integer"}
+    return " or ".join(plain.get(n, n) for n in name.split(" or "))
+
+
+def _check_keys(item: Node, allowed: tuple, problems: list[str], what: str) -> None:
+    for k in item:
+        if k not in allowed:
+            problems.append(f"{item.where(k)}: unknown key {k!r} in {what}; allowed: {', '.join(allowed)}")
+
+
+def _parse_when(item: Node, key: str, problems: list[str]) -> dict:
+    when = item.get(key, {}) or {}
+    if not isinstance(when, dict):
+        problems.append(f"{item.where(key)}: {key!r} must be a mapping of question id to value(s)")
+        return {}
+    out = {}
+    for k, v in when.items():
+        if isinstance(v, list):
+            out[k] = tuple(_norm_value(x) for x in v)
+        elif isinstance(v, dict):
+            bad = [x for x in v if x not in ("min", "max")]
+            if bad or not all(isinstance(x, int) and not isinstance(x, bool) for x in v.values()):
+                problems.append(f"{item.where(key)}: condition on {k!r} must be a value, a list, or {{min, max}} integers")
+            out[k] = dict(v)
+        else:
+            out[k] = _norm_value(v)
+    return out
+
+
+def _parse_question(item: Node, problems: list[str]) -> Question | None:
+    what = "question"
+    _check_keys(item, ("id", "prompt", "kind", "choices", "default", "min", "max", "when"), problems, what)
+    qid = _req(item, "id", str, problems, what)
+    prompt = _req(item, "prompt", str, problems, what)
+    kind = item.get("kind", "choice")
+    if kind not in QUESTION_KINDS:
+        problems.append(f"{item.where('kind')}: question kind must be one of: {', '.join(QUESTION_KINDS)}")
+        return None
+    when = _parse_when(item, "when", problems)
+    choices: list[Choice] = []
+    if kind == "choice":
+        raw_choices = _req(item, "choices", list, problems, what)
+        for c in raw_choices or []:
+            if isinstance(c, dict) and "value" in c:
+                value = _norm_value(c["value"])
+                if not isinstance(value, (str, int)) or isinstance(value, bool):
+                    problems.append(f"{item.where('choices')}: a choice value must be text")
+                    continue
+                choices.append(Choice(str(value), str(c.get("help", ""))))
+            elif isinstance(c, (str, bool)):
+                choices.append(Choice(str(_norm_value(c))))
+            else:
+                problems.append(f"{item.where('choices')}: each choice is a text or a mapping with 'value'")
+        values = [c.value for c in choices]
+        if raw_choices is not None and not choices:
+            problems.append(f"{item.where('choices')}: a choice question needs at least one choice")
+        if len(set(values)) != len(values):
+            problems.append(f"{item.where('choices')}: duplicate choice values")
+    for key in ("min", "max"):
+        if key in item and (not isinstance(item[key], int) or isinstance(item[key], bool)):
+            problems.append(f"{item.where(key)}: {key!r} must be an integer")
+    if qid is None or prompt is None:
+        return None
+    q = Question(
+        id=qid, prompt=prompt, kind=kind, choices=tuple(choices),
+        default=_norm_value(item.get("default")), min=item.get("min"), max=item.get("max"),
+        when=when, where=item.where(),
+    )
+    if q.default is not None:
+        try:
+            q.parse(q.default)
+        except UsageError:
+            problems.append(f"{item.where('default')}: default {q.default!r} is not valid for {qid}: expected {q.describe_valid()}")
+    elif qid != "task":
+        problems.append(f"{item.where()}: question {qid!r} needs a default (only 'task' may go without)")
+    return q
+
+
+def _parse_rule(item: Node, problems: list[str]) -> Rule | None:
+    what = "rule"
+    _check_keys(item, ("id", "match", "output", "loss", "why", "alternatives", "warnings"), problems, what)
+    rid = _req(item, "id", str, problems, what)
+    match = _req(item, "match", dict, problems, what)
+    output = _req(item, "output", dict, problems, what)
+    loss = _req(item, "loss", dict, problems, what)
+    why = _req(item, "why", str, problems, what)
+    if None in (rid, match, output, loss, why):
+        return None
+    match = _parse_when(item, "match", problems)
+    for k, v in match.items():
+        if isinstance(v, dict):
+            problems.append(f"{item.where('match')}: rules match choices only; {k!r} cannot use min/max")
+    _check_keys(output, ("units", "activation", "heads"), problems, "output")
+    units = output.get("units")
+    if isinstance(units, bool) or not isinstance(units, (int, str)):
+        problems.append(f"{output.where('units')}: output units must be an integer or an expression like 'classes' or '2*outputs'")
+    if not isinstance(output.get("activation"), str):
+        problems.append(f"{output.where()}: output needs an 'activation'")
+    _check_keys(loss, ("id", "params"), problems, "loss")
+    loss_id = loss.get("id")
+    params = loss.get("params", {}) or {}
+    if not isinstance(loss_id, str):
+        problems.append(f"{loss.where()}: loss needs an 'id'")
+    if not isinstance(params, dict):
+        problems.append(f"{loss.where('params')}: loss params must be a mapping")
+        params = {}
+    alternatives = []
+    for alt in item.get("alternatives", []) or []:
+        if not isinstance(alt, dict) or not isinstance(alt.get("loss"), str) or not isinstance(alt.get("when"), str):
+            problems.append(f"{item.where('alternatives')}: each alternative needs 'loss' and 'when' texts")
+            continue
+        alternatives.append({"loss": alt["loss"], "when": alt["when"], "where": alt.where() if isinstance(alt, Node) else ""})
+    warnings = []
+    for w in item.get("warnings", []) or []:
+        if isinstance(w, str):
+            warnings.append({"when": {}, "text": w})
+        elif isinstance(w, Node) and isinstance(w.get("text"), str):
+            warnings.append({"when": _parse_when(w, "when", problems), "text": w["text"], "where": w.where()})
+        else:
+            problems.append(f"{item.where('warnings')}: each warning is a text or {{when, text}}")
+    return Rule(
+        id=rid, match=match, output=dict(output), loss=loss_id if isinstance(loss_id, str) else "",
+        params=dict(params), why=" ".join(why.split()), alternatives=tuple(alternatives),
+        warnings=tuple(warnings), where=item.where(),
+    )
+
+
+LOSS_KEYS = (
+    "id", "name", "family", "formula", "distribution", "likelihood", "statistic", "activation",
+    "target_domain", "prediction_domain", "params", "from_logits", "use_when", "pitfalls",
+    "frameworks", "worked_example", "alternatives_plot",
+)
+
+
+def _parse_loss(item: Node, problems: list[str]) -> dict | None:
+    what = "loss"
+    _check_keys(item, LOSS_KEYS, problems, what)
+    values = {k: _req(item, k, str, problems, what) for k in ("id", "name", "formula", "distribution", "activation")}
+    if None in values.values():
+        return None
+    entry = dict(item)
+    entry["params"] = dict(item.get("params") or {})
+    entry["where"] = item.where()
+    frameworks = item.get("frameworks") or {}
+    if not isinstance(frameworks, dict):
+        problems.append(f"{item.where('frameworks')}: frameworks must map keras/pytorch/jax to a name or null")
+    return entry
+
+
+def _cross_check(rb: RuleBase) -> list[str]:
+    """References between the files: ids that must exist, values that must be valid."""
+    problems: list[str] = []
+    qids = set(rb.question_ids())
+    if "task" not in qids:
+        problems.append(f"{rb.sources[0] if rb.sources else '<rules>'}: no 'task' question")
+    for q in rb.questions:
+        for k in q.when:
+            if k not in qids:
+                problems.append(f"{q.where}: question {q.id!r} depends on unknown question {k!r}")
+    choice_values: dict[str, set] = {}
+    for q in rb.questions:
+        if q.kind == "choice":
+            choice_values.setdefault(q.id, set()).update(q.values)
+    int_ids = {q.id for q in rb.questions if q.kind == "integer"}
+    for r in rb.rules.values():
+        for k, v in r.match.items():
+            if k not in qids:
+                problems.append(f"{r.where}: rule {r.id!r} matches on unknown question {k!r}")
+            elif k in int_ids:
+                problems.append(f"{r.where}: rule {r.id!r} matches on integer question {k!r}; rules match choices only")
+            else:
+                for value in v if isinstance(v, tuple) else (v,):
+                    if value not in choice_values.get(k, ()):
+                        problems.append(
+                            f"{r.where}: rule {r.id!r} matches {k}={value!r}, not a choice of {k} "
+                            f"({', '.join(sorted(choice_values.get(k, ())))})"
+                        )
+        if r.loss not in rb.losses:
+            problems.append(f"{r.where}: rule {r.id!r} uses unknown loss {r.loss!r}")
+        for alt in r.alternatives:
+            if alt["loss"] not in rb.losses:
+                problems.append(f"{alt.get('where') or r.where}: rule {r.id!r} names unknown alternative loss {alt['loss']!r}")
+        for w in r.warnings:
+            for k in w["when"]:
+                if k not in qids:
+                    problems.append(f"{w.get('where') or r.where}: warning of rule {r.id!r} depends on unknown question {k!r}")
+        try:
+            units_factors(r.output.get("units"), int_ids, r.params)
+        except ValueError as exc:
+            problems.append(f"{r.where}: rule {r.id!r}: {exc}")
+        for head in r.output.get("heads", []) or []:
+            if not isinstance(head, dict) or not {"name", "units", "activation"} <= set(head):
+                problems.append(f"{r.where}: rule {r.id!r}: each output head needs name, units and activation")
+    return problems
+
+
+def units_factors(expr: Any, int_ids: Iterable[str], params: dict) -> list[tuple[str, Any]]:
+    """Parse an output-units expression into (kind, name-or-number) factors."""
+    if isinstance(expr, int) and not isinstance(expr, bool):
+        if expr < 1:
+            raise ValueError(f"output units must be >= 1, not {expr}")
+        return [("int", expr)]
+    if not isinstance(expr, str) or not expr.strip():
+        raise ValueError(f"output units must be an integer or an expression, not {expr!r}")
+    factors = []
+    int_ids = set(int_ids)
+    for part in expr.split("*"):
+        name = part.strip()
+        if name.isdigit():
+            factors.append(("int", int(name)))
+        elif name in int_ids:
+            factors.append(("answer", name))
+        elif isinstance(params.get(name), list):
+            factors.append(("param", name))
+        else:
+            raise ValueError(
+                f"output units {expr!r}: {name!r} is not a number, an integer question "
+                f"({', '.join(sorted(int_ids)) or 'none'}) or a list parameter of the loss"
+            )
+    return factors
+
+
+def evaluate_units(expr: Any, answers: dict, params: dict) -> int:
+    int_ids = [k for k, v in answers.items() if isinstance(v, int) and not isinstance(v, bool)]
+    total = 1
+    for kind, value in units_factors(expr, int_ids, params):
+        if kind == "int":
+            total *= value
+        elif kind == "answer":
+            total *= answers[value]
+        else:
+            total *= len(params[value])
+    return total
+
+
+__all__ = [
+    "Choice", "Question", "Rule", "RuleBase", "Node", "load_rulebase", "build_rulebase", "read_yaml",
+    "shipped_rules_dir", "evaluate_units", "condition_matches", "conditions_match",
+]
