@@ -7,6 +7,7 @@ FRAMEWORK_TITLES = {"pytorch": "PyTorch", "keras": "Keras 3", "jax": "JAX + opta
 
 def recommendation_text(payload: dict, console) -> None:
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.table import Table
@@ -34,18 +35,18 @@ def recommendation_text(payload: dict, console) -> None:
         f"{k}={v}" + ("" if payload.get("sources", {}).get(k) in (None, "flag") else f" ({payload['sources'][k]})")
         for k, v in payload["answers"].items()
     )
-    console.print(Panel(grid, title=f"[bold]{escape(payload['rule'])}[/bold]", subtitle=escape(answers),
-                        title_align="left", subtitle_align="left", expand=False))
+    grid.add_row("Answers", escape(answers))
+    console.print(Panel(grid, title=f"[bold]{escape(payload['rule'])}[/bold]", title_align="left", expand=False))
     console.print("[bold]Why[/bold]")
-    console.print(f"  {escape(payload['why'])}")
+    console.print(Padding(escape(payload["why"]), (0, 0, 0, 2)))
     if payload["alternatives"]:
         console.print("[bold]Alternatives[/bold]")
         for alt in payload["alternatives"]:
-            console.print(f"  • [bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}")
+            console.print(Padding(f"• [bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}", (0, 0, 0, 2)))
     if payload["warnings"]:
         console.print("[bold yellow]Warnings[/bold yellow]")
         for w in payload["warnings"]:
-            console.print(f"  ! {escape(w)}")
+            console.print(Padding(f"! {escape(w)}", (0, 0, 0, 2)))
     if fw.get("code"):
         console.print(f"[bold]{escape(title)} program[/bold] [dim](lossadvisor recommend ... --emit-code)[/dim]")
         console.print(Syntax(fw["code"], "python", theme="ansi_dark", background_color="default",

@@ -1,0 +1,123 @@
+"""The rule base as reference data: explain an id, list losses and rules, validate."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from lossadvisor.errors import InputError, RuleBaseError, UsageError
+from lossadvisor.rulebase import RuleBase, load_rulebase
+
+LOSS_FIELDS = (
+    "id", "name", "family", "formula", "distribution", "likelihood", "statistic", "activation",
+    "target_domain", "prediction_domain", "params", "from_logits", "use_when", "pitfalls", "frameworks",
+)
+
+
+def loss_entry(rb: RuleBase, loss_id: str) -> dict:
+    entry = rb.losses[loss_id]
+    out = {k: entry.get(k) for k in LOSS_FIELDS if k in entry}
+    out["from_logits"] = bool(entry.get("from_logits", False))
+    out["pitfalls"] = list(entry.get("pitfalls") or [])
+    out["frameworks"] = dict(entry.get("frameworks") or {})
+    out["recommended_by"] = [r.id for r in rb.rules.values() if r.loss == loss_id]
+    if entry.get("worked_example"):
+        out["worked_example"] = entry["worked_example"]
+    return out
+
+
+def rule_entry(rb: RuleBase, rule_id: str) -> dict:
+    r = rb.rules[rule_id]
+    return {
+        "id": r.id,
+        "match": {k: list(v) if isinstance(v, tuple) else v for k, v in r.match.items()},
+        "specificity": r.specificity,
+        "output": {k: v for k, v in r.output.items()},
+        "loss": {"id": r.loss, "name": rb.losses[r.loss]["name"], "params": dict(r.params)},
+        "why": r.why,
+        "alternatives": [{"loss": a["loss"], "when": a["when"]} for a in r.alternatives],
+        "warnings": [
+            {"text": w["text"], **({"when": _plain(w["when"])} if w["when"] else {})} for w in r.warnings
+        ],
+        "source": r.where,
+    }
+
+
+def _plain(conditions: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in conditions.items()}
+
+
+def explain(rb: RuleBase, item_id: str) -> dict:
+    """A loss or a rule, explained. Unknown ids suggest the nearest known one."""
+    if item_id in rb.losses:
+        return {"kind": "loss", "loss": loss_entry(rb, item_id)}
+    if item_id in rb.rules:
+        return {"kind": "rule", "rule": rule_entry(rb, item_id)}
+    known = list(rb.losses) + list(rb.rules)
+    near = difflib.get_close_matches(item_id, known, n=1, cutoff=0.5)
+    hint = f"; did you mean '{near[0]}'?" if near else "; see 'lossadvisor losses' and 'lossadvisor rules list'"
+    raise UsageError(f"unknown id '{item_id}': not a loss, a rule or a lint code{hint}")
+
+
+def list_losses(rb: RuleBase, family: str | None = None) -> dict:
+    rows = []
+    for loss_id, entry in rb.losses.items():
+        if family and entry.get("family") != family:
+            continue
+        rows.append({
+            "id": loss_id,
+            "name": entry["name"],
+            "family": entry.get("family"),
+            "distribution": entry["distribution"],
+            "activation": entry["activation"],
+            "frameworks": dict(entry.get("frameworks") or {}),
+        })
+    return {"losses": rows}
+
+
+def list_rules(rb: RuleBase) -> dict:
+    rows = []
+    for r in rb.rules.values():
+        rows.append({
+            "id": r.id,
+            "match": _plain(r.match),
+            "units": r.output.get("units"),
+            "activation": r.output.get("activation"),
+            "loss": r.loss,
+            "params": dict(r.params),
+        })
+    return {"rules": rows, "questions": [
+        {"id": q.id, "when": _plain(q.when), "kind": q.kind,
+         "choices": list(q.values) if q.kind == "choice" else None,
+         "min": q.min, "max": q.max, "default": q.default}
+        for q in rb.questions
+    ]}
+
+
+def validate(paths=(), *, standalone: bool = False) -> dict:
+    """Validate the shipped rule base, an overlay of it, or a standalone rule base.
+
+    Returns {"valid", "sources", "problems", "rules", "combinations"}; a path that
+    does not exist raises InputError.
+    """
+    for p in paths:
+        if not Path(p).exists():
+            raise InputError(f"{p}: no such file or folder")
+    try:
+        if standalone:
+            rb = load_rulebase(paths[1:], base=paths[0]) if Path(paths[0]).is_dir() else \
+                _standalone_files(paths)
+        else:
+            rb = load_rulebase(paths)
+    except RuleBaseError as exc:
+        return {"valid": False, "sources": [str(p) for p in paths] or ["(shipped)"],
+                "problems": exc.problems, "rules": 0, "combinations": 0}
+    combos = sum(1 for _ in rb.answer_sets())
+    return {"valid": True, "sources": rb.sources, "problems": [], "rules": len(rb.rules),
+            "combinations": combos}
+
+
+def _standalone_files(paths) -> RuleBase:
+    from lossadvisor.rulebase import build_rulebase, read_yaml
+
+    return build_rulebase([(p, read_yaml(p)) for p in paths])
