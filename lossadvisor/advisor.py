@@ -15,12 +15,21 @@ def advise(rb: RuleBase, given: dict[str, Any], *, given_sources: dict[str, str]
     return recommend(rb, answers, sources)
 
 
-def advice_payload(rb: RuleBase, rec: Recommendation) -> dict:
-    """The `recommend --json` document (without schema_version, added by the renderer)."""
+def advice_payload(rb: RuleBase, rec: Recommendation, *, check: bool = True) -> dict:
+    """The `recommend --json` document (without schema_version, added by the renderer).
+
+    With ``check``, the NumPy reference checks of the pairing run (numpy is
+    imported only then) and go under "check".
+    """
     from lossadvisor.frameworks import framework_code
 
     payload = rec.as_dict()
     payload["framework"] = framework_code(rec, rb)
     # keep the contract's order: framework after loss
     order = ["answers", "sources", "rule", "output", "loss", "framework", "why", "alternatives", "warnings"]
-    return {k: payload[k] for k in order}
+    payload = {k: payload[k] for k in order}
+    if check:
+        from lossadvisor.checks import check_pairing
+
+        payload["check"] = check_pairing(rec.loss, rec.params, rec.activation, frameworks=(rec.framework,))
+    return payload

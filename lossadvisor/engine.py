@@ -107,7 +107,9 @@ def resolve_answers(
                 f"(choose from: {q.describe_valid()})"
             )
     for qid in given:
-        if qid not in answers:
+        if qid not in answers and given_sources.get(qid) != "data":
+            # answers inferred from data are suggestions: one that does not apply to
+            # the task the user chose is dropped; a given one is an error
             asked_when = [_context(q.when) for q in rb.questions_with_id(qid)]
             raise UsageError(
                 f"{qid}={given[qid]} does not apply when {_context(answers, only=_deciding(rb, qid))}; "

@@ -35,11 +35,13 @@ Examples:
   lossadvisor recommend --task multiclass --labels integer --classes 10 --framework keras --json
   lossadvisor recommend --task regression --target count --emit-code > train.py
   lossadvisor recommend --answers answers.yaml --no-input
+  lossadvisor recommend --from-data train.csv --column label --framework jax
   lossadvisor recommend --rules my-rules.yaml --answer domain=vision --task binary
 
 \b
-Answers come from, strongest first: flags and --answer, --answers FILE, then the
-prompts (only on a terminal, and not with --no-input), then the defaults.
+Answers come from, strongest first: flags and --answer, --answers FILE,
+--from-data, then the prompts (only on a terminal, and not with --no-input),
+then the defaults. The JSON says where each answer came from ("sources").
 """
 
 
@@ -51,13 +53,22 @@ prompts (only on a terminal, and not with --no-input), then the defaults.
               help="A YAML or JSON file mapping question id to answer.")
 @click.option("--no-input", is_flag=True, help="Never prompt; missing answers take their defaults.")
 @click.option("--emit-code", is_flag=True, help="Print only the runnable training program.")
+@click.option("--no-check", is_flag=True, help="Skip the NumPy reference check of the pairing.")
+@click.option("--from-data", "data_file", metavar="FILE",
+              help="Infer answers from target data (CSV, TSV, .npy, .npz, JSON Lines, Parquet, Feather, - for stdin).")
+@click.option("--column", "columns", multiple=True, metavar="NAME|INDEX",
+              help="With --from-data: the target column(s). Repeatable.")
+@click.option("--key", metavar="NAME", help="With --from-data: the array in an .npz file.")
+@click.option("--delimiter", metavar="CHAR", help="With --from-data: the CSV delimiter (detected by default).")
 @rules_option
 @format_option()
-def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, rules_paths, **flags):
+def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, data_file, columns, key, delimiter,
+              rules_paths, **flags):
     """Recommend the output layer (units, activation) and the loss for a problem.
 
     Prints the pairing, the code for your framework, why it is the
-    maximum-likelihood choice, the alternatives and any warnings.
+    maximum-likelihood choice, the alternatives, any warnings, and the NumPy
+    reference check of the pairing (exit 1 if a check fails).
     """
     from lossadvisor.advisor import advice_payload, advise
     from lossadvisor.answers import parse_answer_pairs, read_answers_file
@@ -65,6 +76,15 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, rules_paths,
 
     given: dict = {}
     sources: dict = {}
+    if not data_file and (columns or key or delimiter):
+        raise click.UsageError("--column, --key and --delimiter go with --from-data")
+    data = None
+    if data_file:
+        from lossadvisor.infer import infer_framing
+
+        data = infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter)
+        for k, v in data["answers"].items():
+            given[k], sources[k] = v, "data"
     if answers_file:
         for k, v in read_answers_file(answers_file).items():
             given[k], sources[k] = v, "file"
@@ -84,10 +104,13 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, rules_paths,
         if stdin_is_terminal():
             ask = make_asker()
     rec = advise(rb, given, given_sources=sources, ask=ask)
-    payload = advice_payload(rb, rec)
+    payload = advice_payload(rb, rec, check=not no_check and not emit_code)
+    if data is not None:
+        payload["data"] = {k: data[k] for k in ("evidence", "warnings", "rows", "missing") if k in data}
     if emit_code:
         click.echo(payload["framework"]["code"], nl=False)
         return
     from lossadvisor.render.recommend import recommendation_text
 
     render(payload, fmt, recommendation_text)
+    return 1 if payload.get("check", {}).get("passed") is False else 0

@@ -38,15 +38,15 @@ def recommendation_text(payload: dict, console) -> None:
     grid.add_row("Answers", escape(answers))
     console.print(Panel(grid, title=f"[bold]{escape(payload['rule'])}[/bold]", title_align="left", expand=False))
     console.print("[bold]Why[/bold]")
-    console.print(Padding(escape(payload["why"]), (0, 0, 0, 2)))
+    console.print(Padding(escape(payload["why"]), (0, 0, 0, 2), expand=False))
     if payload["alternatives"]:
         console.print("[bold]Alternatives[/bold]")
         for alt in payload["alternatives"]:
-            console.print(Padding(f"• [bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}", (0, 0, 0, 2)))
+            console.print(Padding(f"• [bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}", (0, 0, 0, 2), expand=False))
     if payload["warnings"]:
         console.print("[bold yellow]Warnings[/bold yellow]")
         for w in payload["warnings"]:
-            console.print(Padding(f"! {escape(w)}", (0, 0, 0, 2)))
+            console.print(Padding(f"! {escape(w)}", (0, 0, 0, 2), expand=False))
     if fw.get("code"):
         console.print(f"[bold]{escape(title)} program[/bold] [dim](lossadvisor recommend ... --emit-code)[/dim]")
         console.print(Syntax(fw["code"], "python", theme="ansi_dark", background_color="default",

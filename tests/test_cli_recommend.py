@@ -1,0 +1,177 @@
+"""`lossadvisor recommend` through the real entry point: flags, answer files, JSON, errors."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import PYTHON, ROOT, python_env
+
+SCHEMA = json.loads((ROOT / "lossadvisor" / "schemas" / "recommend.schema.json").read_text())
+
+
+def _json(run_cli, *args):
+    code, out, err = run_cli("recommend", *args, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    return doc
+
+
+def test_contract_example(run_cli):
+    doc = _json(run_cli, "--task", "binary", "--framework", "pytorch", "--no-input")
+    assert doc["schema_version"] == 1
+    assert doc["answers"] == {"task": "binary", "labels": "zero_one", "imbalance": "none", "framework": "pytorch"}
+    assert doc["rule"] == "binary-default"
+    assert doc["output"] == {"units": 1, "activation": "sigmoid"}
+    assert doc["loss"]["id"] == "binary_crossentropy"
+    assert doc["loss"]["distribution"] == "Bernoulli"
+    assert doc["loss"]["params"] == {}
+    assert doc["framework"]["name"] == "pytorch"
+    assert list(doc)[:2] == ["schema_version", "answers"]
+
+
+def _all_answer_sets():
+    from lossadvisor.rulebase import load_rulebase
+
+    rb = load_rulebase()
+    for answers in rb.answer_sets():
+        for fw in ("pytorch", "keras", "jax"):
+            yield {**answers, "framework": fw}
+
+
+@pytest.mark.parametrize("answers", list(_all_answer_sets()), ids=lambda a: "-".join(map(str, a.values())))
+def test_every_combination_by_flags_gives_schema_valid_json(run_cli, answers):
+    args = []
+    for k, v in answers.items():
+        args += [f"--{k}", str(v)]
+    doc = _json(run_cli, *args, "--no-input", "--no-check")
+    for k, v in answers.items():
+        assert doc["answers"][k] == v
+        assert doc["sources"][k] == "flag"
+
+
+def test_answer_pairs_and_answers_file(run_cli, tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("task: multiclass\nlabels: one_hot\nclasses: 5\n")
+    doc = _json(run_cli, "--answers", str(f), "--answer", "classes=7", "--no-input")
+    assert doc["rule"] == "multiclass-one-hot"
+    assert doc["output"]["units"] == 7  # --answer beats the file
+    assert doc["sources"]["labels"] == "file" and doc["sources"]["classes"] == "flag"
+    assert doc["sources"]["imbalance"] == "default"
+
+
+def test_answers_file_json_and_bare_yaml_booleans(run_cli, tmp_path):
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps({"task": "regression", "outliers": "yes"}))
+    assert _json(run_cli, "--answers", str(f))["loss"]["id"] == "huber"
+    g = tmp_path / "a.yaml"
+    g.write_text("task: regression\noutliers: yes\n")  # YAML 1.1 boolean, read as the choice "yes"
+    assert _json(run_cli, "--answers", str(g))["loss"]["id"] == "huber"
+
+
+def test_infer_output_is_an_answers_file(run_cli, tmp_path):
+    f = tmp_path / "infer.json"
+    f.write_text(json.dumps({"schema_version": 1, "answers": {"task": "regression", "target": "count"},
+                             "evidence": {}, "warnings": [], "rows": 10, "missing": 0}))
+    assert _json(run_cli, "--answers", str(f))["loss"]["id"] == "poisson"
+
+
+BAD = [
+    (["--task", "banana"], "invalid value 'banana' for task"),
+    (["--task", "regression", "--labels", "integer"], "does not apply"),
+    (["--task", "multiclass", "--labels", "zero_one"], "choose from: integer, one_hot, probabilities"),
+    (["--task", "multiclass", "--classes", "1"], "expected an integer >= 2"),
+    (["--task", "multiclass", "--classes", "ten"], "expected an integer >= 2"),
+    (["--task", "regression", "--outputs", "2.5"], "expected an integer >= 1"),
+    (["--answer", "colour=red", "--task", "binary"], "unknown question 'colour'"),
+    (["--answer", "task"], "--answer takes ID=VALUE"),
+    (["--answer", "task=binary", "--task", "regression"], "conflicts"),
+    (["--no-input"], "no answer for 'task'"),
+    (["--task", "binary", "--framework", "tensorflow"], "choose from: pytorch, keras, jax"),
+    (["--bogus"], "No such option"),
+    (["--rules", "/nonexistent/rules.yaml", "--task", "binary"], "no such file or folder"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD)
+def test_bad_input_is_one_line_and_exit_2(run_cli, args, message):
+    code, out, err = run_cli("recommend", *args, "--json")
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), err
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "empty"),
+    ("- a\n- b\n", "expected a mapping"),
+    ("task: [binary]\n", "must be a single value"),
+    ("task: binary\n  bad: indent\n", "invalid YAML"),
+    (b"\xff\xfe\x00", "not UTF-8"),
+])
+def test_bad_answers_file(run_cli, tmp_path, content, message):
+    f = tmp_path / "a.yaml"
+    f.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, out, err = run_cli("recommend", "--answers", str(f), "--no-input")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_broken_rules_overlay_names_file_and_line(run_cli, tmp_path):
+    f = tmp_path / "r.yaml"
+    f.write_text("rules:\n  - id: x\n    match: {task: binary\n")
+    code, out, err = run_cli("recommend", "--rules", str(f), "--task", "binary")
+    assert code == 2 and f"{f}:" in err and "YAML syntax error" in err
+
+
+def test_custom_question_through_answer_flag(run_cli, tmp_path):
+    f = tmp_path / "r.yaml"
+    f.write_text(
+        "questions:\n  - id: domain\n    when: {task: binary}\n    prompt: Domain?\n    default: generic\n"
+        "    choices: [generic, vision]\n"
+        "rules:\n  - id: binary-vision\n    match: {task: binary, labels: zero_one, imbalance: none, domain: vision}\n"
+        "    output: {units: 1, activation: sigmoid}\n    loss: {id: binary_focal_crossentropy}\n    why: detection\n")
+    doc = _json(run_cli, "--rules", str(f), "--task", "binary", "--answer", "domain=vision")
+    assert doc["rule"] == "binary-vision"
+
+
+def test_text_output_has_no_colour_when_piped():
+    r = subprocess.run([PYTHON, "-m", "lossadvisor", "recommend", "--task", "binary", "--no-check"],
+                       capture_output=True, text=True, env=python_env(), stdin=subprocess.DEVNULL)
+    assert r.returncode == 0
+    assert "\x1b[" not in r.stdout
+    assert "binary_crossentropy" in r.stdout and "Bernoulli" in r.stdout
+
+
+def test_fast_path_does_not_import_numpy_or_rich():
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['lossadvisor', 'recommend', '--task', 'binary', '--framework', 'pytorch', '--json', '--no-check']\n"
+        "try:\n    runpy.run_module('lossadvisor', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'rich', 'torch', 'jax'))\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
+    )
+    r = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=python_env())
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().endswith("HEAVY="), r.stderr[-500:]
+    assert json.loads(r.stdout)["rule"] == "binary-default"
+
+
+def test_emit_code_prints_only_the_program(run_cli):
+    code, out, err = run_cli("recommend", "--task", "binary", "--framework", "pytorch", "--emit-code", "--no-check")
+    assert code == 0
+    compile(out, "<emitted>", "exec")
+    assert not out.lstrip().startswith("{")
+
+
+def test_version_and_help():
+    r = subprocess.run([PYTHON, "-m", "lossadvisor", "--version"], capture_output=True, text=True, env=python_env())
+    assert r.returncode == 0 and r.stdout.startswith("lossadvisor ")
+    from lossadvisor import __version__
+
+    assert __version__ in r.stdout

@@ -1,0 +1,201 @@
+"""The rule base: loading, validation with file:line, coverage of every combination."""
+
+import textwrap
+
+import pytest
+
+from lossadvisor.errors import RuleBaseError
+from lossadvisor.rulebase import build_rulebase, load_rulebase, read_yaml
+
+# The table of issue 2: framing -> (activation, loss, units as a function of answers).
+EXPECTED = [
+    ({"task": "regression"}, "regression-default", "linear", "mean_squared_error", 1),
+    ({"task": "regression", "outputs": 3}, "regression-default", "linear", "mean_squared_error", 3),
+    ({"task": "regression", "outliers": "yes"}, "regression-outliers", "linear", "huber", 1),
+    ({"task": "regression", "target": "positive_wide"}, "regression-positive-wide", "linear",
+     "mean_squared_logarithmic_error", 1),
+    ({"task": "regression", "target": "count"}, "regression-counts", "exponential", "poisson", 1),
+    ({"task": "regression", "uncertainty": "variance", "outputs": 2}, "regression-variance", "linear",
+     "gaussian_nll", 4),  # 2 x outputs
+    ({"task": "regression", "uncertainty": "quantiles", "outputs": 2}, "regression-quantiles", "linear",
+     "quantile", 6),  # outputs x 3 quantiles
+    ({"task": "binary"}, "binary-default", "sigmoid", "binary_crossentropy", 1),
+    ({"task": "binary", "labels": "plus_minus_one"}, "binary-plus-minus-one", "tanh", "hinge", 1),
+    ({"task": "binary", "imbalance": "moderate"}, "binary-imbalance-moderate", "sigmoid", "binary_crossentropy", 1),
+    ({"task": "binary", "imbalance": "severe"}, "binary-imbalance-severe", "sigmoid", "binary_focal_crossentropy", 1),
+    ({"task": "multiclass", "labels": "one_hot", "classes": 5}, "multiclass-one-hot", "softmax",
+     "categorical_crossentropy", 5),
+    ({"task": "multiclass", "labels": "integer", "classes": 7}, "multiclass-integer", "softmax",
+     "sparse_categorical_crossentropy", 7),
+    ({"task": "multiclass", "labels": "probabilities", "classes": 4}, "multiclass-probabilities", "softmax",
+     "kl_divergence", 4),
+    ({"task": "multiclass", "imbalance": "moderate", "classes": 3}, "multiclass-imbalance-moderate-integer",
+     "softmax", "sparse_categorical_crossentropy", 3),
+    ({"task": "multiclass", "labels": "one_hot", "imbalance": "moderate", "classes": 3},
+     "multiclass-imbalance-moderate-one-hot", "softmax", "categorical_crossentropy", 3),
+    ({"task": "multiclass", "imbalance": "severe", "classes": 3}, "multiclass-imbalance-severe", "softmax",
+     "categorical_focal_crossentropy", 3),
+    ({"task": "multilabel", "classes": 6}, "multilabel-default", "sigmoid", "binary_crossentropy", 6),
+    ({"task": "multilabel", "imbalance": "severe", "classes": 6}, "multilabel-imbalance-severe", "sigmoid",
+     "binary_focal_crossentropy", 6),
+]
+
+
+@pytest.mark.parametrize("given, rule, activation, loss, units", EXPECTED)
+def test_issue_table_rows(rb, given, rule, activation, loss, units):
+    from lossadvisor.engine import recommend, resolve_answers
+
+    answers, _ = resolve_answers(rb, given)
+    rec = recommend(rb, answers)
+    assert (rec.rule, rec.activation, rec.loss, rec.units) == (rule, activation, loss, units)
+
+
+def test_every_combination_resolves_to_exactly_one_rule(rb):
+    combos = list(rb.answer_sets())
+    # regression 3 targets x 2 outliers x 3 uncertainty + binary 2 x 3 + multiclass 3 x 3 + multilabel 3
+    assert len(combos) == 18 + 6 + 9 + 3
+    for answers in combos:
+        found = rb.matching_rules(answers)
+        assert found, answers
+        top = [r for r in found if r.specificity == found[0].specificity]
+        assert len(top) == 1, (answers, [r.id for r in top])
+    assert rb.coverage_problems() == []
+
+
+def test_every_rule_is_reachable(rb):
+    reached = {rb.resolve(a).id for a in rb.answer_sets()}
+    assert reached == set(rb.rules)
+
+
+def test_the_binary_variance_quantile_rules_have_heads_and_params(rb):
+    r = rb.rules["regression-variance"]
+    assert [h["activation"] for h in r.output["heads"]] == ["linear", "softplus"]
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_equally_specific_rules_are_an_error_at_load(tmp_path):
+    overlay = _write(tmp_path, "tie.yaml", """\
+        rules:
+          - id: binary-severe-alt
+            match: {task: binary, labels: zero_one, imbalance: severe}
+            output: {units: 1, activation: sigmoid}
+            loss: {id: binary_crossentropy}
+            why: a second rule for the same answers
+        """)
+    with pytest.raises(RuleBaseError) as info:
+        load_rulebase([overlay])
+    text = "\n".join(info.value.problems)
+    assert "equally specific" in text
+    assert "binary-severe-alt" in text and "binary-imbalance-severe" in text
+    assert f"{overlay}:2" in text  # file and line of the new rule
+
+
+def test_uncovered_combination_is_reported(tmp_path):
+    # an overlay's questions replace every entry of that id, so both `labels` entries are given
+    overlay = _write(tmp_path, "q.yaml", """\
+        questions:
+          - id: labels
+            when: {task: binary}
+            prompt: labels?
+            default: zero_one
+            choices: [zero_one, plus_minus_one, strings]
+          - id: labels
+            when: {task: multiclass}
+            prompt: labels?
+            default: integer
+            choices: [integer, one_hot, probabilities]
+        """)
+    with pytest.raises(RuleBaseError) as info:
+        load_rulebase([overlay])
+    assert any("no rule matches" in p and "labels=strings" in p for p in info.value.problems)
+
+
+def test_overlay_replaces_a_rule_by_id(tmp_path):
+    overlay = _write(tmp_path, "o.yaml", """\
+        rules:
+          - id: regression-outliers
+            match: {task: regression, target: real, outliers: "yes", uncertainty: none}
+            output: {units: outputs, activation: linear}
+            loss: {id: mean_absolute_error}
+            why: our team prefers the median
+        """)
+    rb = load_rulebase([overlay])
+    assert rb.rules["regression-outliers"].loss == "mean_absolute_error"
+    assert len(rb.rules) == len(load_rulebase().rules)
+
+
+def test_overlay_adds_a_question_and_rule(tmp_path):
+    overlay = _write(tmp_path, "domain.yaml", """\
+        questions:
+          - id: domain
+            when: {task: binary}
+            prompt: Which domain?
+            default: generic
+            choices: [generic, vision]
+        rules:
+          - id: binary-vision
+            match: {task: binary, labels: zero_one, imbalance: none, domain: vision}
+            output: {units: 1, activation: sigmoid}
+            loss: {id: binary_focal_crossentropy, params: {gamma: 1.0}}
+            why: dense detection heads
+        """)
+    from lossadvisor.engine import recommend, resolve_answers
+
+    rb = load_rulebase([overlay])
+    answers, _ = resolve_answers(rb, {"task": "binary", "domain": "vision"})
+    rec = recommend(rb, answers)
+    assert rec.rule == "binary-vision" and rec.params == {"gamma": 1.0}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("rules:\n  - id: x\n    match: {task: binary\n", "YAML syntax error"),
+    ("rules: {}\n", "rules must be a list"),
+    ("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: 1, activation: sigmoid}\n"
+     "    loss: {id: not_a_loss}\n    why: w\n", "unknown loss 'not_a_loss'"),
+    ("rules:\n  - id: x\n    match: {task: binary, colour: red}\n    output: {units: 1, activation: sigmoid}\n"
+     "    loss: {id: hinge}\n    why: w\n", "unknown question 'colour'"),
+    ("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: classes*2x, activation: sigmoid}\n"
+     "    loss: {id: hinge}\n    why: w\n", "output units"),
+    ("rules:\n  - id: x\n    matsch: {task: binary}\n", "unknown key 'matsch'"),
+    ("questions:\n  - id: q\n    prompt: p\n    choices: [a, b]\n", "needs a default"),
+    ("nonsense: 1\n", "unknown top-level key"),
+    ("", "the file is empty"),
+])
+def test_schema_errors_name_file_and_line(tmp_path, text, expected):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(RuleBaseError) as info:
+        load_rulebase([p])
+    joined = "\n".join(info.value.problems)
+    assert expected in joined
+    assert str(p) in joined
+    assert all(str(p) in x or "rules" in x for x in info.value.problems)
+
+
+def test_line_numbers_point_at_the_key(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: 1, activation: sigmoid}\n"
+                 "    loss: {id: hinge}\n    why: w\n    colour: blue\n")
+    with pytest.raises(RuleBaseError) as info:
+        load_rulebase([p])
+    assert f"{p}:7: unknown key 'colour'" in info.value.problems[0]
+
+
+def test_bare_yes_no_in_yaml_are_read_as_choice_text(tmp_path):
+    # YAML 1.1 reads `outliers: yes` as a boolean; the rule base treats it as the choice "yes"
+    doc = read_yaml(tmp_path / "x.yaml", text="match: {outliers: yes, other: no}\n")
+    assert doc["match"] == {"outliers": True, "other": False}
+    rb_docs = [(tmp_path / "r.yaml", read_yaml(tmp_path / "r.yaml", text=(
+        "rules:\n  - id: regression-outliers\n    match: {task: regression, target: real, outliers: yes,"
+        " uncertainty: none}\n    output: {units: outputs, activation: linear}\n    loss: {id: huber}\n"
+        "    why: w\n")))]
+    from lossadvisor.rulebase import read_shipped_yaml
+
+    base = [read_shipped_yaml(n) for n in ("questions.yaml", "recommendations.yaml", "losses.yaml")]
+    rb = build_rulebase(base + rb_docs)
+    assert rb.rules["regression-outliers"].match["outliers"] == "yes"

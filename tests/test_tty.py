@@ -1,0 +1,101 @@
+"""The interactive flow in a real pseudo-terminal (pexpect), not CliRunner input."""
+
+import pytest
+
+from conftest import PYTHON, python_env
+
+pexpect = pytest.importorskip("pexpect")
+
+
+def spawn(*args, **env):
+    child = pexpect.spawn(PYTHON, ["-m", "lossadvisor", "recommend", *args], env=python_env(NO_COLOR="1", **env),
+                          encoding="utf-8", timeout=30, dimensions=(50, 140))
+    return child
+
+
+def test_regression_asks_only_regression_questions_and_reprompts_on_bad_input():
+    child = spawn("--no-check")
+    child.expect(r"What does the model predict\?")
+    child.expect(r"task .*: ")
+    child.sendline("1")  # regression, by number
+    child.expect(r"What values does the target take\?")
+    child.expect(r"\(default\)")
+    child.expect(r"target .*: ")
+    child.sendline("banana")
+    child.expect(r"invalid value 'banana' for target")
+    child.expect(r"target .*: ")
+    child.sendline("count")  # by name
+    child.expect(r"outliers .*: ")
+    child.sendline("")  # default
+    child.expect(r"uncertainty .*: ")
+    child.sendline("")
+    child.expect(r"outputs .*: ")
+    child.sendline("0")
+    child.expect(r"expected an integer >= 1")
+    child.expect(r"outputs .*: ")
+    child.sendline("2")
+    child.expect(r"framework .*: ")
+    child.sendline("keras")
+    child.expect(r"regression-counts")
+    child.expect(pexpect.EOF)
+    child.close()
+    transcript = child.before
+    assert child.exitstatus == 0
+    assert "labels" not in transcript  # a regression is never asked about labels
+    assert "poisson" in transcript
+
+
+def test_flags_skip_their_questions():
+    child = spawn("--task", "multiclass", "--framework", "jax", "--no-check")
+    child.expect(r"How are the class labels stored\?")
+    child.expect(r"labels .*: ")
+    child.sendline("one_hot")
+    child.expect(r"classes .*: ")
+    child.sendline("5")
+    child.expect(r"imbalance .*: ")
+    child.sendline("")
+    child.expect(r"multiclass-one-hot")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_exits_cleanly():
+    child = spawn()
+    child.expect(r"task .*: ")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Traceback" not in child.before
+    assert child.exitstatus not in (0, None) or child.signalstatus is not None
+    assert child.exitstatus == 130
+
+
+def test_end_of_input_exits_cleanly():
+    child = spawn()
+    child.expect(r"task .*: ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Traceback" not in child.before
+    assert "input ended" in child.before
+    assert child.exitstatus == 2
+
+
+def test_no_input_never_prompts_on_a_terminal():
+    child = spawn("--task", "binary", "--no-input", "--no-check")
+    child.expect(r"binary-default")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "?" not in child.before.split("binary-default")[0]
+    assert child.exitstatus == 0
+
+
+def test_colour_on_a_terminal_and_off_with_no_color():
+    child = pexpect.spawn(PYTHON, ["-m", "lossadvisor", "recommend", "--task", "binary", "--no-check", "--no-input"],
+                          env=python_env(TERM="xterm-256color"), encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    assert "\x1b[" in child.before
+    child = spawn("--task", "binary", "--no-check", "--no-input", TERM="xterm-256color")
+    child.expect(pexpect.EOF)
+    assert "\x1b[" not in child.before
