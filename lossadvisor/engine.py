@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 from lossadvisor.errors import UsageError
-from lossadvisor.rulebase import Question, RuleBase, conditions_match, evaluate_units
+from lossadvisor.rulebase import Record, conditions_match, evaluate_units
 
 # Where an answer came from, in the order a person would expect to override.
 SOURCES = ("flag", "file", "data", "prompt", "default")
 
-Ask = Callable[[Question, dict], Any]
 
+class Recommendation(Record):
+    """The advice for one set of answers: plain data, ready to render.
 
-@dataclass(frozen=True)
-class Recommendation:
-    """The advice for one set of answers: plain data, ready to render."""
+    answers, sources (where each answer came from), rule (id), units and
+    activation of the output layer (heads for multi-head outputs), loss (id),
+    loss_name, distribution, params, why, alternatives, warnings.
+    """
 
-    answers: dict
-    sources: dict
-    rule: str
-    units: int
-    activation: str
-    heads: tuple = ()
-    loss: str = ""
-    loss_name: str = ""
-    distribution: str = ""
-    params: dict = field(default_factory=dict)
-    why: str = ""
-    alternatives: tuple = ()
-    warnings: tuple = ()
+    __slots__ = ("answers", "sources", "rule", "units", "activation", "heads", "loss", "loss_name",
+                 "distribution", "params", "why", "alternatives", "warnings")
+    _defaults = {"heads": (), "params": dict, "alternatives": (), "warnings": ()}
 
     @property
     def framework(self) -> str:

@@ -10,23 +10,65 @@ raises :class:`~lossadvisor.errors.RuleBaseError` listing them all.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Iterator
 
 from lossadvisor.errors import RuleBaseError, UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the stdlib's own idiom for annotations without importing typing
+    from typing import Any, Iterable, Iterator
+
+# Start-up time matters (`recommend --json` should cost little more than Python
+# itself), so this module avoids dataclasses, typing and pathlib at import:
+# annotations are strings (see the __future__ import) and records are plain classes.
+
+
+class Record:
+    """A small plain-data class: fields in ``__slots__``, defaults in ``_defaults``."""
+
+    __slots__ = ()
+    _defaults: dict = {}
+
+    def __init__(self, *args, **values):
+        if len(args) > len(self.__slots__):
+            raise TypeError(f"{type(self).__name__} takes at most {len(self.__slots__)} arguments")
+        for name, value in zip(self.__slots__, args):
+            if name in values:
+                raise TypeError(f"{type(self).__name__} got {name!r} twice")
+            values[name] = value
+        for name in self.__slots__:
+            if name in values:
+                value = values.pop(name)
+            elif name in self._defaults:
+                value = self._defaults[name]
+                value = value() if callable(value) else value
+            else:
+                raise TypeError(f"{type(self).__name__} needs {name!r}")
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__} has no field {next(iter(values))!r}")
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # mutable containers inside
+
+    def __repr__(self):
+        body = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({body})"
+
 RULE_FILES = ("questions.yaml", "recommendations.yaml", "losses.yaml")
+COMPILED = "compiled.json"  # the shipped rule base, validated and pre-built (see compile_shipped)
+RULES_DIR_MARK = "<rules>"
 SECTIONS = ("questions", "rules", "losses")
 QUESTION_KINDS = ("choice", "integer")
 
 
-def shipped_rules_dir() -> Path:
+def shipped_rules_dir() -> str:
     """The folder of the shipped YAML: inside the installed package, or ``rules/``
     at the top of a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
-        if (candidate / "recommendations.yaml").is_file():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "rules")):
+        if os.path.isfile(os.path.join(candidate, "recommendations.yaml")):
             return candidate
     raise RuleBaseError([f"{here}: the shipped rule base is missing (no rules/recommendations.yaml)"])
 
@@ -83,20 +125,15 @@ _SHIPPED_CACHE: dict[str, Any] = {}
 
 def read_shipped_yaml(name: str) -> tuple[str, Any]:
     """A shipped rule file, parsed once per process (path, document)."""
-    path = str(shipped_rules_dir() / name)
+    path = os.path.join(shipped_rules_dir(), name)
     if path not in _SHIPPED_CACHE:
         _SHIPPED_CACHE[path] = read_yaml(path)
     return path, _SHIPPED_CACHE[path]
 
 
-def shipped_questions() -> list["Question"]:
+def shipped_questions() -> list[Question]:
     """The questions of the shipped rule base (for building CLI flags)."""
-    problems: list[str] = []
-    path, doc = read_shipped_yaml("questions.yaml")
-    questions = [q for q in (_parse_question(item, problems) for item in doc["questions"]) if q is not None]
-    if problems:
-        raise RuleBaseError(problems)
-    return questions
+    return load_rulebase().questions
 
 
 def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
@@ -153,23 +190,16 @@ def conditions_match(conditions: dict, answers: dict) -> bool:
     return all(condition_matches(c, answers.get(k)) for k, c in conditions.items())
 
 
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    help: str = ""
+class Choice(Record):
+    __slots__ = ("value", "help")
+    _defaults = {"help": ""}
 
 
-@dataclass(frozen=True)
-class Question:
-    id: str
-    prompt: str
-    kind: str
-    choices: tuple[Choice, ...] = ()
-    default: Any = None
-    min: int | None = None
-    max: int | None = None
-    when: dict = field(default_factory=dict)
-    where: str = ""
+class Question(Record):
+    """One question of the tree. ``when``: conditions on earlier answers."""
+
+    __slots__ = ("id", "prompt", "kind", "choices", "default", "min", "max", "when", "where")
+    _defaults = {"choices": (), "default": None, "min": None, "max": None, "when": dict, "where": ""}
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -221,17 +251,11 @@ def _show(raw: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "...'"
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    match: dict
-    output: dict
-    loss: str
-    params: dict
-    why: str
-    alternatives: tuple[dict, ...]
-    warnings: tuple[dict, ...]
-    where: str = ""
+class Rule(Record):
+    """One recommendation rule; the most specific matching rule wins."""
+
+    __slots__ = ("id", "match", "output", "loss", "params", "why", "alternatives", "warnings", "where")
+    _defaults = {"where": ""}
 
     @property
     def specificity(self) -> int:
@@ -241,12 +265,10 @@ class Rule:
         return conditions_match(self.match, answers)
 
 
-@dataclass
-class RuleBase:
-    questions: list[Question]
-    rules: dict[str, Rule]
-    losses: dict[str, dict]
-    sources: list[str]
+class RuleBase(Record):
+    """Questions (ordered), rules by id, the loss catalog by id, and where they came from."""
+
+    __slots__ = ("questions", "rules", "losses", "sources")
 
     # ---- questions
     def question_ids(self) -> list[str]:
@@ -336,13 +358,28 @@ def _fmt_answers(answers: dict) -> str:
 # --------------------------------------------------------------------- loading
 
 
+_SHIPPED_RB: list = []
+
+
 def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.PathLike | None = None,
                   check_coverage: bool = True) -> RuleBase:
     """Load the shipped rule base (or ``base``), overlay ``extra`` files, validate.
 
     ``extra`` entries are YAML files or folders of them; their questions, rules
     and losses replace entries of the same id and add new ones.
+
+    The shipped rule base alone comes from ``compiled.json`` when that file was
+    built from exactly the YAML beside it (same digest): no YAML parsing and no
+    re-validation on every run. Otherwise the YAML is read and validated.
     """
+    from pathlib import Path
+
+    extra = list(extra)
+    if base is None and not extra:
+        if not _SHIPPED_RB:
+            _SHIPPED_RB.append(_load_compiled() or _build_shipped())
+        return _SHIPPED_RB[0]
+
     if base is None:
         docs = [read_shipped_yaml(name) for name in RULE_FILES]
     else:
@@ -352,7 +389,102 @@ def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.Pat
     return build_rulebase(docs, check_coverage=check_coverage)
 
 
-def _yaml_files(path: Path, required: Iterable[str] = ()) -> list[Path]:
+def _build_shipped() -> RuleBase:
+    return build_rulebase([read_shipped_yaml(name) for name in RULE_FILES])
+
+
+def shipped_digest() -> str:
+    """CRC-32 of the shipped YAML files, in order: ties compiled.json to its sources."""
+    import zlib
+
+    crc = 0
+    for name in RULE_FILES:
+        with open(os.path.join(shipped_rules_dir(), name), "rb") as fh:
+            crc = zlib.crc32(fh.read(), crc)
+    return f"{crc:08x}"
+
+
+def _load_compiled() -> RuleBase | None:
+    path = os.path.join(shipped_rules_dir(), COMPILED)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            import json
+
+            doc = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if doc.get("digest") != shipped_digest() or doc.get("format") != 1:
+        return None  # stale: the YAML changed since it was compiled
+    return rulebase_from_plain(doc)
+
+
+def _rel(where: str, rules_dir: str) -> str:
+    return where.replace(rules_dir + os.sep, RULES_DIR_MARK + "/")
+
+
+def _abs(where: str, rules_dir: str) -> str:
+    return where.replace(RULES_DIR_MARK + "/", rules_dir + os.sep)
+
+
+def rulebase_to_plain(rb: RuleBase) -> dict:
+    """JSON-ready form of a rule base (shipped paths made relative)."""
+    d = shipped_rules_dir()
+    lists = lambda cond: {k: list(v) if isinstance(v, tuple) else v for k, v in cond.items()}  # noqa: E731
+    return {
+        "format": 1,
+        "digest": shipped_digest(),
+        "questions": [
+            {"id": q.id, "prompt": q.prompt, "kind": q.kind, "choices": [[c.value, c.help] for c in q.choices],
+             "default": q.default, "min": q.min, "max": q.max, "when": lists(q.when), "where": _rel(q.where, d)}
+            for q in rb.questions
+        ],
+        "rules": [
+            {"id": r.id, "match": lists(r.match), "output": r.output, "loss": r.loss, "params": r.params,
+             "why": r.why,
+             "alternatives": [{**a, "where": _rel(a.get("where", ""), d)} for a in r.alternatives],
+             "warnings": [{**w, "when": lists(w["when"]), "where": _rel(w.get("where", ""), d)}
+                          for w in r.warnings],
+             "where": _rel(r.where, d)}
+            for r in rb.rules.values()
+        ],
+        "losses": [{**e, "where": _rel(e["where"], d)} for e in rb.losses.values()],
+        "sources": [_rel(s, d) for s in rb.sources],
+    }
+
+
+def rulebase_from_plain(doc: dict) -> RuleBase:
+    d = shipped_rules_dir()
+    tuples = lambda cond: {k: tuple(v) if isinstance(v, list) else v for k, v in cond.items()}  # noqa: E731
+    questions = [
+        Question(id=q["id"], prompt=q["prompt"], kind=q["kind"], choices=tuple(Choice(value=v, help=h) for v, h in q["choices"]),
+                 default=q["default"], min=q["min"], max=q["max"], when=tuples(q["when"]), where=_abs(q["where"], d))
+        for q in doc["questions"]
+    ]
+    rules = {}
+    for r in doc["rules"]:
+        rules[r["id"]] = Rule(
+            id=r["id"], match=tuples(r["match"]), output=r["output"], loss=r["loss"], params=r["params"],
+            why=r["why"], alternatives=tuple({**a, "where": _abs(a["where"], d)} for a in r["alternatives"]),
+            warnings=tuple({**w, "when": tuples(w["when"]), "where": _abs(w["where"], d)} for w in r["warnings"]),
+            where=_abs(r["where"], d),
+        )
+    losses = {e["id"]: {**e, "where": _abs(e["where"], d)} for e in doc["losses"]}
+    return RuleBase(questions=questions, rules=rules, losses=losses, sources=[_abs(s, d) for s in doc["sources"]])
+
+
+def compile_shipped() -> str:
+    """Validate the shipped YAML and write compiled.json beside it; returns its path."""
+    import json
+
+    rb = _build_shipped()
+    path = os.path.join(shipped_rules_dir(), COMPILED)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(rulebase_to_plain(rb), fh, ensure_ascii=False, indent=1, sort_keys=True)
+        fh.write("\n")
+    return path
+
+
+def _yaml_files(path, required=()) -> list:
     if path.is_dir():
         missing = [name for name in required if not (path / name).is_file()]
         if missing:
@@ -690,3 +822,7 @@ __all__ = [
     "Choice", "Question", "Rule", "RuleBase", "Node", "load_rulebase", "build_rulebase", "read_yaml",
     "shipped_rules_dir", "evaluate_units", "condition_matches", "conditions_match",
 ]
+
+
+if __name__ == "__main__":  # python -m lossadvisor.rulebase: rebuild rules/compiled.json
+    print(compile_shipped())

@@ -199,3 +199,36 @@ def test_bare_yes_no_in_yaml_are_read_as_choice_text(tmp_path):
     base = [read_shipped_yaml(n) for n in ("questions.yaml", "recommendations.yaml", "losses.yaml")]
     rb = build_rulebase(base + rb_docs)
     assert rb.rules["regression-outliers"].match["outliers"] == "yes"
+
+
+def test_compiled_rule_base_is_current():
+    """rules/compiled.json must be rebuilt from the YAML (python -m lossadvisor.rulebase)."""
+    import json
+
+    from lossadvisor.rulebase import (COMPILED, _build_shipped, rulebase_from_plain, rulebase_to_plain,
+                                      shipped_rules_dir)
+
+    path = f"{shipped_rules_dir()}/{COMPILED}"
+    with open(path, encoding="utf-8") as fh:
+        compiled = json.load(fh)
+    fresh = rulebase_to_plain(_build_shipped())
+    assert compiled["digest"] == fresh["digest"], "stale: run python -m lossadvisor.rulebase"
+    assert compiled == json.loads(json.dumps(fresh)), "stale: run python -m lossadvisor.rulebase"
+    # and the round trip gives the same rule base as reading the YAML
+    assert rulebase_to_plain(rulebase_from_plain(compiled)) == json.loads(json.dumps(fresh))
+
+
+def test_stale_compiled_file_falls_back_to_yaml(tmp_path, monkeypatch):
+    import shutil
+
+    import lossadvisor.rulebase as rbmod
+
+    d = tmp_path / "rules"
+    shutil.copytree(rbmod.shipped_rules_dir(), d)
+    text = (d / "recommendations.yaml").read_text().replace("id: binary-default", "id: binary-default-edited")
+    (d / "recommendations.yaml").write_text(text)
+    monkeypatch.setattr(rbmod, "shipped_rules_dir", lambda: str(d))
+    monkeypatch.setattr(rbmod, "_SHIPPED_RB", [])
+    monkeypatch.setattr(rbmod, "_SHIPPED_CACHE", {})
+    assert rbmod._load_compiled() is None  # digest differs
+    assert "binary-default-edited" in rbmod.load_rulebase().rules
