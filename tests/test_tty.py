@@ -99,3 +99,29 @@ def test_colour_on_a_terminal_and_off_with_no_color():
     child = spawn("--task", "binary", "--no-check", "--no-input", TERM="xterm-256color")
     child.expect(pexpect.EOF)
     assert "\x1b[" not in child.before
+
+
+from test_rulebase import EXPECTED  # noqa: E402  the issue's table, one row per framing
+
+
+@pytest.mark.parametrize("given, rule, activation, loss, units", EXPECTED, ids=lambda v: v if isinstance(v, str) else None)
+def test_every_table_row_is_reachable_by_prompts(given, rule, activation, loss, units):
+    """Answer each question as it is asked (Enter takes the default) and check the JSON."""
+    import json
+
+    child = spawn("--json", "--no-check")
+    asked = []
+    while True:
+        i = child.expect([r"\n(\w+) \([^\n]*\): ", pexpect.EOF])
+        if i == 1:
+            break
+        qid = child.match.group(1)
+        asked.append(qid)
+        child.sendline(str(given.get(qid, "")))
+    child.close()
+    assert child.exitstatus == 0, child.before
+    doc = json.loads(child.before[child.before.index("{"):])
+    assert (doc["rule"], doc["output"]["activation"], doc["loss"]["id"], doc["output"]["units"]) == (
+        rule, activation, loss, units)
+    assert set(given) <= set(asked)
+    assert all(doc["sources"][q] == "prompt" for q in given)
