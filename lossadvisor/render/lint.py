@@ -1,0 +1,133 @@
+"""Rendering of lint results (text, GitHub annotations) and of lint-code explanations."""
+
+from __future__ import annotations
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+# GitHub workflow commands: ::error / ::warning / ::notice
+GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _location(finding: dict) -> str:
+    source = finding.get("source")
+    if not source:
+        return ""
+    line = finding.get("line")
+    return f"{source}:{line}" if line else str(source)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(payload: dict) -> str:
+    s = payload["summary"]
+    models = _plural(s["models"], "model")
+    if payload["clean"]:
+        return f"All clean: {models}, no findings." if s["models"] > 1 else "Clean: no findings."
+    parts = [_plural(s["error"], "error"), _plural(s["warning"], "warning"), f"{s['info']} info"]
+    clean = sum(1 for m in payload.get("models", []) if m.get("clean"))
+    tail = f" ({clean} clean)" if clean and s["models"] > 1 else ""
+    return f"Found {', '.join(parts)} in {models}{tail}."
+
+
+def lint_text(payload: dict, console) -> None:
+    """Findings grouped by model, then a summary line."""
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
+
+    by_model: dict = {}
+    for f in payload["findings"]:
+        by_model.setdefault((f.get("source"), f["model"]), []).append(f)
+    for model in payload.get("models", []):
+        key = (model.get("source"), model["name"])
+        head = escape(model["name"])
+        if model.get("source") and model["source"] != model["name"]:
+            head += f" [dim]({escape(str(model['source']))})[/dim]"
+        found = by_model.get(key, [])
+        if not found:
+            console.print(f"[green]✓[/green] {head}: clean")
+            continue
+        console.print(f"[bold]{head}[/bold]")
+        for f in found:
+            style = SEVERITY_STYLE.get(f["severity"], "")
+            where = _location(f)
+            where = f" [dim]{escape(where)}[/dim]" if where else ""
+            console.print(f"  [{style}]{f['severity']:<7}[/{style}] [bold]{f['code']}[/bold] "
+                          f"{escape(f['name'])}{where}")
+            console.print(Padding(Text(f["message"]), (0, 0, 0, 10)))
+            console.print(Padding(Text.assemble(("fix: ", "dim"), f["fix"]), (0, 0, 0, 10)))
+    line = summary_line(payload)
+    style = "green" if payload["clean"] else ("bold red" if payload["summary"]["error"] else "yellow")
+    console.print(f"[{style}]{escape(line)}[/{style}]")
+    if not payload["clean"]:
+        codes = sorted({f["code"] for f in payload["findings"]})
+        console.print(f"[dim]Explain a code: lossadvisor explain {codes[0]}[/dim]")
+
+
+def _escape_data(text: str) -> str:
+    # actions/toolkit packages/core/src/command.ts escapeData
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    # actions/toolkit packages/core/src/command.ts escapeProperty
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_text(payload: dict) -> str:
+    """One workflow command per finding: `::error file=F,line=N,title=LA101 name::message`."""
+    lines = []
+    for f in payload["findings"]:
+        props = []
+        if f.get("source"):
+            props.append(f"file={_escape_property(f['source'])}")
+            if f.get("line"):
+                props.append(f"line={int(f['line'])}")
+        props.append(f"title={_escape_property(f['code'] + ' ' + f['name'])}")
+        message = f"{f['message']} Fix: {f['fix']}"
+        if len(payload.get("models", [])) > 1 or not f.get("source"):
+            message = f"[{f['model']}] {message}"
+        lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{_escape_data(message)}")
+    lines.append(summary_line(payload))
+    return "\n".join(lines) + "\n"
+
+
+def code_text(payload: dict, console) -> None:
+    """One lint code explained under its headings (payload of lint.explain_code)."""
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    style = SEVERITY_STYLE.get(payload["severity"], "")
+    console.print(f"[bold]{payload['code']}[/bold] {escape(payload['name'])} "
+                  f"[{style}]({payload['severity']})[/{style}]")
+    console.print(Padding(Text(payload["message"]), (0, 0, 0, 2)))
+    console.print(Padding(Text.assemble(("fix: ", "dim"), payload["fix"]), (0, 0, 0, 2)))
+    for heading, value in payload["explanation"].items():
+        console.print(f"\n[bold]{escape(heading)}[/bold]")
+        if isinstance(value, list):
+            for item in value:
+                console.print(Padding(Text("• " + item), (0, 0, 0, 2)))
+        elif heading in ("Example", "Use instead"):
+            console.print(Padding(Syntax(value, "python", theme="ansi_dark", background_color="default",
+                                         word_wrap=False), (0, 0, 0, 2)))
+        else:
+            console.print(Padding(Text(value), (0, 0, 0, 2)))
+
+
+def codes_text(payload: dict, console) -> None:
+    """The table of every lint code (payload {"codes": lint.list_codes()})."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("code", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("flags", ratio=1)
+    for c in payload["codes"]:
+        style = SEVERITY_STYLE.get(c["severity"], "")
+        table.add_row(c["code"], escape(c["name"]), f"[{style}]{c['severity']}[/{style}]", escape(c["summary"]))
+    console.print(table)
