@@ -1,0 +1,100 @@
+"""`lossadvisor infer`: read target data, report the framing and the answers it implies."""
+
+from __future__ import annotations
+
+import click
+
+from lossadvisor.cli.common import format_option
+
+EPILOG = """\b
+Examples:
+  lossadvisor infer train.csv --column label
+  lossadvisor infer y_train.npy
+  lossadvisor infer data.npz --key y_train --json
+  lossadvisor infer onehot.csv --column 1:11
+  lossadvisor infer records.jsonl --column tags
+  lossadvisor infer train.parquet --column target
+  cut -d, -f3 train.csv | lossadvisor infer -
+  lossadvisor infer train.csv --column label --json > framing.json
+  lossadvisor recommend --answers framing.json --framework pytorch
+
+\b
+Reads CSV/TSV (delimiter and header detected; .gz too), .npy, .npz, JSON Lines,
+and Parquet/Feather (with pip install 'lossadvisor[data]'); - is CSV on stdin.
+Several --column values make a matrix target (one-hot, multi-hot, probabilities,
+multi-output regression). Missing cells (empty, NA, NaN, null) are counted and
+left out. Ambiguous cases are listed with the alternative and what settles it;
+every threshold used is named in the output (see the README).
+
+\b
+Exit codes: 0 framing inferred, 2 usage or input error (unreadable or empty
+data, a column that does not exist).
+"""
+
+
+@click.command(epilog=EPILOG)
+@click.argument("file", metavar="FILE")
+@click.option("--column", "-c", "columns", multiple=True, metavar="NAME|INDEX",
+              help="A target column: its header name, a 0-based index (negative from the end) or a range "
+                   "A:B. Repeatable. Default: the column named label/target/y/class, else the last one "
+                   "(CSV, Parquet), the whole array (npy).")
+@click.option("--key", metavar="NAME", help="The array to read from an .npz file.")
+@click.option("--delimiter", metavar="CHAR",
+              help="CSV delimiter, e.g. ',' ';' '|' or 'tab' (detected by default).")
+@format_option()
+def infer(file, columns, key, delimiter, fmt):
+    """Infer the problem framing (task, labels, classes, target kind, outliers,
+    imbalance) from the target data in FILE, with the evidence for each answer.
+
+    The JSON output is a valid answers file for `lossadvisor recommend --answers`.
+    """
+    from lossadvisor.infer import infer_framing
+    from lossadvisor.render import render
+    from lossadvisor.render.infer import infer_text
+
+    progress, finish = _progress()
+    try:
+        payload = infer_framing(file, columns=list(columns) or None, key=key, delimiter=delimiter,
+                                progress=progress)
+    finally:
+        finish()
+    render(payload, fmt, infer_text)
+
+
+def _progress():
+    """A rich progress bar on stderr, only on a terminal and only once reading takes a moment."""
+    import sys
+    import time
+
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return None, lambda: None
+    start = time.monotonic()
+    state: dict = {}
+
+    def update(done, total):
+        if "bar" not in state:
+            if time.monotonic() - start < 0.5 or (total is not None and done >= total):
+                return
+            import os
+
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                                       TransferSpeedColumn)
+
+            console = Console(file=sys.stderr, no_color="NO_COLOR" in os.environ, highlight=False)
+            bar = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                           TimeRemainingColumn(), console=console, transient=True)
+            bar.start()
+            state["bar"] = bar
+            state["task"] = bar.add_task("reading", total=total)
+        state["bar"].update(state["task"], completed=done, total=total)
+
+    def finish():
+        if "bar" in state:
+            state["bar"].stop()
+
+    return update, finish

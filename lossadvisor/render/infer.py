@@ -1,0 +1,74 @@
+"""Text rendering of `lossadvisor infer` (rich)."""
+
+from __future__ import annotations
+
+import shlex
+
+ORDER = ("task", "labels", "classes", "target", "outliers", "outputs", "imbalance")
+
+
+def recommend_command(answers: dict) -> str:
+    """The `lossadvisor recommend` command line that uses these answers."""
+    parts = ["lossadvisor", "recommend"]
+    for key in ORDER:
+        if key in answers:
+            parts += [f"--{key}", shlex.quote(str(answers[key]))]
+    for key, value in answers.items():
+        if key not in ORDER:
+            parts += ["--answer", shlex.quote(f"{key}={value}")]
+    return " ".join(parts)
+
+
+def infer_text(payload: dict, console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    src = payload.get("source", {})
+    cols = ", ".join(f"'{c}'" for c in src.get("columns", []))
+    where = src.get("format", "")
+    if src.get("delimiter") and src.get("format") in ("csv", "tsv"):
+        where += f", delimiter {src['delimiter']!r}, {'header' if src.get('header') else 'no header'}"
+    if src.get("key"):
+        where += f", array '{src['key']}'"
+    head = f"[bold]{escape(str(src.get('path', '')))}[/bold] ({escape(where)}): column{'s' if ',' in cols else ''} " \
+           f"{escape(cols)}; {payload['rows']:,} rows, {payload['missing']:,} missing"
+    console.print(head)
+    for note in src.get("notes", []):
+        console.print(f"[dim]{escape(note)}[/dim]")
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2, 0, 0))
+    table.add_column("answer")
+    table.add_column("value", style="bold")
+    table.add_column("evidence", overflow="fold")
+    answers = payload["answers"]
+    evidence = payload.get("evidence", {})
+    for key in list(ORDER) + [k for k in answers if k not in ORDER]:
+        if key in answers:
+            table.add_row(key, escape(str(answers[key])), escape(evidence.get(key, "")))
+    console.print(table)
+    mapping = payload.get("label_mapping")
+    if mapping:
+        items = list(mapping.items())
+        shown = ", ".join(f"{k!r} -> {v}" for k, v in items[:12])
+        if len(items) > 12:
+            shown += f", ... ({len(items)} labels)"
+        console.print(f"[bold]Label mapping[/bold]  {escape(shown)}")
+    if payload.get("ambiguities"):
+        console.print("[bold yellow]Ambiguous[/bold yellow]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=3)
+        grid.add_column(overflow="fold")
+        for a in payload["ambiguities"]:
+            alt = ", ".join(f"{k}={v}" for k, v in a["alternative"].items())
+            grid.add_row("  ?", f"{escape(a['answer'])}={escape(str(a['chosen']))}, or {escape(alt)}: "
+                                f"{escape(a['why'])}")
+            grid.add_row("", f"[dim]settle:[/dim] {escape(a['settle'])}")
+        console.print(grid)
+    if payload.get("warnings"):
+        console.print("[bold yellow]Warnings[/bold yellow]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=3)
+        grid.add_column(overflow="fold")
+        for w in payload["warnings"]:
+            grid.add_row("  !", escape(w))
+        console.print(grid)
+    console.print(f"[bold]Next[/bold]  {escape(recommend_command(answers))}")
