@@ -175,3 +175,26 @@ def test_version_and_help():
     from lossadvisor import __version__
 
     assert __version__ in r.stdout
+
+
+def test_from_data_fills_answers_and_flags_override(run_cli, tmp_path):
+    f = tmp_path / "y.csv"
+    # 0/1 labels with 3 positives in 40 rows: ratio 3/37 is between 1/100 and 1/5 -> moderate imbalance
+    f.write_text("x,label\n" + "".join(f"{i},{1 if i < 3 else 0}\n" for i in range(40)))
+    doc = _json(run_cli, "--from-data", str(f), "--column", "label", "--no-input", "--no-check")
+    assert doc["answers"]["task"] == "binary" and doc["sources"]["task"] == "data"
+    assert doc["answers"]["imbalance"] == "moderate"
+    assert doc["rule"] == "binary-imbalance-moderate"
+    assert doc["data"]["rows"] == 40
+    # a flag beats the data; answers inferred for another task are dropped, not an error
+    doc = _json(run_cli, "--from-data", str(f), "--column", "label", "--task", "regression", "--no-check")
+    assert doc["sources"]["task"] == "flag" and "labels" not in doc["answers"]
+
+
+def test_from_data_errors_are_input_errors(run_cli, tmp_path):
+    f = tmp_path / "empty.csv"
+    f.write_text("")
+    code, out, err = run_cli("recommend", "--from-data", str(f), "--no-input", "--json")
+    assert code == 2 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1
+    code, out, err = run_cli("recommend", "--column", "label", "--task", "binary", "--json")
+    assert code == 2 and "go with --from-data" in err
