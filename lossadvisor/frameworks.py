@@ -32,7 +32,7 @@ Pure: no click, no rich, no numpy at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from lossadvisor.rulebase import Record  # plain records: dataclasses cost start-up time
 
 FRAMEWORKS = ("pytorch", "keras", "jax")
 TITLES = {"pytorch": "PyTorch", "keras": "Keras 3", "jax": "JAX + optax"}
@@ -65,25 +65,20 @@ CLASS_SKEW = {"none": 0.0, "moderate": 0.4, "severe": 0.8}
 # ------------------------------------------------------------------ the problem
 
 
-@dataclass
-class _Problem:
-    """What the program must build, derived from the recommendation."""
+class _Problem(Record):
+    """What the program must build, derived from the recommendation.
 
-    loss: str
-    units: int
-    target: str  # real | positive | count | zero_one | plus_minus_one | integer | one_hot | probabilities
-    width: int  # last axis of y (regression outputs, labels, classes); integer labels: the classes
-    params: dict
-    answers: dict
-    rule: str
-    loss_name: str
-    heteroscedastic: bool = False
-    outliers: bool = False
-    positive_rate: float = 0.5
-    class_skew: float = 0.0
-    weighting: str | None = None  # "pos_weight" | "class_weight" | None
-    quantiles: tuple = ()
-    notes: list = field(default_factory=list)
+    loss, units; target: real | positive | count | zero_one | plus_minus_one |
+    integer | one_hot | probabilities; width: last axis of y (regression outputs,
+    labels, classes; integer labels: the classes); params, answers, rule,
+    loss_name; heteroscedastic, outliers, positive_rate, class_skew;
+    weighting: "pos_weight" | "class_weight" | None; quantiles; notes.
+    """
+
+    __slots__ = ("loss", "units", "target", "width", "params", "answers", "rule", "loss_name",
+                 "heteroscedastic", "outliers", "positive_rate", "class_skew", "weighting", "quantiles", "notes")
+    _defaults = {"heteroscedastic": False, "outliers": False, "positive_rate": 0.5, "class_skew": 0.0,
+                 "weighting": None, "quantiles": (), "notes": list}
 
 
 def _problem(rec) -> _Problem:
@@ -258,24 +253,24 @@ def _labels_text(p: _Problem) -> str:
 # ------------------------------------------------------------------ one framework's pieces
 
 
-@dataclass
-class _Pieces:
-    """What varies between losses inside one framework's program template."""
+class _Pieces(Record):
+    """What varies between losses inside one framework's program template.
 
-    output_layer: str
-    loss: str  # the `loss` key: the loss expression
-    raw: str  # the name of the model output in the program
-    call: str = ""  # pytorch/jax: the loss expression on `raw` and the targets
-    body: list = field(default_factory=list)  # jax: lines of loss_fn before `return call`
-    body_loss: str = ""  # jax: the loss as one expression when `body` is used
-    setup: list = field(default_factory=list)  # lines defining custom losses / weights
-    inference: str = "the output itself"
-    from_logits: bool | None = None
-    same_shape: bool = False  # model output and targets have identical shapes
-    layer_comment: str = ""  # a comment on the output layer line of the program
-    fit_extra: str = ""  # keras: extra fit/evaluate arguments
-    eval_extra: str = ""
-    notes: list = field(default_factory=list)
+    output_layer; loss (the `loss` key: the loss expression); raw (the name of the
+    model output in the program); call (pytorch/jax: the loss expression on `raw`
+    and the targets); body (jax: lines of loss_fn before `return call`);
+    body_loss (jax: the loss as one expression when `body` is used); setup (lines
+    defining custom losses / weights); inference; from_logits; same_shape (model
+    output and targets have identical shapes); layer_comment (a comment on the
+    output layer line); fit_extra, eval_extra (keras: extra fit/evaluate
+    arguments); notes.
+    """
+
+    __slots__ = ("output_layer", "loss", "raw", "call", "body", "body_loss", "setup", "inference", "from_logits",
+                 "same_shape", "layer_comment", "fit_extra", "eval_extra", "notes")
+    _defaults = {"call": "", "body": list, "body_loss": "", "setup": list, "inference": "the output itself",
+                 "from_logits": None, "same_shape": False, "layer_comment": "", "fit_extra": "", "eval_extra": "",
+                 "notes": list}
 
 
 _QUANTILE_NOTE = ("{u} linear units = {k} outputs x {q} quantiles, read as (batch, outputs, quantiles); "
