@@ -479,7 +479,7 @@ def compile_shipped() -> str:
     rb = _build_shipped()
     path = os.path.join(shipped_rules_dir(), COMPILED)
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(rulebase_to_plain(rb), fh, ensure_ascii=False, indent=1, sort_keys=True)
+        json.dump(rulebase_to_plain(rb), fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     return path
 

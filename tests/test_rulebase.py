@@ -232,3 +232,16 @@ def test_stale_compiled_file_falls_back_to_yaml(tmp_path, monkeypatch):
     monkeypatch.setattr(rbmod, "_SHIPPED_CACHE", {})
     assert rbmod._load_compiled() is None  # digest differs
     assert "binary-default-edited" in rbmod.load_rulebase().rules
+
+
+def test_compiled_and_yaml_paths_keep_the_same_key_order():
+    """Dict order reaches the JSON output (params, match): both loading paths must agree."""
+    from lossadvisor.rulebase import _build_shipped, _load_compiled
+
+    compiled, fresh = _load_compiled(), _build_shipped()
+    assert compiled is not None
+    for rid, rule in fresh.rules.items():
+        assert list(compiled.rules[rid].params) == list(rule.params)
+        assert list(compiled.rules[rid].match) == list(rule.match)
+    for lid, entry in fresh.losses.items():
+        assert list(compiled.losses[lid]) == list(entry)
