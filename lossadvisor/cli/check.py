@@ -1,0 +1,115 @@
+"""`lossadvisor check`: the NumPy reference checks, or a check of the user's own loss."""
+
+from __future__ import annotations
+
+import click
+
+from lossadvisor.cli.common import format_option, rules_option
+
+EPILOG = """\b
+Examples:
+  lossadvisor check                                  # every loss in the catalog
+  lossadvisor check binary_crossentropy huber --json
+  lossadvisor check huber --param delta=2.5
+  lossadvisor check --framework none                 # NumPy only, no framework imports
+  lossadvisor check binary_crossentropy --impl my_losses.py:bce
+  lossadvisor check categorical_crossentropy --impl mypkg.losses:cce --impl-framework torch
+  lossadvisor check binary_crossentropy --impl my_losses.py:bce --probabilities
+
+\b
+Checks per loss: worked example (by hand), maximum likelihood (density formula),
+gradient (finite differences), stability (extreme inputs), minimiser (the statistic
+the loss targets), framework agreement (PyTorch, Keras 3, JAX + optax if installed).
+
+\b
+--impl calls your function as f(y_true, y_pred) (f(y_true, y_pred, variance) for
+gaussian_nll) on generated and edge cases and names the usual mistakes.
+Exit codes: 0 all passed, 1 a check failed, 2 usage or input error.
+"""
+
+
+def _parse_value(text: str):
+    text = text.strip()
+    if "," in text or (text.startswith("[") and text.endswith("]")):
+        items = [t for t in text.strip("[]").split(",") if t.strip()]
+        return [_parse_value(t) for t in items]
+    low = text.lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_params(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair or not pair.split("=", 1)[0].strip():
+            raise click.UsageError(f"--param {pair!r}: expected KEY=VALUE (e.g. delta=2.5 or quantiles=0.1,0.5,0.9)")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = _parse_value(value)
+    return out
+
+
+@click.command(epilog=EPILOG)
+@click.argument("losses", nargs=-1, metavar="[LOSS]...")
+@click.option("--impl", "impl", metavar="MODULE:FUNCTION",
+              help="Check your own loss function (MODULE:FUNCTION or path/to/file.py:FUNCTION) against the "
+                   "reference. Needs exactly one LOSS.")
+@click.option("--impl-framework", type=click.Choice(["numpy", "torch", "jax"]), default="numpy", show_default=True,
+              help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
+@click.option("--logits/--probabilities", "from_logits", default=None,
+              help="With --impl, for the losses that take from_logits: give your function logits (the default, "
+                   "the fused form) or probabilities.")
+@click.option("--framework", "frameworks", multiple=True, metavar="NAME",
+              type=click.Choice(["pytorch", "keras", "jax", "all", "none"]),
+              help="Framework to compare with: pytorch, keras, jax, all or none. Repeatable. "
+                   "[default: every installed one]")
+@click.option("--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
+              help="A loss parameter for the checks (delta=2.5, gamma=1, quantiles=0.1,0.9). Repeatable.")
+@rules_option
+@format_option()
+def check(fmt, losses, impl, impl_framework, from_logits, frameworks, param_pairs, rules_paths):
+    """Run the NumPy reference checks of each LOSS (all losses when none is named),
+    or check your own implementation of one loss with --impl.
+    """
+    from lossadvisor.cli.common import load_rules
+    from lossadvisor.render import render
+    from lossadvisor.render.check import check_text
+
+    params = parse_params(param_pairs)
+    catalog = load_rules(rules_paths).losses if rules_paths else None
+    if impl:
+        if len(losses) != 1:
+            raise click.UsageError("--impl checks one loss: name exactly one LOSS (e.g. check binary_crossentropy --impl f.py:bce)")
+        from lossadvisor.implcheck import check_implementation, load_function
+
+        func = load_function(impl)
+        payload = check_implementation(losses[0], func, impl_framework=impl_framework, from_logits=from_logits,
+                                       params=params, catalog=catalog)
+        payload = {"passed": payload["passed"], "results": payload["results"], "diagnoses": payload["diagnoses"],
+                   "impl": impl}
+    else:
+        if from_logits is not None or impl_framework != "numpy":
+            raise click.UsageError("--logits/--probabilities and --impl-framework apply only with --impl")
+        from lossadvisor.checks import FRAMEWORKS, run_checks
+
+        chosen = None
+        if frameworks:
+            if "none" in frameworks:
+                if len(set(frameworks)) > 1:
+                    raise click.UsageError("--framework none cannot be combined with other frameworks")
+                chosen = []
+            elif "all" in frameworks:
+                chosen = list(FRAMEWORKS)
+            else:
+                chosen = list(dict.fromkeys(frameworks))
+        payload = run_checks(list(losses) or None, frameworks=chosen, catalog=catalog, params=params)
+    render(payload, fmt, check_text)
+    if not payload["passed"]:
+        click.get_current_context().exit(1)

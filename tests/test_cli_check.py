@@ -1,0 +1,147 @@
+"""`lossadvisor check` through the real entry point: exit codes, JSON contract, text table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SCHEMA = Path(__file__).resolve().parent.parent / "lossadvisor" / "schemas" / "check.schema.json"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_all_losses_numpy_only(run_cli, validator):
+    code, out, err = run_cli("check", "--framework", "none", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    validator.validate(doc)
+    assert list(doc)[0] == "schema_version" and doc["schema_version"] == 1
+    assert doc["passed"] is True
+    assert len({r["loss"] for r in doc["results"]}) == 16
+    assert all(r["passed"] is not False for r in doc["results"])
+
+
+def test_named_losses_only(run_cli, validator):
+    code, out, _ = run_cli("check", "huber", "poisson", "--framework", "none", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    validator.validate(doc)
+    assert [r["loss"] for r in doc["results"]][0] == "huber"
+    assert {r["loss"] for r in doc["results"]} == {"huber", "poisson"}
+
+
+def test_text_table_has_marks(run_cli):
+    code, out, _ = run_cli("check", "hinge", "--framework", "none", env={"NO_COLOR": "1"})
+    assert code == 0
+    assert "✓" in out and "–" in out  # passed checks, and the skipped likelihood / framework rows
+    assert "worked example" in out and "hinge" in out
+    assert "\x1b[" not in out  # no colour codes off a terminal
+    assert "1 loss: " in out and "all checks passed" in out
+
+
+def test_param_reaches_the_checks(run_cli):
+    code, out, _ = run_cli("check", "huber", "--param", "delta=2.5", "--framework", "none", "--json")
+    assert code == 0
+    details = " ".join(r["detail"] for r in json.loads(out)["results"])
+    assert "δ = 2.5" in details
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "hubber"], ["did you mean 'huber'"]),
+    (["check", "huber", "--param", "delta=-1"], ["delta"]),
+    (["check", "huber", "--param", "nonsense"], ["KEY=VALUE"]),
+    (["check", "--param", "foo=1"], ["foo"]),
+    (["check", "--impl", "x.py:f"], ["exactly one LOSS"]),
+    (["check", "huber", "--logits"], ["only with --impl"]),
+    (["check", "--framework", "none", "--framework", "pytorch"], ["cannot be combined"]),
+    (["check", "huber", "--impl", "no/such/file.py:f"], ["no such file"]),
+    (["check", "--framework", "tensorflow"], ["tensorflow"]),
+])
+def test_usage_and_input_errors_exit_2(run_cli, args, words):
+    code, out, err = run_cli(*args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("Error: ") and err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)
+
+
+def test_a_failing_check_exits_1(run_cli, tmp_path, validator):
+    # a rule overlay whose worked example is wrong: the check must fail, exit 1
+    rules = tmp_path / "wrong.yaml"
+    rules.write_text(textwrap.dedent('''
+        schema_version: 1
+        losses:
+          - id: mean_squared_error
+            name: Mean squared error
+            family: regression
+            formula: "mean of (y - ŷ)²"
+            distribution: Gaussian
+            activation: linear
+            params: {}
+            worked_example:
+              y_true: [0, 0]
+              y_pred: [1, 3]
+              expected: 4.0
+              derivation: "deliberately wrong: the right value is (1 + 9) / 2 = 5"
+    '''))
+    code, out, err = run_cli("check", "mean_squared_error", "--rules", str(rules), "--framework", "none", "--json")
+    assert code == 1, err
+    doc = json.loads(out)
+    validator.validate(doc)
+    assert doc["passed"] is False
+    row = next(r for r in doc["results"] if r["name"] == "worked example")
+    assert row["passed"] is False and "5 != 4" in row["detail"]
+
+
+def test_impl_good_and_bad(run_cli, tmp_path, validator):
+    mod = tmp_path / "mine.py"
+    mod.write_text(textwrap.dedent('''
+        import numpy as np
+        def good(y, z):
+            print("noise on stdout")
+            return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+        def summed(y, z):
+            return float(np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+    '''))
+    code, out, err = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:good", "--json")
+    assert code == 0, err
+    doc = json.loads(out)  # the function's print went to stderr, not into the JSON
+    validator.validate(doc)
+    assert doc["passed"] is True and doc["diagnoses"] == [] and doc["impl"].endswith("mine.py:good")
+    code, out, _ = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:summed", "--json")
+    assert code == 1
+    doc = json.loads(out)
+    validator.validate(doc)
+    assert [d["name"] for d in doc["diagnoses"]] == ["sum instead of mean"]
+    code, out, _ = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:summed", env={"NO_COLOR": "1"})
+    assert code == 1 and "sum instead of mean" in out and "FAILED" in out
+
+
+def test_impl_module_spec_from_the_working_directory(tmp_path):
+    (tmp_path / "mylosses.py").write_text("import numpy as np\ndef mse(y, p):\n    return float(np.mean((y - p) ** 2))\n")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "lossadvisor", "check", "mean_squared_error", "--impl", "mylosses:mse",
+                           "--json"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["passed"] is True
+
+
+def test_help_has_examples(run_cli):
+    code, out, _ = run_cli("check", "--help")
+    assert code == 0
+    assert "Examples:" in out
+    assert "lossadvisor check binary_crossentropy --impl my_losses.py:bce" in out
