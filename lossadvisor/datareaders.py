@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import sys
 
 from lossadvisor.errors import InputError, UsageError
@@ -126,13 +127,16 @@ def open_target(source: str, *, columns=None, key=None, delimiter=None) -> Targe
         if key is not None:
             raise UsageError("--key applies to .npz files, not to standard input (read as CSV)")
         raw = getattr(sys.stdin, "buffer", sys.stdin)
+        if raw is None:  # the shell closed standard input (`<&-`)
+            raise InputError("<stdin>: standard input is closed; give a file, or pipe the data in")
         return _open_csv("<stdin>", _Counting(raw), None, columns, delim, tsv=False)
 
     name = source
     if os.path.isdir(source):
         raise InputError(f"{name}: is a folder, expected a data file")
     try:
-        size = os.path.getsize(source)
+        regular = stat.S_ISREG(os.stat(source).st_mode)
+        size = os.path.getsize(source) if regular else None
         fh = open(source, "rb")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
@@ -140,14 +144,23 @@ def open_target(source: str, *, columns=None, key=None, delimiter=None) -> Targe
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
         head = fh.read(8)
-        fh.seek(0)
+        if regular:
+            fh.seek(0)
     except OSError as exc:
         fh.close()
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if size == 0:
+    if regular and size == 0:
         fh.close()
         raise InputError(f"{name}: the file is empty")
+    if not regular:
+        # a pipe, a FIFO or `<(command)`: no size and no seeking; the bytes already read
+        # for the format check go first
+        fh = _Chain(head, fh, close_raw=True)
     fmt = _detect_format(source, head)
+    if not regular and fmt not in ("csv", "tsv", "jsonl", "json"):
+        fh.close()
+        raise InputError(f"{name}: a {fmt.upper()} file needs random access, and this is a pipe or a device; "
+                         "save it to a regular file first")
     if key is not None and fmt != "npz":
         fh.close()
         raise UsageError(f"--key applies to .npz files; {name} is read as {fmt.upper()}")
@@ -206,6 +219,8 @@ def _detect_format(path: str, head: bytes) -> str:
         return "feather"
     if ext in by_ext:
         return by_ext[ext]
+    if head.lstrip()[:1] == b"{":
+        return "jsonl"  # no telling extension (a pipe, `<(...)`): a CSV does not start with '{'
     return "csv"
 
 
@@ -251,9 +266,17 @@ class _Counting(io.RawIOBase):
 class _Chain(io.RawIOBase):
     """``prefix`` bytes, then the rest of ``raw``: hands the remainder of a stream to the csv module."""
 
-    def __init__(self, prefix: bytes, raw):
+    def __init__(self, prefix: bytes, raw, close_raw: bool = False):
         self.prefix = prefix
         self.raw = raw
+        self.close_raw = close_raw
+
+    def close(self):
+        try:
+            if self.close_raw and not self.closed:
+                self.raw.close()
+        finally:
+            super().close()
 
     def readable(self):
         return True
@@ -450,6 +473,14 @@ def _sniff_delimiter(lines, tsv):
             widths = {len(r) for r in rows}
             if rows and len(widths) == 1 and widths.pop() > 1:
                 return d.encode()
+        # numbers separated by single spaces (numpy.savetxt's default): only when every field of
+        # every line but a header is a number, so text labels with spaces ("New York") stay one column
+        data = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        fields = [ln.split(" ") for ln in data]
+        body = fields[1:] if len(fields) > 1 else fields
+        if data and len({len(f) for f in fields}) == 1 and len(fields[0]) > 1 and all(
+                _looks_numeric(x) is not False and x.strip() for f in body for x in f):
+            return b" "
         return b","  # one column (or unknown): the delimiter does not matter
     return best[0].encode()
 
@@ -494,6 +525,34 @@ def _detect_header(rows, wanted):
             if len(set(col)) < len(col):
                 repeats = True
         return repeats or bool({f.strip().lower() for f in first} & set(TARGET_NAMES))
+    if not rest:
+        return False
+    # 4. a field of the first row is a number while its column below is all text (at least two
+    #    values): pandas writes a Series of labels under the header "0"
+    for j, f in enumerate(first):
+        below = [_looks_numeric(r[j]) for r in rest if j < len(r)]
+        below = [b for b in below if b is not None]
+        if _looks_numeric(f) is True and len(below) >= 2 and not any(below):
+            return True
+    # 5. the first row is pandas' default column names 0, 1, ..., K-1 (after an empty index
+    #    header, ",0,1,2"), and the rows below cannot continue it: an empty index header, or a
+    #    column whose name is written as an integer while every value below has a decimal point
+    #    or an exponent (floats), or a 0/1 column (one-hot, multi-hot) named 2 or more
+    names = [f.strip() for f in first]
+    index_header = len(names) >= 2 and names[0] == ""
+    body = names[1:] if index_header else names
+    if len(body) >= 2 and body == [str(i) for i in range(len(body))]:
+        if index_header:
+            return True
+        for j, f in enumerate(names):
+            col = [r[j].strip() for r in rest if j < len(r)]
+            col = [c for c in col if c.lower() not in MISSING_TOKENS]
+            if not col or not all(_looks_numeric(c) for c in col):
+                continue
+            if all(re.search(r"[.eE]", c) for c in col):
+                return True
+            if int(f) >= 2 and all(float(c) in (0.0, 1.0) for c in col):
+                return True
     return False
 
 
@@ -502,13 +561,21 @@ def _open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
 
     counter = counter if counter is not None else stream
     prefix = _safe_read(stream, SNIFF_BYTES, name)
-    while prefix.count(b"\n") < SNIFF_LINES + 1:
+    parts = [prefix]
+    lines = prefix.count(b"\n")
+    got = len(prefix)
+    # newlines are counted per part (not over the growing prefix), and binary data stops the
+    # sniffing at once: /dev/zero or a 64 MiB line without a newline must not take minutes
+    while lines < SNIFF_LINES + 1 and b"\x00" not in parts[-1]:
         more = _safe_read(stream, SNIFF_BYTES, name)
         if not more:
             break
-        prefix += more
-        if len(prefix) > MAX_LINE_BYTES:
+        parts.append(more)
+        lines += more.count(b"\n")
+        got += len(more)
+        if got > MAX_LINE_BYTES:
             break
+    prefix = b"".join(parts) if len(parts) > 1 else prefix
     if prefix.startswith(b"\xef\xbb\xbf"):
         prefix = prefix[3:]
     if not prefix.strip():
@@ -560,7 +627,10 @@ def _open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
     start = 0
     if header:
         # the header may contain quoted newlines; the csv module knows where it ends
-        start = _first_record_end(sniff_bytes, d)
+        # blank lines above the header are skipped like the sniffing skipped them
+        lead = len(sniff_bytes) - len(sniff_bytes.lstrip(b" \t\r\n"))
+        lead = sniff_bytes.rfind(b"\n", 0, lead) + 1  # the start of the header line
+        start = lead + _first_record_end(sniff_bytes[lead:], d)
     rest = prefix[start:]
     details = {"format": "tsv" if d == b"\t" else "csv", "delimiter": d.decode(), "header": header,
                "columns_in_file": ncols}
@@ -916,6 +986,8 @@ def _open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
             raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{name}: invalid JSON: too deeply nested") from None
         if not isinstance(records, list):
             raise InputError(f"{name}: expected JSON Lines or a JSON array")
         if not records:
@@ -1145,7 +1217,10 @@ def _pyvalues_chunks(name, field, vals, first_row):
         if v is None:
             n_missing += 1
         else:
-            fv = float(v)
+            try:
+                fv = float(v)
+            except OverflowError:  # a JSON integer beyond the float range: infinite, left out
+                fv = math.inf if v > 0 else -math.inf
             if math.isnan(fv):
                 n_missing += 1
             values[i] = fv

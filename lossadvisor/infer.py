@@ -111,6 +111,15 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
     from lossadvisor.datareaders import open_target
 
     src = open_target(source, columns=columns, key=key, delimiter=delimiter)
+    import numpy as np  # after opening: imported first, it raised the peak memory by 3.6 MiB
+
+    # values near the float limit overflow in sums and differences: the statistics say so in
+    # words (no mean, 'inf' ratios), numpy's RuntimeWarnings would only clutter stderr
+    with np.errstate(all="ignore"):
+        return _read_and_decide(src, progress)
+
+
+def _read_and_decide(src, progress):
     acc = _Accumulator(src.name)
     total = src.total_bytes
     for block in src.blocks():
@@ -149,10 +158,11 @@ def infer_array(y, *, name: str = "array") -> dict:
         raise InputError(f"{name}: unsupported dtype {arr.dtype}")
     names = [name] if arr.ndim == 1 else [str(j) for j in range(arr.shape[1])]
     acc = _Accumulator(name)
-    for i in range(0, arr.shape[0], ROWS_PER_BLOCK):
-        rows = arr[i: i + ROWS_PER_BLOCK]
-        acc.add(Block(_array_chunks(rows), rows.shape[0], i, 0), names)
-    return _payload(acc, _decide(acc), [], None)
+    with np.errstate(all="ignore"):
+        for i in range(0, arr.shape[0], ROWS_PER_BLOCK):
+            rows = arr[i: i + ROWS_PER_BLOCK]
+            acc.add(Block(_array_chunks(rows), rows.shape[0], i, 0), names)
+        return _payload(acc, _decide(acc), [], None)
 
 
 def _payload(acc, result, notes, source_info):
@@ -777,7 +787,7 @@ def _integer_shape(st):
 
     keys, f = st.keys, st.cnts
     k = len(keys)
-    lo = int(keys[0])
+    lo = _num(keys[0])  # an int, but a float beyond 1e15 (its digits would fill a screen)
     contiguous = bool(keys[-1] - keys[0] == k - 1)
     candidate = contiguous and lo in (-1, 0, 1)
     m = int(np.argmax(f))
@@ -788,7 +798,7 @@ def _integer_shape(st):
     count_shaped = (lo >= 0 and steps >= _t("count_tail_steps") and dec / steps >= _t("count_tail_decreasing")
                     and ratio <= _t("count_tail_ratio"))
     return {"contiguous": contiguous, "candidate": candidate, "count_shaped": count_shaped, "mode": float(keys[m]),
-            "steps": steps, "decreasing": dec, "ratio": ratio, "lo": lo, "hi": int(keys[-1])}
+            "steps": steps, "decreasing": dec, "ratio": ratio, "lo": lo, "hi": _num(keys[-1])}
 
 
 def _integer_classes(st, r, shape):
@@ -974,9 +984,13 @@ def _imbalance_from_counts(r, labels, counts, soft=False):
     else:
         def fmt(c):
             return f"{int(c):,} row{'' if c == 1 else 's'}"
-    r.set("imbalance", level,
-          f"rarest class {labels[lo_i]}: {fmt(lo)}, most common {labels[hi_i]}: {fmt(hi)}; "
-          f"ratio {ratio:.3g} {_imbalance_rule(ratio)}")
+    if lo == hi:
+        # no rarest and most common class to name: they would be the same one
+        r.set("imbalance", level, f"every class has {fmt(lo)}; ratio {ratio:.3g} {_imbalance_rule(ratio)}")
+    else:
+        r.set("imbalance", level,
+              f"rarest class {labels[lo_i]}: {fmt(lo)}, most common {labels[hi_i]}: {fmt(hi)}; "
+              f"ratio {ratio:.3g} {_imbalance_rule(ratio)}")
     if lo == 0:
         r.warnings.append(f"class {labels[lo_i]} never occurs")
 

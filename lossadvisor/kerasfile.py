@@ -79,9 +79,12 @@ def read_keras(path: str, data) -> list:
                 info = zf.getinfo(CONFIG_FILENAME)
                 if info.file_size > MAX_CONFIG_BYTES:
                     raise InputError(f"{path}: {CONFIG_FILENAME} is {info.file_size} bytes; too large for a model config")
-                raw = zf.read(CONFIG_FILENAME)
+                raw = _read_member(zf, CONFIG_FILENAME, MAX_CONFIG_BYTES)
+                if raw is None:
+                    raise InputError(f"{path}: {CONFIG_FILENAME} inflates beyond {MAX_CONFIG_BYTES} bytes; "
+                                     "too large for a model config")
                 if METADATA_FILENAME in names and zf.getinfo(METADATA_FILENAME).file_size < 1024 * 1024:
-                    metadata = _json_or_empty(zf.read(METADATA_FILENAME))
+                    metadata = _json_or_empty(_read_member(zf, METADATA_FILENAME, 1024 * 1024) or b"")
         except zipfile.BadZipFile as exc:
             raise InputError(f"{path}: damaged zip archive: {exc}") from None
         except (OSError, RuntimeError, NotImplementedError) as exc:
@@ -93,6 +96,8 @@ def read_keras(path: str, data) -> list:
         raise InputError(f"{path}: {CONFIG_FILENAME} is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: {CONFIG_FILENAME}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: {CONFIG_FILENAME}: invalid JSON: nested too deeply") from None
     if not looks_like_keras_config(doc):
         raise InputError(f"{path}: {CONFIG_FILENAME} is not a serialized Keras model (no class_name/config)")
     models = models_from_config(doc, path, data)
@@ -103,10 +108,26 @@ def read_keras(path: str, data) -> list:
     return models
 
 
+def _read_member(zf: zipfile.ZipFile, member: str, limit: int) -> bytes | None:
+    """A member's bytes, or None past ``limit``. The header's size can lie (a zip bomb):
+    ``zf.read`` would inflate everything at once, so read in bounded pieces."""
+    parts = []
+    got = 0
+    with zf.open(member) as fh:
+        while True:
+            piece = fh.read(1 << 20)
+            if not piece:
+                return b"".join(parts)
+            got += len(piece)
+            if got > limit:
+                return None
+            parts.append(piece)
+
+
 def _json_or_empty(raw: bytes) -> dict:
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return {}
     return doc if isinstance(doc, dict) else {}
 
@@ -135,6 +156,13 @@ def models_from_config(doc: dict, path: str, data) -> list:
         loss = losses.get(out_name, losses.get(None)) if losses else None
         if loss is not None:
             _read_loss(loss, data, values, display, notes)
+        elif losses and not _names_output(compile_config, out_name):
+            # losses keyed by names that are not this model's outputs: say so, rather than
+            # "the model does not say its loss"
+            keys = ", ".join(repr(k) for k in list(losses)[:5])
+            notes.append(("LA301", {"loss_spelling": f"given for {keys}",
+                                    "reason": "no loss is keyed by " + (f"the output {out_name!r}" if out_name
+                                                                      else "the model's one output")}))
         label = name if len(outputs) == 1 else f"{name}[{out_name}]"
         models.append(ModelInput(name=label, values=values, source=path, line=1, kind="keras",
                                  display=display, notes=notes))
@@ -297,6 +325,10 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
         cfg = layer.get("config") if isinstance(layer.get("config"), dict) else {}
         spec = data.layers.get(cls)
         role = spec["role"] if spec else None
+        if role in ("units", "activation", "model") and not isinstance(layer.get("config"), dict):
+            # no config to read: an absent activation would otherwise read as linear
+            notes.append(("LA302", {"reason": f"{_describe_layer(layer)} has no readable config"}))
+            return
         if role is None:
             what = "a Lambda layer (its function is opaque)" if cls == "Lambda" else \
                 f"the layer {_describe_layer(layer)} is of a type lint does not know"
@@ -404,6 +436,12 @@ def _losses_per_output(compile_config: Any, output_names: list, path: str) -> di
             return {None: loss[0]}
         return {name: item for name, item in zip(named, loss, strict=False) if item is not None}
     return {None: loss}
+
+
+def _names_output(compile_config: Any, out_name: str | None) -> bool:
+    """Does a dict of losses name this output (with None for "no loss on purpose")?"""
+    loss = compile_config.get("loss") if isinstance(compile_config, dict) else None
+    return isinstance(loss, dict) and not _is_serialized_object(loss) and out_name in loss
 
 
 def _is_serialized_object(value: dict) -> bool:

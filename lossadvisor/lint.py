@@ -400,26 +400,45 @@ def _suggest(value: str, options: Iterable[str]) -> str:
     return f"; did you mean '{near[0]}'?" if near else ""
 
 
+def _r(value: Any, limit: int = 80) -> str:
+    """repr() of a value for an error message, bounded: a YAML alias bomb or a 5,000-character
+    flag must not turn into a message of gigabytes (or one screen per character)."""
+    import reprlib
+
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value):,} characters)"
+    short = reprlib.Repr()
+    short.maxlevel, short.maxlist, short.maxdict, short.maxstring, short.maxother = 2, 6, 6, limit, limit
+    text = short.repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _s(text: Any, limit: int = 80) -> str:
+    """str() of a user's value for an error message, bounded like :func:`_r`."""
+    text = str(text) if isinstance(text, str) else _r(text, limit)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
 def parse_spelling(text: Any) -> tuple[str, dict]:
     """`nn.KLDivLoss(reduction="batchmean")` -> ('nn.KLDivLoss', {'reduction': 'batchmean'}).
 
     Keyword arguments must be literals; positional arguments are ignored.
     """
     if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"expected a name, got {text!r}")
+        raise UsageError(f"expected a name, got {_r(text)}")
     text = text.strip()
     if "(" not in text:
         return text, {}
     try:
         node = ast.parse(text, mode="eval").body
     except SyntaxError:
-        raise UsageError(f"cannot read {text!r}: expected a name or a call like Name(key=value)") from None
+        raise UsageError(f"cannot read {_r(text)}: expected a name or a call like Name(key=value)") from None
     # optax style `loss_fn(logits, labels).mean()`: read the inner call
     while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
            and node.func.attr in ("mean", "sum") and isinstance(node.func.value, ast.Call)):
         node = node.func.value
     if not isinstance(node, ast.Call):
-        raise UsageError(f"cannot read {text!r}: expected a name or a call like Name(key=value)")
+        raise UsageError(f"cannot read {_r(text)}: expected a name or a call like Name(key=value)")
     name = ast.unparse(node.func)
     kwargs = {}
     for kw in node.keywords:
@@ -437,13 +456,13 @@ def lookup_activation(text: Any, data: LintData) -> str:
     if text is None:
         return "linear"
     if not isinstance(text, str):
-        raise UsageError(f"the activation must be a name, got {text!r}")
+        raise UsageError(f"the activation must be a name, got {_r(text)}")
     name, _ = parse_spelling(text) if "(" in text else (text, {})
     norm, _ = _norm_spelling(name)
     if norm in data.activation_index:
         return data.activation_index[norm]
     spellings = [s for a in data.activations.values() for s in a["spellings"]]
-    raise UsageError(f"unknown activation '{text}'{_suggest(name, spellings)}; "
+    raise UsageError(f"unknown activation '{_s(text)}'{_suggest(name, spellings)}; "
                      f"known: {', '.join(data.activations)}")
 
 
@@ -458,7 +477,7 @@ def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tupl
     candidates = data.loss_index.get(norm, [])
     if not candidates:
         spellings = [s for e in data.losses for s in e["spellings"]]
-        raise UsageError(f"unknown loss '{text}'{_suggest(name, spellings)}")
+        raise UsageError(f"unknown loss '{_s(text)}'{_suggest(name, spellings)}")
     wanted = framework or hint
     if wanted is not None:
         fitting = [e for e in candidates if wanted in e["frameworks"]]
@@ -505,7 +524,7 @@ def _as_bool(value: Any, key: str, where: str) -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "no", "0", "off"):
         return False
-    raise UsageError(f"{where}{key} must be true or false, got {value!r}")
+    raise UsageError(f"{where}{key} must be true or false, got {_r(value)}")
 
 
 def _as_int(value: Any, key: str, where: str, minimum: int = 1) -> int:
@@ -519,7 +538,7 @@ def _as_int(value: Any, key: str, where: str, minimum: int = 1) -> int:
     elif isinstance(value, str) and value.strip().isdigit():
         out = int(value.strip())
     if out is None or out < minimum:
-        raise UsageError(f"{where}{key} must be an integer >= {minimum}, got {value!r}")
+        raise UsageError(f"{where}{key} must be an integer >= {minimum}, got {_r(value)}")
     return out
 
 
@@ -540,7 +559,7 @@ def _target_ndim(value: Any, where: str) -> int:
         (isinstance(d, int) and not isinstance(d, bool) and d >= 0) or
         (isinstance(d, str) and (d.isidentifier() or d.isdigit())) or d is None for d in dims
     ):
-        raise UsageError(f"{where}target_shape must look like (N,) or (N, 1), got {value!r}")
+        raise UsageError(f"{where}target_shape must look like (N,) or (N, 1), got {_r(value)}")
     return len(dims)
 
 
@@ -931,6 +950,8 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
             raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
         except ValueError as exc:
             raise InputError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise InputError(f"{path}: invalid JSON: nested too deeply") from None
         if kerasfile.looks_like_keras_config(doc):
             return kerasfile.models_from_config(doc, path, data or load_lint_data())
         return _spec_models(doc, path)
@@ -938,15 +959,45 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
         from lossadvisor.rulebase import read_yaml
 
         text = _decode(raw, path)
+        _check_yaml_depth(text, path)
         try:
             doc = read_yaml(path, text)
         except RuleBaseError as exc:
             raise InputError(str(exc.problems[0]) if exc.problems else str(exc)) from None
+        except RecursionError:
+            raise InputError(f"{path}: YAML nested too deeply") from None
         return _spec_models(doc, path)
     if raw[:4] == b"PK\x03\x04":
         return kerasfile.read_keras(path, data or load_lint_data())
     raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
                      "archive or the JSON of model.to_json()")
+
+
+MAX_YAML_DEPTH = 64  # a spec nests two levels; PyYAML's C composer overflows the C stack near 50,000
+
+
+def _check_yaml_depth(text: str, path: str) -> None:
+    """InputError for YAML nested deeper than MAX_YAML_DEPTH, found with the event parser (which
+    keeps its own stack) before the recursive composer runs: deep nesting otherwise ends in a
+    RecursionError, or a segmentation fault inside PyYAML's C extension."""
+    if text.count("[") + text.count("{") + text.count("-") + text.count(":") <= MAX_YAML_DEPTH:
+        return  # too few openers to nest that deep
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                    raise InputError(f"{path}:{line}: YAML nested more than {MAX_YAML_DEPTH} levels deep; "
+                                     "a spec is a model or a list of models")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the syntax error is reported by read_yaml, with its line
 
 
 def _reject_constant(name: str):
@@ -1007,7 +1058,7 @@ def _spec_models(doc: Any, path: str) -> list[ModelInput]:
                 raise InputError(f"{_node_where(item, path, key)}{key} is not a finite number ({val})")
             if isinstance(val, dict) or (isinstance(val, list) and key != "target_shape"):
                 raise InputError(f"{_node_where(item, path, key)}{key} must be a single value, got "
-                                 f"{json.dumps(val, default=str)}")
+                                 f"{_r(val)}")
         name = values.pop("name", None)
         if name is None:
             name = Path(path).stem if single else f"{Path(path).stem}[{i + 1}]"

@@ -19,9 +19,21 @@ def recommend_command(answers: dict) -> str:
     return " ".join(parts)
 
 
+def _clean(text) -> str:
+    """Control characters as escapes: column names and labels come from the user's file, and an
+    ESC in a CSV header must not drive the reader's terminal."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def infer_text(payload: dict, console) -> None:
-    from rich.markup import escape
+    from rich.markup import escape as _escape
     from rich.table import Table
+
+    def escape(text):
+        return _escape(_clean(text))
 
     src = payload.get("source", {})
     cols = ", ".join(f"'{c}'" for c in src.get("columns", []))
@@ -71,4 +83,5 @@ def infer_text(payload: dict, console) -> None:
         for w in payload["warnings"]:
             grid.add_row("  !", escape(w))
         console.print(grid)
-    console.print(f"[bold]Next[/bold]  {escape(recommend_command(answers))}")
+    # soft_wrap: the command is for copying; a line break inside it would break the paste
+    console.print(f"[bold]Next[/bold]  {escape(recommend_command(answers))}", soft_wrap=True)

@@ -7,6 +7,15 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
+def _clean(text) -> str:
+    """Control characters shown as escapes: model names and loss spellings come from the files
+    being linted, and an ESC in a .keras config must not drive the reader's terminal."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def _location(finding: dict) -> str:
     source = finding.get("source")
     if not source:
@@ -33,17 +42,15 @@ def summary_line(payload: dict) -> str:
 def lint_text(payload: dict, console) -> None:
     """Findings grouped by model, then a summary line."""
     from rich.markup import escape
-    from rich.padding import Padding
-    from rich.text import Text
 
     by_model: dict = {}
     for f in payload["findings"]:
         by_model.setdefault((f.get("source"), f["model"]), []).append(f)
     for model in payload.get("models", []):
         key = (model.get("source"), model["name"])
-        head = escape(model["name"])
+        head = escape(_clean(model["name"]))
         if model.get("source") and model["source"] != model["name"]:
-            head += f" [dim]({escape(str(model['source']))})[/dim]"
+            head += f" [dim]({escape(_clean(model['source']))})[/dim]"
         found = by_model.get(key, [])
         if not found:
             console.print(f"[green]✓[/green] {head}: clean")
@@ -51,12 +58,12 @@ def lint_text(payload: dict, console) -> None:
         console.print(f"[bold]{head}[/bold]")
         for f in found:
             style = SEVERITY_STYLE.get(f["severity"], "")
-            where = _location(f)
+            where = _clean(_location(f))
             where = f" [dim]{escape(where)}[/dim]" if where else ""
             console.print(f"  [{style}]{f['severity']:<7}[/{style}] [bold]{f['code']}[/bold] "
                           f"{escape(f['name'])}{where}")
-            console.print(Padding(Text(f["message"]), (0, 0, 0, 10)))
-            console.print(Padding(Text.assemble(("fix: ", "dim"), f["fix"]), (0, 0, 0, 10)))
+            _print_indented(console, _clean(f["message"]), 10)
+            _print_indented(console, _clean(f["fix"]), 10, label="fix: ")
     line = summary_line(payload)
     style = "green" if payload["clean"] else ("bold red" if payload["summary"]["error"] else "yellow")
     console.print(f"[{style}]{escape(line)}[/{style}]")
@@ -65,9 +72,30 @@ def lint_text(payload: dict, console) -> None:
         console.print(f"[dim]Explain a code: lossadvisor explain {codes[0]}[/dim]")
 
 
+def _print_indented(console, text: str, indent: int, label: str = "", hang: int = 0) -> None:
+    """``text`` wrapped under an indent, the optional label dimmed. Wrapped here rather than by
+    rich's Padding, which pads every line with spaces to the full width: no trailing spaces, and
+    no break inside a hyphenated name or a long token such as a call."""
+    import textwrap
+
+    from rich.text import Text
+
+    width = max((console.width or 100) - indent, 20)
+    lines = textwrap.wrap(label + text, width=width, break_long_words=False, break_on_hyphens=False,
+                          subsequent_indent=" " * hang) or [label]
+    for i, line in enumerate(lines):
+        out = Text(" " * indent)
+        if i == 0 and label and line.startswith(label):
+            out.append(label, style="dim")
+            line = line[len(label):]
+        out.append(line)
+        console.print(out, soft_wrap=True)
+
+
 def _escape_data(text: str) -> str:
-    # actions/toolkit packages/core/src/command.ts escapeData
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # actions/toolkit packages/core/src/command.ts escapeData; then other control characters
+    # (an ESC from a linted file) as visible escapes
+    return _clean(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
@@ -98,23 +126,22 @@ def code_text(payload: dict, console) -> None:
     from rich.markup import escape
     from rich.padding import Padding
     from rich.syntax import Syntax
-    from rich.text import Text
 
     style = SEVERITY_STYLE.get(payload["severity"], "")
     console.print(f"[bold]{payload['code']}[/bold] {escape(payload['name'])} "
                   f"[{style}]({payload['severity']})[/{style}]")
-    console.print(Padding(Text(payload["message"]), (0, 0, 0, 2)))
-    console.print(Padding(Text.assemble(("fix: ", "dim"), payload["fix"]), (0, 0, 0, 2)))
+    _print_indented(console, payload["message"], 2)
+    _print_indented(console, payload["fix"], 2, label="fix: ")
     for heading, value in payload["explanation"].items():
         console.print(f"\n[bold]{escape(heading)}[/bold]")
         if isinstance(value, list):
             for item in value:
-                console.print(Padding(Text("• " + item), (0, 0, 0, 2)))
+                _print_indented(console, "• " + item, 2, hang=2)
         elif heading in ("Example", "Use instead"):
             console.print(Padding(Syntax(value, "python", theme="ansi_dark", background_color="default",
-                                         word_wrap=False), (0, 0, 0, 2)))
+                                         word_wrap=False), (0, 0, 0, 2), expand=False))
         else:
-            console.print(Padding(Text(value), (0, 0, 0, 2)))
+            _print_indented(console, value, 2)
 
 
 def codes_text(payload: dict, console) -> None:
