@@ -24,8 +24,15 @@ def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def read_answers_file(path: str) -> dict[str, Any]:
-    """A YAML or JSON mapping of question id to a scalar answer."""
+def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
+    """A YAML or JSON mapping of question id to a scalar answer, and its kind.
+
+    The kind is "file", or "data" for the output of `infer --json` (a document
+    with `schema_version` and `answers`): answers inferred from data are
+    suggestions, dropped where they do not apply to the task a flag chose.
+    """
+    from lossadvisor.textutil import MAX_YAML_DEPTH, preview, yaml_too_deep
+
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -44,9 +51,14 @@ def read_answers_file(path: str) -> dict[str, Any]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply") from None
     else:
         import yaml
 
+        deep = yaml_too_deep(text)
+        if deep is not None:
+            raise InputError(f"{path}:{deep}: YAML nested more than {MAX_YAML_DEPTH} levels deep")
         try:
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
@@ -56,17 +68,19 @@ def read_answers_file(path: str) -> dict[str, Any]:
             raise InputError(f"{path}{where}: invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of question id to answer, got {type(data).__name__}")
+    kind = "file"
     if isinstance(data.get("answers"), dict) and "schema_version" in data:
         data = data["answers"]  # the output of `infer --json` or `recommend --json`
+        kind = "data"
     out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(key, bool):
             key = "yes" if key else "no"
         if not isinstance(key, str):
-            raise InputError(f"{path}: question ids are text, got {key!r}")
+            raise InputError(f"{path}: question ids are text, got {preview(key)}")
         if isinstance(value, (dict, list)) or value is None:
-            raise InputError(f"{path}: the answer for {key} must be a single value, got {json.dumps(value)}")
+            raise InputError(f"{path}: the answer for {preview(key)} must be a single value, got {preview(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise InputError(f"{path}: the answer for {key} is not a finite number ({value})")
         out[key] = value
-    return out
+    return out, kind

@@ -113,7 +113,8 @@ def validate(paths=(), *, standalone: bool = False) -> dict:
         return {"valid": False, "sources": [str(p) for p in paths] or ["(shipped)"],
                 "problems": exc.problems, "rules": 0, "combinations": 0}
     combos = sum(1 for _ in rb.answer_sets())
-    return {"valid": True, "sources": rb.sources, "problems": [], "rules": len(rb.rules),
+    problems = rb.unreachable_rules()
+    return {"valid": not problems, "sources": rb.sources, "problems": problems, "rules": len(rb.rules),
             "combinations": combos}
 
 

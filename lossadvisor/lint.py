@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, LossAdvisorError, RuleBaseError, UsageError
+from lossadvisor.textutil import preview
 
 SEVERITIES = ("error", "warning", "info")
 HEADINGS = ("What it flags", "Why it matters", "Example", "Use instead", "References")
@@ -400,17 +401,7 @@ def _suggest(value: str, options: Iterable[str]) -> str:
     return f"; did you mean '{near[0]}'?" if near else ""
 
 
-def _r(value: Any, limit: int = 80) -> str:
-    """repr() of a value for an error message, bounded: a YAML alias bomb or a 5,000-character
-    flag must not turn into a message of gigabytes (or one screen per character)."""
-    import reprlib
-
-    if isinstance(value, str):
-        return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value):,} characters)"
-    short = reprlib.Repr()
-    short.maxlevel, short.maxlist, short.maxdict, short.maxstring, short.maxother = 2, 6, 6, limit, limit
-    text = short.repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+_r = preview  # bounded repr() of a user's value for messages
 
 
 def _s(text: Any, limit: int = 80) -> str:
@@ -959,7 +950,6 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
         from lossadvisor.rulebase import read_yaml
 
         text = _decode(raw, path)
-        _check_yaml_depth(text, path)
         try:
             doc = read_yaml(path, text)
         except RuleBaseError as exc:
@@ -971,33 +961,6 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
         return kerasfile.read_keras(path, data or load_lint_data())
     raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
                      "archive or the JSON of model.to_json()")
-
-
-MAX_YAML_DEPTH = 64  # a spec nests two levels; PyYAML's C composer overflows the C stack near 50,000
-
-
-def _check_yaml_depth(text: str, path: str) -> None:
-    """InputError for YAML nested deeper than MAX_YAML_DEPTH, found with the event parser (which
-    keeps its own stack) before the recursive composer runs: deep nesting otherwise ends in a
-    RecursionError, or a segmentation fault inside PyYAML's C extension."""
-    if text.count("[") + text.count("{") + text.count("-") + text.count(":") <= MAX_YAML_DEPTH:
-        return  # too few openers to nest that deep
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark is not None else 0
-                    raise InputError(f"{path}:{line}: YAML nested more than {MAX_YAML_DEPTH} levels deep; "
-                                     "a spec is a model or a list of models")
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # the syntax error is reported by read_yaml, with its line
 
 
 def _reject_constant(name: str):

@@ -151,8 +151,15 @@ def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RuleBaseError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    from lossadvisor.textutil import MAX_YAML_DEPTH, yaml_too_deep
+
+    deep = yaml_too_deep(text)
+    if deep is not None:
+        raise RuleBaseError([f"{path}:{deep}: YAML nested more than {MAX_YAML_DEPTH} levels deep"])
     try:
         return yaml.load(text, Loader=_loader_class(path))  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise RuleBaseError([f"{path}: YAML nested too deeply"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -247,8 +254,9 @@ class Question(Record):
 
 
 def _show(raw: Any) -> str:
-    text = repr(raw) if not isinstance(raw, str) else f"'{raw}'"
-    return text if len(text) <= 60 else text[:57] + "...'"
+    from lossadvisor.textutil import preview
+
+    return preview(raw, 60)
 
 
 class Rule(Record):
@@ -349,6 +357,20 @@ class RuleBase(Record):
                     f"{top[0].where}: rules are equally specific for {_fmt_answers(answers)}: {wheres}"
                 )
         return problems
+
+
+    def unreachable_rules(self) -> list[str]:
+        """Rules that no combination of answers resolves to (shadowed or impossible)."""
+        won = set()
+        for answers in self.answer_sets():
+            found = self.matching_rules(answers)
+            if found:
+                won.add(found[0].id)
+        return [
+            f"{r.where}: rule {r.id!r} never applies: no combination of answers resolves to it "
+            f"({'a more specific rule wins everywhere it matches' if any(r.matches(a) for a in self.answer_sets()) else 'its match cannot be answered'})"
+            for r in self.rules.values() if r.id not in won
+        ]
 
 
 def _fmt_answers(answers: dict) -> str:

@@ -86,3 +86,17 @@ def test_rules_validate_standalone(run_cli, tmp_path):
     (d / "questions.yaml").write_text("questions: []\n")
     code, out, _ = run_cli("rules", "validate", str(d), "--standalone", "--json")
     assert code == 1 and any("no 'task' question" in p for p in json.loads(out)["problems"])
+
+
+@pytest.mark.parametrize("match, reason", [
+    ("{task: binary}", "a more specific rule wins"),  # binary-default etc. cover every binary answer
+    ("{task: regression, labels: integer}", "cannot be answered"),  # labels is never asked for regression
+])
+def test_rules_validate_reports_rules_that_never_apply(run_cli, tmp_path, match, reason):
+    f = tmp_path / "dead.yaml"
+    f.write_text(f"rules:\n  - id: dead\n    match: {match}\n    output: {{units: 1, activation: sigmoid}}\n"
+                 "    loss: {id: hinge}\n    why: w\n")
+    code, out, _ = run_cli("rules", "validate", str(f), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["valid"] is False
+    assert any("'dead' never applies" in p and reason in p for p in doc["problems"]), doc["problems"]

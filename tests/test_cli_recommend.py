@@ -198,3 +198,47 @@ def test_from_data_errors_are_input_errors(run_cli, tmp_path):
     assert code == 2 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1
     code, out, err = run_cli("recommend", "--column", "label", "--task", "binary", "--json")
     assert code == 2 and "go with --from-data" in err
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
+    ("deep.json", "[" * 100000 + "]" * 100000),
+])
+def test_deeply_nested_files_are_input_errors(run_cli, tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text)
+    for args in (["--answers", str(f)], ["--rules", str(f), "--task", "binary"]):
+        code, out, err = run_cli("recommend", *args, "--no-input", "--no-check", "--json")
+        assert code == 2, err
+        assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1
+        assert "nested" in err or "YAML" in err
+
+
+def test_alias_bomb_answers_file_gives_a_short_message(run_cli, tmp_path):
+    f = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
+              for i in range(1, 7)]
+    f.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli("recommend", "--answers", str(f), "--no-input", "--no-check")
+    assert code == 2 and len(err) < 300, err[:300]
+
+
+def test_infer_document_answers_yield_to_a_task_flag(run_cli, tmp_path):
+    f = tmp_path / "framing.json"
+    f.write_text(json.dumps({"schema_version": 1, "answers": {"task": "multiclass", "labels": "integer",
+                                                              "classes": 3}}))
+    doc = _json(run_cli, "--answers", str(f), "--task", "regression", "--no-check")
+    assert doc["rule"] == "regression-default" and "labels" not in doc["answers"]
+    # a hand-written answers file is not a suggestion: an answer that does not apply is an error
+    g = tmp_path / "mine.yaml"
+    g.write_text("labels: integer\n")
+    code, out, err = run_cli("recommend", "--answers", str(g), "--task", "regression", "--no-input")
+    assert code == 2 and "does not apply" in err
+
+
+def test_ascii_only_stdout_does_not_crash():
+    r = subprocess.run([PYTHON, "-m", "lossadvisor", "explain", "huber"], capture_output=True,
+                       env=python_env(PYTHONIOENCODING="ascii"))
+    assert r.returncode == 0, r.stderr
+    assert b"\\u" in r.stdout or b"\\x" in r.stdout  # the formula's non-ASCII characters, escaped

@@ -78,6 +78,13 @@ def main(argv=None) -> None:
     from lossadvisor.errors import LossAdvisorError
 
     args = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal or pipe that cannot show a character gets an escape, not a crash
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", "strict") == "strict":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a closed or detached stream
+                pass
     try:
         rv = cli.main(args=args, prog_name="lossadvisor", standalone_mode=False)
     except LossAdvisorError as exc:

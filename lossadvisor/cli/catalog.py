@@ -45,7 +45,7 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
     if not item_id:
         raise click.UsageError("missing ID: a loss id, a rule id or a lint code; list them with 'lossadvisor losses', 'lossadvisor rules list', 'lossadvisor explain --all-codes'")
     if LINT_CODE.match(item_id):
-        if plot_path:
+        if plot_path is not None:
             raise click.UsageError("--plot draws a loss, not a lint code")
         from lossadvisor import lint
         from lossadvisor.render import lint as lint_text
@@ -54,7 +54,7 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
         return
     rb = load_rules(rules_paths)
     payload = catalog.explain(rb, item_id)
-    if plot_path:
+    if plot_path is not None:
         if payload["kind"] != "loss":
             raise click.UsageError(f"--plot draws a loss; {item_id} is a {payload['kind']}")
         from lossadvisor.plot import plot_loss

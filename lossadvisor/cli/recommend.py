@@ -86,8 +86,9 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
         for k, v in data["answers"].items():
             given[k], sources[k] = v, "data"
     if answers_file:
-        for k, v in read_answers_file(answers_file).items():
-            given[k], sources[k] = v, "file"
+        file_answers, kind = read_answers_file(answers_file)
+        for k, v in file_answers.items():
+            given[k], sources[k] = v, kind
     for k, v in parse_answer_pairs(answer_pairs).items():
         given[k], sources[k] = v, "flag"
     for k, v in flags.items():

@@ -64,7 +64,7 @@ def losses_text(payload: dict, console) -> None:
 
     table = Table(show_lines=False)
     for col in ("id", "family", "likelihood", "activation", "built-in in"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "id")
     for row in payload["losses"]:
         builtin = ", ".join(k for k, v in row["frameworks"].items() if v) or "none (custom code)"
         table.add_row(row["id"], row["family"] or "", row["distribution"], row["activation"], builtin)
@@ -77,7 +77,7 @@ def rules_text(payload: dict, console) -> None:
 
     table = Table()
     for col in ("rule", "matches", "units", "activation", "loss"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("rule", "loss"))
     for row in payload["rules"]:
         match = ", ".join(f"{k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in row["match"].items())
         params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
