@@ -130,7 +130,17 @@ def _num(value) -> str:
     return repr(float(value)) if isinstance(value, float) else repr(value)
 
 
+def _param(p: _Problem, name: str, default: float) -> str:
+    """The loss parameter ``name`` (or its default) as a float in Python source."""
+    return _num(float(p.params.get(name, default)))
+
+
 # ------------------------------------------------------------------ shared NumPy data
+
+
+def _data_section(p: _Problem) -> list[str]:
+    """The data section of every program, with its heading and the blank line after it."""
+    return ["# ---- a seeded, learnable batch", *_data_lines(p), ""]
 
 
 def _data_lines(p: _Problem) -> list[str]:
@@ -275,6 +285,13 @@ class _Pieces(Record):
 
 _QUANTILE_NOTE = ("{u} linear units = {k} outputs x {q} quantiles, read as (batch, outputs, quantiles); "
                   "the pinball loss is a short custom function")
+_MARGIN_NOTE = "tanh output and -1/+1 float labels; the sign of the score is the class (no probabilities)"
+
+
+def _quantile_parts(p: _Problem) -> tuple[str, str]:
+    """The quantile levels as Python source ("0.1, 0.5, 0.9"), and the note on the output layer."""
+    qs = ", ".join(_num(q) for q in p.quantiles)
+    return qs, _QUANTILE_NOTE.format(u=p.units, k=p.width, q=len(p.quantiles))
 
 
 def _layer_comment(p: _Problem, name: str) -> str:
@@ -312,7 +329,7 @@ def _pytorch(p: _Problem) -> _Pieces:
         builtin = {
             "mean_squared_error": "nn.MSELoss()",
             "mean_absolute_error": "nn.L1Loss()",
-            "huber": f"nn.HuberLoss(delta={_num(float(p.params.get('delta', 1.0)))})",
+            "huber": f"nn.HuberLoss(delta={_param(p, 'delta', 1.0)})",
         }
         if loss in builtin:
             pc.loss = builtin[loss]
@@ -361,7 +378,7 @@ def _pytorch(p: _Problem) -> _Pieces:
             pc.notes.append(f"one nn.Linear(in_features, {u}): columns :{k} are the means (linear), columns {k}: "
                             "the variances after softplus + 1e-6; GaussianNLLLoss(mean, target, var)")
         elif loss == "quantile":
-            qs = ", ".join(_num(q) for q in p.quantiles)
+            qs, note = _quantile_parts(p)
             pc.loss = f"quantile_loss(outputs, targets)  # custom: pinball loss at quantiles ({qs})"
             pc.setup = [
                 f"quantiles = torch.tensor([{qs}])",
@@ -375,7 +392,7 @@ def _pytorch(p: _Problem) -> _Pieces:
             ]
             pc.call = "quantile_loss(outputs, targets)"
             pc.inference = f"outputs.reshape(-1, {k}, {len(p.quantiles)})  # quantiles {qs} on the last axis"
-            pc.notes.append(_QUANTILE_NOTE.format(u=u, k=k, q=len(p.quantiles)))
+            pc.notes.append(note)
     elif loss in SIGMOID_LOSSES:
         pc.raw, pc.same_shape, pc.from_logits = "logits", True, True
         pc.inference = "torch.sigmoid(logits)"
@@ -391,7 +408,7 @@ def _pytorch(p: _Problem) -> _Pieces:
             ]
             pc.call = "loss_fn(logits, targets)"
         else:
-            gamma = _num(float(p.params.get("gamma", 2.0)))
+            gamma = _param(p, "gamma", 2.0)
             alpha = p.params.get("alpha")
             alpha_arg = _num(float(alpha)) if alpha is not None else "-1"
             pc.loss = f"binary_focal_loss(logits, targets, gamma={gamma})  # custom"
@@ -428,7 +445,7 @@ def _pytorch(p: _Problem) -> _Pieces:
         ]
         pc.call = f"{name}(scores, targets)"
         pc.inference = "torch.sign(scores)"
-        pc.notes.append("tanh output and -1/+1 float labels; the sign of the score is the class (no probabilities)")
+        pc.notes.append(_MARGIN_NOTE)
     else:
         pc.raw, pc.from_logits = "logits", True
         pc.inference = "torch.softmax(logits, dim=-1)"
@@ -458,8 +475,8 @@ def _pytorch(p: _Problem) -> _Pieces:
             pc.same_shape = True
             pc.notes.append('call it on torch.log_softmax(logits, dim=-1); reduction="batchmean" is the true KL')
         else:
-            gamma = _num(float(p.params.get("gamma", 2.0)))
-            alpha = _num(float(p.params.get("alpha", 0.25)))
+            gamma = _param(p, "gamma", 2.0)
+            alpha = _param(p, "alpha", 0.25)
             pc.loss = f"categorical_focal_loss(logits, targets, gamma={gamma}, alpha={alpha})  # custom"
             pc.setup = [
                 f"def categorical_focal_loss(logits, targets, gamma={gamma}, alpha={alpha}):",
@@ -493,9 +510,7 @@ def _pytorch_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         "",
         "torch.manual_seed(0)",
         "",
-        "# ---- a seeded, learnable batch",
-        *_data_lines(p),
-        "",
+        *_data_section(p),
         "# ---- the model: a small MLP ending in the recommended output layer",
         f"output_layer = {pc.output_layer}{_comment(pc)}",
         "model = nn.Sequential(nn.Linear(n_features, in_features), nn.ReLU(), output_layer)",
@@ -525,10 +540,7 @@ def _pytorch_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         "    optimizer.step()",
         "with torch.no_grad():",
         '    print(f"loss after: {compute_loss().item():.4f}")',
-        "",
-        "    # ---- predictions",
-        f"    {pc.raw} = model(inputs)",
-        *("    " + line for line in _predict_lines(pc)),
+        *_predictions(pc, "model(inputs)", indent="    "),
     ]
     return _join(lines)
 
@@ -537,14 +549,15 @@ def _comment(pc: _Pieces) -> str:
     return f"  # {pc.layer_comment}" if pc.layer_comment else ""
 
 
-def _predict_lines(pc: _Pieces) -> list[str]:
-    if pc.inference == "the output itself":
-        return [f"predictions = {pc.raw}  # the output itself", 'print("predictions:", tuple(predictions.shape))']
+def _predictions(pc: _Pieces, output: str, indent: str = "") -> list[str]:
+    """The closing section of every program: ``{pc.raw} = {output}`` (the model's output on the
+    inputs), then the predictions from it; each line after ``indent``."""
     if pc.inference.startswith("mean, variance = "):
-        return [pc.inference, 'print("predictions:", tuple(mean.shape), tuple(variance.shape))']
-    if pc.inference.startswith("the output itself"):
-        return [f"predictions = {pc.raw}  # {pc.inference}", 'print("predictions:", tuple(predictions.shape))']
-    return [f"predictions = {pc.inference}", 'print("predictions:", tuple(predictions.shape))']
+        lines = [pc.inference, 'print("predictions:", tuple(mean.shape), tuple(variance.shape))']
+    else:
+        pred = f"{pc.raw}  # {pc.inference}" if pc.inference.startswith("the output itself") else pc.inference
+        lines = [f"predictions = {pred}", 'print("predictions:", tuple(predictions.shape))']
+    return ["", *(indent + line for line in ["# ---- predictions", f"{pc.raw} = {output}", *lines])]
 
 
 # ---- Keras 3
@@ -558,7 +571,7 @@ def _keras(p: _Problem) -> _Pieces:
             "mean_squared_error": "keras.losses.MeanSquaredError()",
             "mean_absolute_error": "keras.losses.MeanAbsoluteError()",
             "mean_squared_logarithmic_error": "keras.losses.MeanSquaredLogarithmicError()",
-            "huber": f"keras.losses.Huber(delta={_num(float(p.params.get('delta', 1.0)))})",
+            "huber": f"keras.losses.Huber(delta={_param(p, 'delta', 1.0)})",
             "log_cosh": "keras.losses.LogCosh()",
         }
         if loss in builtin:
@@ -591,7 +604,7 @@ def _keras(p: _Problem) -> _Pieces:
             pc.notes.append(f"one Dense({u}): columns :{k} are the means (linear), columns {k}: the variances "
                             "after softplus + 1e-6, inside a custom loss")
         elif loss == "quantile":
-            qs = ", ".join(_num(q) for q in p.quantiles)
+            qs, note = _quantile_parts(p)
             pc.loss = f"quantile_loss  # custom: pinball loss at quantiles ({qs})"
             pc.setup = [
                 f"quantiles = keras.ops.convert_to_tensor([{qs}])",
@@ -609,7 +622,7 @@ def _keras(p: _Problem) -> _Pieces:
                 "loss = quantile_loss",
             ]
             pc.inference = f"keras.ops.reshape(outputs, (-1, {k}, {len(p.quantiles)}))  # quantiles {qs} on the last axis"
-            pc.notes.append(_QUANTILE_NOTE.format(u=u, k=k, q=len(p.quantiles)))
+            pc.notes.append(note)
     elif loss in SIGMOID_LOSSES:
         pc.raw, pc.from_logits = "logits", True
         pc.inference = "keras.ops.sigmoid(logits)"
@@ -649,7 +662,7 @@ def _keras(p: _Problem) -> _Pieces:
                 pc.loss = "keras.losses.BinaryCrossentropy(from_logits=True)"
                 pc.setup = [f"loss = {pc.loss}"]
         else:
-            gamma = _num(float(p.params.get("gamma", 2.0)))
+            gamma = _param(p, "gamma", 2.0)
             alpha = p.params.get("alpha")
             extra = f"apply_class_balancing=True, alpha={_num(float(alpha))}, " if alpha is not None else ""
             pc.loss = f"keras.losses.BinaryFocalCrossentropy({extra}gamma={gamma}, from_logits=True)"
@@ -662,7 +675,7 @@ def _keras(p: _Problem) -> _Pieces:
         pc.loss = "keras.losses.SquaredHinge()" if loss == "squared_hinge" else "keras.losses.Hinge()"
         pc.setup = ["# -1/+1 labels and a tanh output (Hinge has no from_logits)", f"loss = {pc.loss}"]
         pc.inference = "keras.ops.sign(scores)"
-        pc.notes.append("tanh output and -1/+1 float labels; the sign of the score is the class (no probabilities)")
+        pc.notes.append(_MARGIN_NOTE)
     else:
         pc.raw, pc.from_logits = "logits", True
         pc.inference = "keras.ops.softmax(logits, axis=-1)"
@@ -675,8 +688,8 @@ def _keras(p: _Problem) -> _Pieces:
             pc.inference = "the output itself (softmax in the layer)"
             pc.notes.append("KLDivergence has no from_logits in Keras: the output layer applies the softmax")
         elif loss == "categorical_focal_crossentropy":
-            gamma = _num(float(p.params.get("gamma", 2.0)))
-            alpha = _num(float(p.params.get("alpha", 0.25)))
+            gamma = _param(p, "gamma", 2.0)
+            alpha = _param(p, "alpha", 0.25)
             pc.loss = f"keras.losses.CategoricalFocalCrossentropy(alpha={alpha}, gamma={gamma}, from_logits=True)"
             pc.setup = [f"loss = {pc.loss}"]
             if p.target == "integer":
@@ -728,9 +741,7 @@ def _keras_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         "",
         "keras.utils.set_random_seed(0)",
         "",
-        "# ---- a seeded, learnable batch",
-        *_data_lines(p),
-        "",
+        *_data_section(p),
         "# ---- the model: a small MLP ending in the recommended output layer",
         f"output_layer = {pc.output_layer}{_comment(pc)}",
         "model = keras.Sequential([",
@@ -749,10 +760,7 @@ def _keras_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         f"model.fit(x, y, batch_size=n, epochs=steps, verbose=0{pc.fit_extra})",
         f"loss_after = model.evaluate(x, y, batch_size=n, verbose=0{pc.eval_extra})",
         'print(f"loss after: {loss_after:.4f}")',
-        "",
-        "# ---- predictions",
-        f"{pc.raw} = model.predict(x, batch_size=n, verbose=0)",
-        *_predict_lines(pc),
+        *_predictions(pc, "model.predict(x, batch_size=n, verbose=0)"),
     ]
     return _join(lines)
 
@@ -770,7 +778,7 @@ def _jax(p: _Problem) -> _Pieces:
         if loss == "mean_squared_error":
             pc.call = "optax.losses.squared_error(outputs, y).mean()"
         elif loss == "huber":
-            pc.call = f"optax.losses.huber_loss(outputs, y, delta={_num(float(p.params.get('delta', 1.0)))}).mean()"
+            pc.call = f"optax.losses.huber_loss(outputs, y, delta={_param(p, 'delta', 1.0)}).mean()"
         elif loss == "log_cosh":
             pc.call = "optax.losses.log_cosh(outputs, y).mean()"
         elif loss == "mean_absolute_error":
@@ -808,7 +816,7 @@ def _jax(p: _Problem) -> _Pieces:
             pc.call = "gaussian_nll(outputs, y)"
             pc.inference = f"mean, variance = outputs[:, :{k}], jax.nn.softplus(outputs[:, {k}:]) + 1e-6"
         elif loss == "quantile":
-            qs = ", ".join(_num(q) for q in p.quantiles)
+            qs, note = _quantile_parts(p)
             pc.setup = [
                 f"quantiles = jnp.array([{qs}])",
                 "",
@@ -822,7 +830,7 @@ def _jax(p: _Problem) -> _Pieces:
             ]
             pc.call = "quantile_loss(outputs, y)"
             pc.inference = f"outputs.reshape(-1, {k}, {len(p.quantiles)})  # quantiles {qs} on the last axis"
-            pc.notes.append(_QUANTILE_NOTE.format(u=u, k=k, q=len(p.quantiles)))
+            pc.notes.append(note)
     elif loss in SIGMOID_LOSSES:
         pc.raw, pc.same_shape, pc.from_logits = "logits", True, True
         pc.inference = "jax.nn.sigmoid(logits)"
@@ -840,7 +848,7 @@ def _jax(p: _Problem) -> _Pieces:
             else:
                 pc.call = "optax.losses.sigmoid_binary_cross_entropy(logits, y).mean()"
         else:
-            gamma = _num(float(p.params.get("gamma", 2.0)))
+            gamma = _param(p, "gamma", 2.0)
             alpha = p.params.get("alpha")
             alpha_arg = f", alpha={_num(float(alpha))}" if alpha is not None else ""
             pc.call = f"optax.losses.sigmoid_focal_loss(logits, y{alpha_arg}, gamma={gamma}).mean()"
@@ -859,7 +867,7 @@ def _jax(p: _Problem) -> _Pieces:
                 "    return jnp.square(jnp.maximum(0.0, 1.0 - targets * scores)).mean()",
             ]
             pc.call = "squared_hinge(scores, y)"
-        pc.notes.append("tanh output and -1/+1 float labels; the sign of the score is the class (no probabilities)")
+        pc.notes.append(_MARGIN_NOTE)
     else:
         pc.raw, pc.from_logits = "logits", True
         pc.inference = "jax.nn.softmax(logits, axis=-1)"
@@ -877,8 +885,8 @@ def _jax(p: _Problem) -> _Pieces:
             pc.same_shape = True
             pc.notes.append("optax.losses.kl_divergence takes log-predictions: jax.nn.log_softmax(logits)")
         else:
-            gamma = _num(float(p.params.get("gamma", 2.0)))
-            alpha = _num(float(p.params.get("alpha", 0.25)))
+            gamma = _param(p, "gamma", 2.0)
+            alpha = _param(p, "alpha", 0.25)
             pc.setup = [
                 f"def categorical_focal_loss(logits, targets, gamma={gamma}, alpha={alpha}):",
                 "    # optax has no categorical focal loss. Keras CategoricalFocalCrossentropy semantics:",
@@ -919,9 +927,7 @@ def _jax_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         "import jax.numpy as jnp",
         "import optax",
         "",
-        "# ---- a seeded, learnable batch",
-        *_data_lines(p),
-        "",
+        *_data_section(p),
         "# ---- the model: a small MLP ending in the recommended output layer",
         "key_hidden, key_out = jax.random.split(jax.random.key(0))",
         "params = {  # He-initialised hidden layer, zero biases",
@@ -967,10 +973,7 @@ def _jax_program(p: _Problem, pc: _Pieces, header: list[str]) -> str:
         "for _ in range(steps):",
         "    params, opt_state, _ = train_step(params, opt_state, inputs, targets)",
         'print(f"loss after: {float(loss_fn(params, inputs, targets)):.4f}")',
-        "",
-        "# ---- predictions",
-        f"{pc.raw} = model(params, inputs)",
-        *_predict_lines(pc),
+        *_predictions(pc, "model(params, inputs)"),
     ]
     return _join(lines)
 

@@ -49,3 +49,47 @@ def python_env(**extra):
 
 
 PYTHON = sys.executable
+
+
+def framework_variant_cases(rb, frameworks):
+    """(extra, Recommendation) for the framework-code tests beyond the shipped answer sets.
+
+    For each of ``frameworks``: non-default integer answers (several regression outputs,
+    few classes; extra "variant"), then the losses no shipped rule recommends (they appear
+    as alternatives only), swapped in where they are natural (extra: the loss id).
+    """
+    from lossadvisor.engine import recommend, resolve_answers
+
+    variants = [
+        {"task": "regression", "outputs": 3},
+        {"task": "regression", "outputs": 3, "target": "count"},
+        {"task": "regression", "outputs": 3, "target": "positive_wide"},
+        {"task": "regression", "outputs": 3, "outliers": "yes"},
+        {"task": "regression", "outputs": 3, "uncertainty": "variance"},
+        {"task": "regression", "outputs": 2, "uncertainty": "quantiles"},
+        {"task": "multiclass", "classes": 2},
+        {"task": "multiclass", "classes": 3, "labels": "one_hot", "imbalance": "moderate"},
+        {"task": "multiclass", "classes": 3, "labels": "probabilities"},
+        {"task": "multiclass", "classes": 4, "labels": "integer", "imbalance": "severe"},
+        {"task": "multilabel", "classes": 2, "imbalance": "moderate"},
+    ]
+    swaps = [
+        ({"task": "regression"}, "mean_absolute_error", "linear", {}),
+        ({"task": "regression"}, "log_cosh", "linear", {}),
+        ({"task": "binary", "labels": "plus_minus_one"}, "squared_hinge", "tanh", {}),
+        ({"task": "binary", "imbalance": "severe"}, "binary_focal_crossentropy", "sigmoid",
+         {"gamma": 2.0, "alpha": 0.25}),
+    ]
+
+    def rec_for(given):
+        answers, sources = resolve_answers(rb, given)
+        return recommend(rb, answers, sources)
+
+    cases = [("variant", rec_for(dict(given, framework=fw))) for given in variants for fw in frameworks]
+    for given, loss, activation, params in swaps:
+        for fw in frameworks:
+            rec = rec_for(dict(given, framework=fw))
+            fields = {name: getattr(rec, name) for name in type(rec).__slots__}
+            fields.update(loss=loss, loss_name=rb.losses[loss]["name"], activation=activation, params=dict(params))
+            cases.append((loss, type(rec)(**fields)))
+    return cases

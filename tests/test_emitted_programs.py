@@ -25,34 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from lossadvisor.engine import recommend, resolve_answers
+from conftest import framework_variant_cases
+from lossadvisor.engine import recommend
 from lossadvisor.frameworks import FRAMEWORKS, framework_code
 from lossadvisor.rulebase import load_rulebase
 
 RB = load_rulebase()
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_TIMEOUT = 1500  # seconds for all programs of one framework; a hang fails instead of blocking CI
-
-# Non-default integer answers and losses that no shipped rule recommends (same as test_frameworks.py).
-VARIANTS = [
-    {"task": "regression", "outputs": 3},
-    {"task": "regression", "outputs": 3, "target": "count"},
-    {"task": "regression", "outputs": 3, "target": "positive_wide"},
-    {"task": "regression", "outputs": 3, "outliers": "yes"},
-    {"task": "regression", "outputs": 3, "uncertainty": "variance"},
-    {"task": "regression", "outputs": 2, "uncertainty": "quantiles"},
-    {"task": "multiclass", "classes": 2},
-    {"task": "multiclass", "classes": 3, "labels": "one_hot", "imbalance": "moderate"},
-    {"task": "multiclass", "classes": 3, "labels": "probabilities"},
-    {"task": "multiclass", "classes": 4, "labels": "integer", "imbalance": "severe"},
-    {"task": "multilabel", "classes": 2, "imbalance": "moderate"},
-]
-SWAPS = [
-    ({"task": "regression"}, "mean_absolute_error", "linear", {}),
-    ({"task": "regression"}, "log_cosh", "linear", {}),
-    ({"task": "binary", "labels": "plus_minus_one"}, "squared_hinge", "tanh", {}),
-    ({"task": "binary", "imbalance": "severe"}, "binary_focal_crossentropy", "sigmoid", {"gamma": 2.0, "alpha": 0.25}),
-]
 
 # The worker: runs each program as __main__ in a fresh namespace, stdout captured.
 WORKER = r"""
@@ -93,17 +73,6 @@ GROUPS = {
 }
 
 
-def _swap(rec, **changes):
-    fields = {name: getattr(rec, name) for name in type(rec).__slots__}
-    fields.update(changes)
-    return type(rec)(**fields)
-
-
-def _rec(given: dict):
-    answers, sources = resolve_answers(RB, given)
-    return recommend(RB, answers, sources)
-
-
 def _case_id(answers: dict, extra: str = "") -> str:
     parts = [str(v) for k, v in answers.items() if k != "framework"]
     return "-".join(parts) + (f"-{extra}" if extra else "")
@@ -112,7 +81,9 @@ def _case_id(answers: dict, extra: str = "") -> str:
 def programs(framework: str, *, one_per_rule: bool = False) -> dict[str, str]:
     """id -> program for every distinct program of one framework (the docstring aside).
 
-    ``one_per_rule``: only the first answer set of each rule, no variants, and the swapped losses.
+    Beyond the shipped answer sets: the variants and swapped losses of ``framework_variant_cases``
+    (conftest.py, shared with test_frameworks.py). ``one_per_rule``: only the first answer set of
+    each rule, no variants, and the swapped losses.
     """
     recs = []
     rules_seen = set()
@@ -122,13 +93,9 @@ def programs(framework: str, *, one_per_rule: bool = False) -> dict[str, str]:
             continue
         rules_seen.add(rec.rule)
         recs.append((_case_id(rec.answers), rec))
-    for given in [] if one_per_rule else VARIANTS:
-        rec = _rec(dict(given, framework=framework))
-        recs.append((_case_id(rec.answers, "variant"), rec))
-    for given, loss, activation, params in SWAPS:
-        rec = _rec(dict(given, framework=framework))
-        rec = _swap(rec, loss=loss, loss_name=RB.losses[loss]["name"], activation=activation, params=dict(params))
-        recs.append((_case_id(rec.answers, loss), rec))
+    for extra, rec in framework_variant_cases(RB, [framework]):
+        if not (one_per_rule and extra == "variant"):
+            recs.append((_case_id(rec.answers, extra), rec))
     found: dict[str, str] = {}
     bodies: set[str] = set()
     for case_id, rec in recs:

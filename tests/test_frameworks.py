@@ -13,34 +13,12 @@ import re
 import numpy as np
 import pytest
 
+from conftest import framework_variant_cases
 from lossadvisor.engine import recommend
 from lossadvisor.frameworks import FRAMEWORKS, SUPPORTED_LOSSES, framework_code
 from lossadvisor.rulebase import load_rulebase
 
 RB = load_rulebase()
-
-# Losses that no shipped rule recommends (they appear as alternatives only):
-# tried in the context where they are natural, with the loss swapped in.
-SWAPS = [
-    ({"task": "regression"}, "mean_absolute_error", "linear", {}),
-    ({"task": "regression"}, "log_cosh", "linear", {}),
-    ({"task": "binary", "labels": "plus_minus_one"}, "squared_hinge", "tanh", {}),
-    ({"task": "binary", "imbalance": "severe"}, "binary_focal_crossentropy", "sigmoid", {"gamma": 2.0, "alpha": 0.25}),
-]
-# Non-default integer answers: several regression outputs, few classes.
-VARIANTS = [
-    {"task": "regression", "outputs": 3},
-    {"task": "regression", "outputs": 3, "target": "count"},
-    {"task": "regression", "outputs": 3, "target": "positive_wide"},
-    {"task": "regression", "outputs": 3, "outliers": "yes"},
-    {"task": "regression", "outputs": 3, "uncertainty": "variance"},
-    {"task": "regression", "outputs": 2, "uncertainty": "quantiles"},
-    {"task": "multiclass", "classes": 2},
-    {"task": "multiclass", "classes": 3, "labels": "one_hot", "imbalance": "moderate"},
-    {"task": "multiclass", "classes": 3, "labels": "probabilities"},
-    {"task": "multiclass", "classes": 4, "labels": "integer", "imbalance": "severe"},
-    {"task": "multilabel", "classes": 2, "imbalance": "moderate"},
-]
 
 
 def _swap(rec, **changes):
@@ -69,16 +47,8 @@ def all_cases():
         for fw in FRAMEWORKS:
             rec = recommend(RB, dict(answers, framework=fw))
             cases.append((_case_id(rec.answers), rec))
-    for given in VARIANTS:
-        for fw in FRAMEWORKS:
-            rec = _rec(dict(given, framework=fw))
-            cases.append((_case_id(rec.answers, "variant"), rec))
-    for given, loss, activation, params in SWAPS:
-        for fw in FRAMEWORKS:
-            rec = _rec(dict(given, framework=fw))
-            rec = _swap(rec, loss=loss, loss_name=RB.losses[loss]["name"], activation=activation,
-                                      params=dict(params))
-            cases.append((_case_id(rec.answers, loss), rec))
+    for extra, rec in framework_variant_cases(RB, FRAMEWORKS):
+        cases.append((_case_id(rec.answers, extra), rec))
     return cases
 
 

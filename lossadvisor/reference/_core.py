@@ -12,6 +12,7 @@ accumulated across chunks in a Python float (float64).
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -105,6 +106,47 @@ class Flat:
         out = self.buf[: stop - start]
         np.copyto(out, part, casting="unsafe")
         return out
+
+
+def pair(y_true, y_pred):
+    """Two inputs of one shape, not empty: ``(y_true, y_pred, work dtype, Flat of y_true, Flat of y_pred)``."""
+    yt = as_array(y_true, "y_true")
+    yp = as_array(y_pred, "y_pred")
+    same_shape(yt, yp)
+    require_nonempty(yp, "y_pred")
+    work = work_dtype(yp)
+    return yt, yp, work, Flat(yt, work, "y_true"), Flat(yp, work, "y_pred")
+
+
+def chunk_sum(n: int, reduce, buffers=(), step: int = CHUNK) -> float:
+    """``sum(reduce(i, j, *views))`` over the chunks ``[i, j)`` of ``range(n)``, ``step`` at a time.
+
+    ``buffers`` are arrays of ``min(step, n)`` rows, allocated once by the caller (scratch
+    space, or constants); ``views`` are the same arrays cut to the chunk's ``j - i`` rows.
+    ``reduce`` returns the chunk's partial sum as a Python float, so the sum across chunks
+    is taken in float64.
+    """
+    total = 0.0
+    for i in range(0, n, step):
+        j = min(i + step, n)
+        total += reduce(i, j, *(buffers if j - i == step else [b[: j - i] for b in buffers]))
+    return total
+
+
+def elementwise_mean(y_true, y_pred, reduce, scratch=(None,)) -> float:
+    """The mean over every element of a loss of two same-shape inputs, summed chunk by chunk.
+
+    ``reduce(t, p, i, j, *views)`` returns the loss summed over the elements ``[i, j)``:
+    ``t`` and ``p`` are the inputs as ``Flat`` (``t.get(i, j)`` is the chunk in the work
+    dtype), ``views`` one buffer of the chunk's length per entry of ``scratch``: None for
+    scratch space, a number for a constant array of it (a ufunc with an array operand runs
+    faster than with a scalar).
+    """
+    yt, yp, work, t, p = pair(y_true, y_pred)
+    n = yp.size
+    size = min(CHUNK, n)
+    buffers = [np.empty(size, work) if s is None else np.full(size, s, work) for s in scratch]
+    return finish(chunk_sum(n, partial(reduce, t, p), buffers), n, (("y_true", yt), ("y_pred", yp)))
 
 
 def check_range(chunk: np.ndarray, src: Flat, offset: int, lo: float | None, hi: float | None,

@@ -13,6 +13,7 @@ PyTorch broadcasts it to ``(N, N)``; here it is a ValueError.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -22,24 +23,23 @@ from lossadvisor.reference._core import (
     Flat,
     as_array,
     check_range,
+    chunk_sum,
+    elementwise_mean,
     finish,
     fmt_shape,
+    pair,
     positive_param,
     require_nonempty,
-    same_shape,
     work_dtype,
 )
 
 _LOG2 = math.log(2.0)
 
 
-def _pair(y_true, y_pred):
-    yt = as_array(y_true, "y_true")
-    yp = as_array(y_pred, "y_pred")
-    same_shape(yt, yp)
-    require_nonempty(yp, "y_pred")
-    work = work_dtype(yp)
-    return yt, yp, work, Flat(yt, work, "y_true"), Flat(yp, work, "y_pred")
+def _squared_error_sum(t, p, i, j, d):
+    """``sum((y_true - y_pred)**2)`` over the elements ``[i, j)`` (``d``: scratch)."""
+    np.subtract(t.get(i, j), p.get(i, j), out=d)
+    return float(np.dot(d, d))
 
 
 def mean_squared_error(y_true, y_pred) -> float:
@@ -52,16 +52,7 @@ def mean_squared_error(y_true, y_pred) -> float:
     >>> mean_squared_error([1.0, 2.0, 3.0], [1.5, 2.0, 2.0])  # (0.25 + 0 + 1) / 3
     0.4166666666666667
     """
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    buf = np.empty(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        d = buf[: j - i]
-        np.subtract(t.get(i, j), p.get(i, j), out=d)
-        total += float(np.dot(d, d))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+    return elementwise_mean(y_true, y_pred, _squared_error_sum)
 
 
 def mean_absolute_error(y_true, y_pred) -> float:
@@ -70,17 +61,12 @@ def mean_absolute_error(y_true, y_pred) -> float:
     Laplace negative log-likelihood with a fixed scale, up to constants.
     PyTorch: ``nn.L1Loss()``. optax: none; ``jnp.abs(y_pred - y_true).mean()``.
     """
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    buf = np.empty(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        d = buf[: j - i]
+    def chunk(t, p, i, j, d):
         np.subtract(t.get(i, j), p.get(i, j), out=d)
         np.abs(d, out=d)
-        total += float(d.sum())
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        return float(d.sum())
+
+    return elementwise_mean(y_true, y_pred, chunk)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred) -> float:
@@ -90,23 +76,17 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> float:
     ``eps``). Unlike Keras, a negative *target* is a ValueError (Keras clips it silently).
     PyTorch and optax: ``mse_loss(log1p(clamp(y_pred, eps)), log1p(clamp(y_true, eps)))``.
     """
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    a = np.empty(min(CHUNK, n), work)
-    b = np.empty(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
+    def chunk(t, p, i, j, x, y):
         tc = t.get(i, j)
         check_range(tc, t, i, 0.0, None, "non-negative (log1p of a negative target is meaningless)")
-        x, y = a[: j - i], b[: j - i]
         np.maximum(p.get(i, j), EPSILON, out=x)
         np.log1p(x, out=x)
         np.maximum(tc, EPSILON, out=y)
         np.log1p(y, out=y)
         np.subtract(x, y, out=x)
-        total += float(np.dot(x, x))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        return float(np.dot(x, x))
+
+    return elementwise_mean(y_true, y_pred, chunk, (None, None))
 
 
 def huber(y_true, y_pred, *, delta: float = 1.0) -> float:
@@ -118,20 +98,15 @@ def huber(y_true, y_pred, *, delta: float = 1.0) -> float:
     optax: ``huber_loss(y_pred, y_true, delta=delta).mean()``.
     """
     delta = positive_param(delta, "delta")
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    ea = np.empty(min(CHUNK, n), work)
-    em = np.empty(min(CHUNK, n), work)
-    deltas = np.full(min(CHUNK, n), delta, work)  # an array operand: faster than a scalar
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        a, m = ea[: j - i], em[: j - i]
+
+    def chunk(t, p, i, j, a, m, deltas):
         np.subtract(t.get(i, j), p.get(i, j), out=a)
         np.abs(a, out=a)
-        np.minimum(a, deltas[: j - i], out=m)
-        total += float(np.dot(m, a)) - 0.5 * float(np.dot(m, m))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        np.minimum(a, deltas, out=m)
+        return float(np.dot(m, a)) - 0.5 * float(np.dot(m, m))
+
+    # deltas: a constant array operand, faster than the scalar delta
+    return elementwise_mean(y_true, y_pred, chunk, (None, None, delta))
 
 
 def log_cosh(y_true, y_pred) -> float:
@@ -141,14 +116,7 @@ def log_cosh(y_true, y_pred) -> float:
     ``x + softplus(-2x) - log 2``), which never overflows; cosh itself overflows past 710.
     PyTorch: no built-in. optax: ``log_cosh(y_pred, y_true).mean()``.
     """
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    ea = np.empty(min(CHUNK, n), work)
-    eb = np.empty(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        x, s = ea[: j - i], eb[: j - i]
+    def chunk(t, p, i, j, x, s):
         np.subtract(p.get(i, j), t.get(i, j), out=x)
         np.abs(x, out=x)
         np.multiply(x, -2.0, out=s)
@@ -157,8 +125,9 @@ def log_cosh(y_true, y_pred) -> float:
         np.add(x, s, out=x)
         np.subtract(x, _LOG2, out=x)
         np.maximum(x, 0.0, out=x)  # rounding near x = 0 must not make it negative
-        total += float(x.sum())
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        return float(x.sum())
+
+    return elementwise_mean(y_true, y_pred, chunk, (None, None))
 
 
 def poisson(y_true, y_pred) -> float:
@@ -171,20 +140,15 @@ def poisson(y_true, y_pred) -> float:
     value; the default ``log_input=True`` takes the *log* rate ``z`` and computes
     ``exp(z) - y z`` (equal up to the ``eps`` in the log). optax: no built-in.
     """
-    yt, yp, work, t, p = _pair(y_true, y_pred)
-    n = yp.size
-    eb = np.empty(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
+    def chunk(t, p, i, j, lg):
         tc, pc = t.get(i, j), p.get(i, j)
         check_range(tc, t, i, 0.0, None, "a non-negative count")
         check_range(pc, p, i, 0.0, None, "a non-negative rate (use an exponential or softplus output)")
-        lg = eb[: j - i]
         np.add(pc, EPSILON, out=lg)
         np.log(lg, out=lg)
-        total += float(pc.sum()) - float(np.dot(tc, lg))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        return float(pc.sum()) - float(np.dot(tc, lg))
+
+    return elementwise_mean(y_true, y_pred, chunk)
 
 
 #: PyTorch's GaussianNLLLoss clamps the variance at this value.
@@ -206,7 +170,7 @@ def gaussian_nll(y_true, y_pred, *, variance) -> float:
     """
     if variance is None:
         raise ValueError("gaussian_nll needs variance= (the predicted variance, same shape as y_pred)")
-    yt, yp, work, t, p = _pair(y_true, y_pred)
+    yt, yp, work, t, p = pair(y_true, y_pred)
     var = as_array(variance, "variance")
     n = yp.size
     ea = np.empty(min(CHUNK, n), work)
@@ -216,12 +180,7 @@ def gaussian_nll(y_true, y_pred, *, variance) -> float:
         if math.isnan(value) or value < 0:
             raise ValueError(f"variance must be non-negative (a variance; use a softplus head), not {value!r}")
         value = max(value, GAUSSIAN_NLL_EPS)
-        sq = 0.0
-        for i in range(0, n, CHUNK):
-            j = min(i + CHUNK, n)
-            d = eb[: j - i]
-            np.subtract(t.get(i, j), p.get(i, j), out=d)
-            sq += float(np.dot(d, d))
+        sq = chunk_sum(n, partial(_squared_error_sum, t, p), (eb,))
         return finish(0.5 * (n * math.log(value) + sq / value), n, (("y_true", yt), ("y_pred", yp)))
     if var.shape != yp.shape:
         raise ValueError(
@@ -229,19 +188,18 @@ def gaussian_nll(y_true, y_pred, *, variance) -> float:
             "give one variance per prediction (or a single number)"
         )
     v = Flat(var, work, "variance")
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
+
+    def chunk(i, j, vv, d):
         vc = v.get(i, j)
         check_range(vc, v, i, 0.0, None, "non-negative (a variance; use a softplus head)")
-        vv, d = ea[: j - i], eb[: j - i]
         np.maximum(vc, GAUSSIAN_NLL_EPS, out=vv)
         np.subtract(t.get(i, j), p.get(i, j), out=d)
         np.multiply(d, d, out=d)
         np.divide(d, vv, out=d)
         np.log(vv, out=vv)
-        total += 0.5 * (float(vv.sum()) + float(d.sum()))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp), ("variance", var)))
+        return 0.5 * (float(vv.sum()) + float(d.sum()))
+
+    return finish(chunk_sum(n, chunk, (ea, eb)), n, (("y_true", yt), ("y_pred", yp), ("variance", var)))
 
 
 def quantile_levels(quantiles) -> np.ndarray:
@@ -295,14 +253,13 @@ def quantile(y_true, y_pred, *, quantiles=(0.1, 0.5, 0.9)) -> float:
     tmp = np.empty((min(rows, n_true), nq), work)
     qw = q.astype(work)
     qm1 = (q - 1.0).astype(work)
-    total = 0.0
-    for i in range(0, n_true, rows):
-        j = min(i + rows, n_true)
-        e, s = err[: j - i], tmp[: j - i]
+
+    def chunk(i, j, e, s):
         pc = p.get(i * nq, j * nq).reshape(j - i, nq)
         np.subtract(t.get(i, j)[:, None], pc, out=e)
         np.multiply(e, qw, out=s)
         np.multiply(e, qm1, out=e)
         np.maximum(s, e, out=s)
-        total += float(s.sum())
-    return finish(total, yp.size, (("y_true", yt), ("y_pred", yp)))
+        return float(s.sum())
+
+    return finish(chunk_sum(n_true, chunk, (err, tmp), step=rows), yp.size, (("y_true", yt), ("y_pred", yp)))
