@@ -188,3 +188,20 @@ def test_float32_and_float64_agree(loss_id, n, seed):
     kw = {"from_logits": True} if loss_id == "binary_crossentropy" else {}
     fn = ref.LOSSES[loss_id]
     assert fn(y.astype(np.float32), p.astype(np.float32), **kw) == pytest.approx(fn(y, p, **kw), rel=1e-5, abs=1e-7)
+
+
+def test_binary_crossentropy_perfect_float32_prediction_costs_only_the_clip():
+    """Regression (hypothesis found it): 0/1 labels predicted exactly, float32.
+
+    Keras clips p to [eps, 1 - eps]. By hand: the 23 zeros are predicted as p = eps and cost
+    -log(1 - eps) = 1.0e-7 each; the 5 ones are predicted as 1 - eps, which in float32 rounds
+    to 1 - 2**-23 (the spacing below 1 is 2**-24, and 1e-7 is nearer 2**-23 = 1.19e-7 than
+    2**-24), costing -log(1 - 2**-23) = 1.19e-7 each; the mean is (23 a + 5 b) / 28 = 1.034e-7.
+    The old form cancelled two sums of about 16 each and left 2.7e-7 of rounding.
+    """
+    y = np.zeros((4, 7), np.float32)
+    y[0, :5] = 1
+    value = ref.binary_crossentropy(y, y)
+    a = -math.log1p(-float(np.float32(1e-7)))
+    b = -math.log1p(-(2.0 ** -23))
+    assert value == pytest.approx((23 * a + 5 * b) / 28, rel=1e-3)

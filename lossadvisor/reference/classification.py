@@ -22,27 +22,21 @@ from lossadvisor.reference._core import (
     Flat,
     as_array,
     check_range,
+    chunk_sum,
     contiguous,
+    elementwise_mean,
     finish,
     fmt_index,
     fmt_shape,
     fmt_value,
     nonneg_param,
+    pair,
     require_nonempty,
     same_shape,
     work_dtype,
 )
 
 # ------------------------------------------------------------------ binary family
-
-
-def _binary_pair(y_true, y_pred):
-    yt = as_array(y_true, "y_true")
-    yp = as_array(y_pred, "y_pred")
-    same_shape(yt, yp)
-    require_nonempty(yp, "y_pred")
-    work = work_dtype(yp)
-    return yt, yp, work, Flat(yt, work, "y_true"), Flat(yp, work, "y_pred")
 
 
 _LABEL_NEED = "a label in [0, 1] (a 0/1 class or a probability)"
@@ -60,20 +54,9 @@ def binary_crossentropy(y_true, y_pred, *, from_logits: bool = False) -> float:
     (PyTorch ``nn.BCELoss()`` clamps each log at -100 instead: equal inside the clip range).
     ``y_true`` must be in [0, 1] (labels or soft targets).
     """
-    yt, yp, work, t, p = _binary_pair(y_true, y_pred)
-    n = yp.size
-    size = min(CHUNK, n)
-    b1, b2, b3 = np.empty(size, work), np.empty(size, work), np.empty(size, work)
-    # constant arrays: a ufunc with an array operand runs ~2.5x faster than with a scalar,
-    # and a dot with ones is a faster sum than .sum()
-    zeros, ones = np.zeros(size, work), np.ones(size, work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        k = j - i
+    def chunk(t, p, i, j, s1, s2, s3, zeros, ones):
         tc, zc = t.get(i, j), p.get(i, j)
         check_range(tc, t, i, 0.0, 1.0, _LABEL_NEED)
-        s1, s2, s3 = b1[:k], b2[:k], b3[:k]
         if from_logits:
             # the one trick: log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)), never overflows;
             # max(z, 0) - z y is formed per element so that confident correct logits cancel
@@ -83,19 +66,27 @@ def binary_crossentropy(y_true, y_pred, *, from_logits: bool = False) -> float:
             np.negative(s1, out=s1)
             np.exp(s1, out=s1)
             np.log1p(s1, out=s1)
-            np.maximum(zc, zeros[:k], out=s2)
+            np.maximum(zc, zeros, out=s2)
             np.multiply(zc, tc, out=s3)
             np.subtract(s2, s3, out=s2)
-            total += float(np.dot(s1, ones[:k])) + float(np.dot(s2, ones[:k]))
-        else:
-            check_range(zc, p, i, 0.0, 1.0, _PROB_NEED)
-            np.clip(zc, EPSILON, 1.0 - EPSILON, out=s1)
-            np.negative(s1, out=s2)
-            np.log1p(s2, out=s2)        # log(1 - p)
-            np.log(s1, out=s1)          # log p
-            np.subtract(s1, s2, out=s1)  # log p - log(1 - p)
-            total -= float(np.dot(tc, s1)) + float(np.dot(s2, ones[:k]))
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+            return float(np.dot(s1, ones)) + float(np.dot(s2, ones))
+        check_range(zc, p, i, 0.0, 1.0, _PROB_NEED)
+        np.clip(zc, EPSILON, 1.0 - EPSILON, out=s1)
+        np.negative(s1, out=s2)
+        np.log1p(s2, out=s2)        # log(1 - p)
+        np.log(s1, out=s1)          # log p
+        # y log p + (1 - y) log(1 - p), formed per element: with y exactly 0 or 1 one product
+        # is exactly 0, so a perfect prediction costs only the clip (about eps) instead of the
+        # float32 rounding left by cancelling y (log p - log(1 - p)) against log(1 - p)
+        np.multiply(s1, tc, out=s1)
+        np.subtract(ones, tc, out=s3)
+        np.multiply(s2, s3, out=s2)
+        np.add(s1, s2, out=s1)
+        return -float(np.dot(s1, ones))
+
+    # constant arrays zeros and ones: a ufunc with an array operand runs ~2.5x faster than
+    # with a scalar, and a dot with ones is a faster sum than .sum()
+    return elementwise_mean(y_true, y_pred, chunk, (None, None, None, 0.0, 1.0))
 
 
 def _sigmoid_pair(z: np.ndarray):
@@ -123,11 +114,8 @@ def binary_focal_crossentropy(y_true, y_pred, *, from_logits: bool = False, gamm
     alpha = float(alpha)
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be in [0, 1], not {alpha!r}")
-    yt, yp, _, t, p = _binary_pair(y_true, y_pred)
-    n = yp.size
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
+
+    def chunk(t, p, i, j):
         tc, zc = t.get(i, j), p.get(i, j)
         check_range(tc, t, i, 0.0, 1.0, _LABEL_NEED)
         if from_logits:
@@ -142,8 +130,17 @@ def binary_focal_crossentropy(y_true, y_pred, *, from_logits: bool = False, gamm
         loss = np.power(np.maximum(one_minus_pt, 0.0), gamma) * bce
         if apply_class_balancing:
             loss = (tc * alpha + (1.0 - tc) * (1.0 - alpha)) * loss
-        total += float(loss.sum())
-    return finish(total, n, (("y_true", yt), ("y_pred", yp)))
+        return float(loss.sum())
+
+    return elementwise_mean(y_true, y_pred, chunk, ())
+
+
+def _hinge_label_error(value, shape, flat_index: int) -> ValueError:
+    what = "NaN" if np.isnan(value) else fmt_value(value)
+    return ValueError(
+        f"y_true must hold -1/+1 labels (or only 0/1, mapped to -1/+1), but holds {what} at "
+        f"{fmt_index(shape, flat_index)}"
+    )
 
 
 def hinge_labels(yt: np.ndarray) -> np.ndarray:
@@ -155,19 +152,14 @@ def hinge_labels(yt: np.ndarray) -> np.ndarray:
     bad = ~((yt == -1) | (yt == 1))
     if bad.any():
         k = int(np.argmax(bad.reshape(-1)))
-        value = yt.reshape(-1)[k]
-        what = "NaN" if np.isnan(value) else fmt_value(value)
-        raise ValueError(
-            f"y_true must hold -1/+1 labels (or only 0/1, mapped to -1/+1), but holds {what} at "
-            f"{fmt_index(yt.shape, k)}"
-        )
+        raise _hinge_label_error(yt.reshape(-1)[k], yt.shape, k)
     return yt
 
 
 def _hinge_total(y_true, y_pred, squared: bool):
     """Sum of the (squared) hinge terms, in chunks: a first pass decides whether the labels
     are all 0/1 (then mapped to -1/+1, as Keras) or must all be -1/+1."""
-    yt, yp, work, t, p = _binary_pair(y_true, y_pred)
+    yt, yp, work, t, p = pair(y_true, y_pred)
     n = yp.size
     is01 = True
     for i in range(0, n, CHUNK):
@@ -182,12 +174,7 @@ def _hinge_total(y_true, y_pred, squared: bool):
             bad = ~((tc == -1) | (tc == 0) | (tc == 1))
             if bad.any():
                 k = i + int(np.argmax(bad))
-                value = t.flat[k]
-                what = "NaN" if np.isnan(value) else fmt_value(value)
-                raise ValueError(
-                    f"y_true must hold -1/+1 labels (or only 0/1, mapped to -1/+1), but holds {what} at "
-                    f"{fmt_index(yt.shape, k)}"
-                )
+                raise _hinge_label_error(t.flat[k], yt.shape, k)
             if first_zero is None and (tc == 0).any():
                 first_zero = i + int(np.argmax(tc == 0))
         if first_zero is not None:
@@ -195,12 +182,8 @@ def _hinge_total(y_true, y_pred, squared: bool):
                 f"y_true mixes 0 with -1 labels (0 at {fmt_index(yt.shape, first_zero)}): use -1/+1, "
                 "or 0/1 throughout (mapped to -1/+1)"
             )
-    buf = np.empty(min(CHUNK, n), work)
-    zeros = np.zeros(min(CHUNK, n), work)
-    total = 0.0
-    for i in range(0, n, CHUNK):
-        j = min(i + CHUNK, n)
-        m = buf[: j - i]
+
+    def chunk(i, j, m, zeros):
         tc = t.get(i, j)
         if is01:
             np.multiply(tc, 2.0, out=m)
@@ -209,8 +192,11 @@ def _hinge_total(y_true, y_pred, squared: bool):
         else:
             np.multiply(tc, p.get(i, j), out=m)
         np.subtract(1.0, m, out=m)
-        np.maximum(m, zeros[: j - i], out=m)
-        total += float(np.dot(m, m)) if squared else float(m.sum())
+        np.maximum(m, zeros, out=m)
+        return float(np.dot(m, m)) if squared else float(m.sum())
+
+    size = min(CHUNK, n)
+    total = chunk_sum(n, chunk, (np.empty(size, work), np.zeros(size, work)))
     return finish(total, n, (("y_true", yt), ("y_pred", yp)))
 
 
@@ -252,6 +238,35 @@ def _categorical_pair(y_true, y_pred):
     return yt, yp, work_dtype(yp)
 
 
+class _ClassRows:
+    """Same-shape ``(..., classes)`` inputs seen as ``(rows, k)`` blocks, served ``per`` rows
+    (about ``CHUNK`` elements) at a time in the work dtype by the Flats ``t`` and ``p``."""
+
+    __slots__ = ("k", "p", "per", "rows", "t", "work", "yp", "yt")
+
+    def __init__(self, y_true, y_pred):
+        self.yt, self.yp, self.work = _categorical_pair(y_true, y_pred)
+        zt, zz = _rows(self.yt), _rows(self.yp)
+        self.rows, self.k = zz.shape
+        self.per = max(1, CHUNK // self.k)
+        self.t = Flat(zt, self.work, "y_true", chunk=self.per * self.k)
+        self.p = Flat(zz, self.work, "y_pred", chunk=self.per * self.k)
+
+    def chunk(self, r0: int, r1: int, true_need: str):
+        """Rows ``[r0, r1)``: y_true's flat, checked to lie in [0, 1] (``true_need`` completes
+        the error), and y_pred's as a ``(r1 - r0, k)`` block."""
+        k = self.k
+        tc = self.t.get(r0 * k, r1 * k)
+        check_range(tc, self.t, r0 * k, 0.0, 1.0, true_need)
+        return tc, self.p.get(r0 * k, r1 * k).reshape(r1 - r0, k)
+
+    def mean(self, reduce, buffers=()) -> float:
+        """The mean over the rows of a loss: ``reduce(r0, r1, *views)`` is its sum over the rows
+        ``[r0, r1)``; ``buffers`` have ``min(per, rows)`` rows (see ``chunk_sum``)."""
+        total = chunk_sum(self.rows, reduce, buffers, step=self.per)
+        return finish(total, self.rows, (("y_true", self.yt), ("y_pred", self.yp)))
+
+
 def _row_max(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Row maxima of a (rows, K) block; a loop over the K columns is faster than
     ``max(axis=1)`` when K is small (NumPy's reduction over a short axis is slow)."""
@@ -285,6 +300,14 @@ def _zero_row_check(p: np.ndarray, src: Flat, row0: int) -> None:
         )
 
 
+def _probability_rows(p: np.ndarray, src: Flat, row0: int) -> np.ndarray:
+    """A ``(rows, K)`` block of y_pred probabilities from row ``row0`` on, checked to lie in
+    [0, 1] with no row summing to 0, then renormalised and clipped as Keras."""
+    check_range(p.reshape(-1), src, row0 * p.shape[1], 0.0, 1.0, _PROB_NEED)
+    _zero_row_check(p, src, row0)
+    return _renormalised_clipped(p)
+
+
 def categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False) -> float:
     """Categorical cross-entropy, ``-sum_k y_k log p_k`` per row, mean over rows.
 
@@ -297,41 +320,26 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False) -> fl
     same shape, gives this value (logits as ``(N, C)``; move a class axis elsewhere to dim 1).
     optax: ``softmax_cross_entropy(z, y).mean()``.
     """
-    yt, yp, work = _categorical_pair(y_true, y_pred)
-    zt = _rows(yt)
-    zz = _rows(yp)
-    rows, k = zz.shape
-    per = max(1, CHUNK // k)
-    t = Flat(zt, work, "y_true", chunk=per * k)
-    p = Flat(zz, work, "y_pred", chunk=per * k)
-    nb = min(per, rows)
-    m_buf, s_buf, ys_buf = np.empty(nb, work), np.empty(nb, work), np.empty(nb, work)
-    e_buf = np.empty((nb, k), work)
+    c = _ClassRows(y_true, y_pred)
+    k, work = c.k, c.work
     ones = np.ones(k, work)
-    total = 0.0
-    for r0 in range(0, rows, per):
-        r1 = min(r0 + per, rows)
-        n = r1 - r0
-        tc = t.get(r0 * k, r1 * k)
-        check_range(tc, t, r0 * k, 0.0, 1.0, "a one-hot or probability value in [0, 1]")
-        t2 = tc.reshape(n, k)
-        zc = p.get(r0 * k, r1 * k).reshape(n, k)
+
+    def chunk(r0, r1, m, e, s, ys):
+        tc, zc = c.chunk(r0, r1, "a one-hot or probability value in [0, 1]")
         if from_logits:
-            m, e, s, ys = m_buf[:n], e_buf[:n], s_buf[:n], ys_buf[:n]
             _row_max(zc, m)
             np.subtract(zc, m[:, None], out=e)        # z - m <= 0
             part = -float(np.dot(tc, e.reshape(-1)))  # sum y (m - z) >= 0
             np.exp(e, out=e)
             np.matmul(e, ones, out=s)                 # in [1, K]
             np.log(s, out=s)
-            np.matmul(t2, ones, out=ys)
-            total += part + float(np.dot(s, ys))
-        else:
-            check_range(zc.reshape(-1), p, r0 * k, 0.0, 1.0, _PROB_NEED)
-            _zero_row_check(zc, p, r0)
-            logq = np.log(_renormalised_clipped(zc))
-            total -= float(np.dot(tc, logq.reshape(-1)))
-    return finish(total, rows, (("y_true", yt), ("y_pred", yp)))
+            np.matmul(tc.reshape(r1 - r0, k), ones, out=ys)
+            return part + float(np.dot(s, ys))
+        logq = np.log(_probability_rows(zc, c.p, r0))
+        return -float(np.dot(tc, logq.reshape(-1)))
+
+    nb = min(c.per, c.rows)
+    return c.mean(chunk, (np.empty(nb, work), np.empty((nb, k), work), np.empty(nb, work), np.empty(nb, work)))
 
 
 def sparse_labels(y_true, y_pred: np.ndarray) -> np.ndarray:
@@ -385,34 +393,26 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False
     rows, k = zz.shape
     per = max(1, CHUNK // k)
     p = Flat(zz, work, "y_pred", chunk=per * k)
-    nb = min(per, rows)
-    m_buf, s_buf, g_buf = np.empty(nb, work), np.empty(nb, work), np.empty(nb, work)
-    e_buf = np.empty((nb, k), work)
-    i_buf = np.empty(nb, np.int64)
-    base = np.arange(nb, dtype=np.int64) * k
     ones = np.ones(k, work)
-    total = 0.0
-    for r0 in range(0, rows, per):
-        r1 = min(r0 + per, rows)
-        n = r1 - r0
-        zc = p.get(r0 * k, r1 * k).reshape(n, k)
-        idx = i_buf[:n]
-        np.add(base[:n], labels[r0:r1], out=idx)
+
+    def chunk(r0, r1, m, e, s, g, idx, base):
+        zc = p.get(r0 * k, r1 * k).reshape(r1 - r0, k)
+        np.add(base, labels[r0:r1], out=idx)
         if from_logits:
-            m, e, s, g = m_buf[:n], e_buf[:n], s_buf[:n], g_buf[:n]
             _row_max(zc, m)
             np.subtract(zc, m[:, None], out=e)
             np.take(e.reshape(-1), idx, out=g)  # z_y - m <= 0
             np.exp(e, out=e)
             np.matmul(e, ones, out=s)
             np.log(s, out=s)
-            total += float(s.sum()) - float(g.sum())
-        else:
-            check_range(zc.reshape(-1), p, r0 * k, 0.0, 1.0, _PROB_NEED)
-            _zero_row_check(zc, p, r0)
-            logq = np.log(_renormalised_clipped(zc))
-            total -= float(np.take(logq.reshape(-1), idx).sum())
-    return finish(total, rows, (("y_pred", yp),))
+            return float(s.sum()) - float(g.sum())
+        logq = np.log(_probability_rows(zc, p, r0))
+        return -float(np.take(logq.reshape(-1), idx).sum())
+
+    nb = min(per, rows)
+    buffers = (np.empty(nb, work), np.empty((nb, k), work), np.empty(nb, work), np.empty(nb, work),
+               np.empty(nb, np.int64), np.arange(nb, dtype=np.int64) * k)  # idx, and base: the row offsets
+    return finish(chunk_sum(rows, chunk, buffers, step=per), rows, (("y_pred", yp),))
 
 
 def kl_divergence(y_true, y_pred) -> float:
@@ -424,22 +424,17 @@ def kl_divergence(y_true, y_pred) -> float:
     gives the same value for ``(N, C)`` inputs with targets > 0 (``reduction="mean"`` divides by
     N*C as well). optax: ``kl_divergence(log(p), y).mean()``.
     """
-    yt, yp, work = _categorical_pair(y_true, y_pred)
-    zt, zz = _rows(yt), _rows(yp)
-    rows, k = zz.shape
-    per = max(1, CHUNK // k)
-    t = Flat(zt, work, "y_true", chunk=per * k)
-    p = Flat(zz, work, "y_pred", chunk=per * k)
-    total = 0.0
-    for r0 in range(0, rows, per):
-        r1 = min(r0 + per, rows)
-        tc, pc = t.get(r0 * k, r1 * k), p.get(r0 * k, r1 * k)
-        check_range(tc, t, r0 * k, 0.0, 1.0, "a probability in [0, 1]")
-        check_range(pc, p, r0 * k, 0.0, 1.0, "a probability in [0, 1]")
+    c = _ClassRows(y_true, y_pred)
+
+    def chunk(r0, r1):
+        tc, zc = c.chunk(r0, r1, "a probability in [0, 1]")
+        pc = zc.reshape(-1)
+        check_range(pc, c.p, r0 * c.k, 0.0, 1.0, "a probability in [0, 1]")
         a = np.clip(tc, EPSILON, 1.0)
         b = np.clip(pc, EPSILON, 1.0)
-        total += float(np.dot(a, np.log(a) - np.log(b)))
-    return finish(total, rows, (("y_true", yt), ("y_pred", yp)))
+        return float(np.dot(a, np.log(a) - np.log(b)))
+
+    return c.mean(chunk)
 
 
 def categorical_focal_crossentropy(y_true, y_pred, *, from_logits: bool = False, alpha: float = 0.25,
@@ -454,29 +449,19 @@ def categorical_focal_crossentropy(y_true, y_pred, *, from_logits: bool = False,
     """
     gamma = nonneg_param(gamma, "gamma")
     alpha = nonneg_param(alpha, "alpha")
-    yt, yp, work = _categorical_pair(y_true, y_pred)
-    zt, zz = _rows(yt), _rows(yp)
-    rows, k = zz.shape
-    per = max(1, CHUNK // k)
-    t = Flat(zt, work, "y_true", chunk=per * k)
-    p = Flat(zz, work, "y_pred", chunk=per * k)
-    total = 0.0
-    for r0 in range(0, rows, per):
-        r1 = min(r0 + per, rows)
-        n = r1 - r0
-        tc = t.get(r0 * k, r1 * k)
-        check_range(tc, t, r0 * k, 0.0, 1.0, "a one-hot or probability value in [0, 1]")
-        zc = p.get(r0 * k, r1 * k).reshape(n, k)
+    c = _ClassRows(y_true, y_pred)
+
+    def chunk(r0, r1):
+        tc, zc = c.chunk(r0, r1, "a one-hot or probability value in [0, 1]")
         if from_logits:
-            m = _row_max(zc, np.empty(n, work))
+            m = _row_max(zc, np.empty(r1 - r0, c.work))
             e = zc - m[:, None]
             logp = e - np.log(np.exp(e).sum(axis=1, keepdims=True))
             prob = np.exp(logp)
         else:
-            check_range(zc.reshape(-1), p, r0 * k, 0.0, 1.0, _PROB_NEED)
-            _zero_row_check(zc, p, r0)
-            prob = _renormalised_clipped(zc)
+            prob = _probability_rows(zc, c.p, r0)
             logp = np.log(prob)
         w = np.power(np.maximum(1.0 - prob, 0.0), gamma)
-        total -= alpha * float(np.dot(tc, (w * logp).reshape(-1)))
-    return finish(total, rows, (("y_true", yt), ("y_pred", yp)))
+        return -(alpha * float(np.dot(tc, (w * logp).reshape(-1))))
+
+    return c.mean(chunk)
