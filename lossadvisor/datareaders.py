@@ -658,39 +658,47 @@ def _first_record_end(data: bytes, d: bytes) -> int:
     return len(data)
 
 
+def _whole_lines(name, stream, carry, line_at, hint=""):
+    """Read ``stream`` in chunks and yield ``(buf, cut, eof)``: ``buf[:cut + 1]`` is whole lines
+    ending in a newline (one is added at the end of the file); what follows ``cut`` is carried
+    into the next chunk. ``line_at()`` is the caller's current line number, for the error about a
+    line too long to be text."""
+    eof = False
+    while True:
+        if not eof:
+            data = _safe_read(stream, CHUNK_BYTES, name)
+            eof = not data
+            buf = carry + data if carry else data
+        else:
+            buf = carry
+        if eof:
+            if not buf:
+                return
+            if not buf.endswith(b"\n"):
+                buf += b"\n"
+            yield buf, len(buf) - 1, True
+            return
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) > MAX_LINE_BYTES:
+                raise InputError(f"{name}: line {line_at()} is longer than 64 MiB{hint}")
+            carry = buf
+            continue
+        carry = buf[cut + 1:]
+        yield buf, cut, False
+
+
 def _csv_blocks(name, stream, counter, rest, d, ncols, targets, header):
     line0 = 2 if header else 1  # file line number of the first data line
     state = {"line": line0, "row": 0}
-    carry = rest
-    eof = False
     try:
-        while True:
-            if not eof:
-                data = _safe_read(stream, CHUNK_BYTES, name)
-                if not data:
-                    eof = True
-                buf = carry + data if carry else data
-            else:
-                buf = carry
-            if eof:
-                if not buf:
-                    return
-                if not buf.endswith(b"\n"):
-                    buf += b"\n"
-                cut = len(buf) - 1
-            else:
-                cut = buf.rfind(b"\n")
-                if cut < 0:
-                    if len(buf) > MAX_LINE_BYTES:
-                        raise InputError(f"{name}: line {state['line']} is longer than 64 MiB; is this a CSV file?")
-                    carry = buf
-                    continue
+        for buf, cut, eof in _whole_lines(name, stream, rest, lambda: state["line"], "; is this a CSV file?"):
             if buf.find(b"\x00", 0, cut + 1) >= 0:
                 off = buf.find(b"\x00", 0, cut + 1)
                 line = state["line"] + buf.count(b"\n", 0, off)
                 raise InputError(f"{name}: binary data, not CSV text (a NUL byte on line {line})")
             if buf.find(b'"', 0, cut + 1) >= 0:
-                # quoted fields: the csv module reads the rest of the file
+                # quoted fields: the csv module reads the rest of the file (this chunk included)
                 yield from _csv_module_blocks(name, _Chain(buf, stream if not eof else io.BytesIO()), counter,
                                               d, ncols, targets, state)
                 return
@@ -704,11 +712,8 @@ def _csv_blocks(name, stream, counter, rest, d, ncols, targets, header):
                         f"{name}: not UTF-8 text (line {line}); convert it, e.g. iconv -f latin1 -t utf-8"
                     ) from None
             block = _parse_csv_chunk(name, chunk, d, ncols, targets, state, counter.count)
-            carry = buf[cut + 1:]
             if block is not None:
                 yield block
-            if eof and not carry:
-                return
     finally:
         _close(stream)
 
@@ -1082,32 +1087,11 @@ def _records_blocks(records, size):
 def _jsonl_blocks(name, stream, counter, prefix):
     import json
 
-    carry = prefix
     line = 1
     row = 0
-    eof = False
     try:
-        while True:
-            if not eof:
-                data = _safe_read(stream, CHUNK_BYTES, name)
-                if not data:
-                    eof = True
-                buf = carry + data if carry else data
-            else:
-                buf = carry
-            if eof:
-                if not buf:
-                    return
-                cut = len(buf)
-            else:
-                cut = buf.rfind(b"\n")
-                if cut < 0:
-                    if len(buf) > MAX_LINE_BYTES:
-                        raise InputError(f"{name}: line {line} is longer than 64 MiB")
-                    carry = buf
-                    continue
+        for buf, cut, eof in _whole_lines(name, stream, prefix, lambda: line):
             chunk = buf[:cut]
-            carry = buf[cut + 1:] if not eof else b""
             try:
                 text = chunk.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -1117,8 +1101,6 @@ def _jsonl_blocks(name, stream, counter, prefix):
             numbered = [(line + i, ln) for i, ln in enumerate(lines) if ln.strip()]
             line += len(lines)
             if not numbered:
-                if eof:
-                    return
                 continue
             try:
                 recs = json.loads("[" + ",".join(ln for _, ln in numbered) + "]")
@@ -1136,8 +1118,6 @@ def _jsonl_blocks(name, stream, counter, prefix):
                         raise InputError(f"{name}: line {no}: invalid JSON") from None
             yield recs, row, counter.count
             row += len(recs)
-            if eof:
-                return
     finally:
         _close(stream)
 
