@@ -286,6 +286,18 @@ def _previous(layer: dict, owner: dict) -> dict | None:
     return None
 
 
+def _canonical_activation(name, layer, data, notes):
+    """The lint name of a layer's activation, or None with an LA302 note saying why not."""
+    if name is None:
+        notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
+        return None
+    try:
+        return lookup_activation(name, data)
+    except UsageError:
+        notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses the unknown activation '{name}'"}))
+        return None
+
+
 def _describe_layer(layer: dict) -> str:
     cls = layer.get("class_name", "?")
     name = _layer_name(layer)
@@ -373,13 +385,8 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
             if name is None:
                 raw = cfg.get(spec.get("activation_key", "activation"))
                 name = _activation_name(raw)
-            if name is None:
-                notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
-                return
-            try:
-                canonical = lookup_activation(name, data)
-            except UsageError:
-                notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses the unknown activation '{name}'"}))
+            canonical = _canonical_activation(name, layer, data, notes)
+            if canonical is None:
                 return
             if outer is None or outer[0] == "linear":
                 outer = (canonical, f"{canonical} (layer {_describe_layer(layer)})")
@@ -398,13 +405,8 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
         if outer is not None and outer[0] != "linear":
             values["activation"], display["activation"] = outer
             return
-        if name is None:
-            notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
-            return
-        try:
-            canonical = lookup_activation(name, data)
-        except UsageError:
-            notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses the unknown activation '{name}'"}))
+        canonical = _canonical_activation(name, layer, data, notes)
+        if canonical is None:
             return
         values["activation"] = canonical
         shown = f"units={units}, " if isinstance(units, int) else ""
