@@ -288,6 +288,9 @@ def _previous(layer: dict, owner: dict) -> dict | None:
 
 def _canonical_activation(name, layer, data, notes):
     """The lint name of a layer's activation, or None with an LA302 note saying why not."""
+    from lossadvisor.errors import UsageError
+    from lossadvisor.lint import lookup_activation  # lint imports this module: import when called
+
     if name is None:
         notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
         return None
