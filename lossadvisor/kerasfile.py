@@ -326,9 +326,6 @@ def _activation_name(value: Any) -> str | None:
 
 def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, notes: list, depth: int) -> None:
     """Walk back from the output layer: outer activation, then the layer with units."""
-    from lossadvisor.errors import UsageError
-    from lossadvisor.lint import lookup_activation
-
     outer: tuple[str, str] | None = None  # (activation, how the file spells it)
     seen = 0
     while layer is not None and seen < 200:
