@@ -40,6 +40,10 @@ def yaml_too_deep(text: str) -> int | None:
                     return event.start_mark.line + 1 if event.start_mark is not None else 0
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
-        return None
+    except yaml.YAMLError as exc:
+        # PyYAML 6.0.4 and newer stop at their own nesting limit: the same finding
+        if "nesting depth" in str(exc):
+            mark = getattr(exc, "problem_mark", None)
+            return mark.line + 1 if mark is not None else 1
+        return None  # a syntax error: the loader reports it, with its line
     return None
