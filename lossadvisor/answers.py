@@ -31,21 +31,10 @@ def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
     with `schema_version` and `answers`): answers inferred from data are
     suggestions, dropped where they do not apply to the task a flag chose.
     """
-    from lossadvisor.textutil import MAX_YAML_DEPTH, preview, yaml_too_deep
+    from lossadvisor.textutil import MAX_YAML_DEPTH, decode_text, preview, read_bytes, yaml_too_deep
 
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a YAML or JSON file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise InputError(f"{path}: the answers file is empty")
+    text = decode_text(read_bytes(path, "a YAML or JSON file"), path, "answers file")
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)

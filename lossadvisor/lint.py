@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, LossAdvisorError, RuleBaseError, UsageError
-from lossadvisor.textutil import preview
+from lossadvisor.textutil import decode_text, preview, read_bytes
 
 SEVERITIES = ("error", "warning", "info")
 HEADINGS = ("What it flags", "Why it matters", "Example", "Use instead", "References")
@@ -932,9 +932,9 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     suffix = p.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):
         return kerasfile.read_keras(path, data or load_lint_data())
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     if suffix == ".json":
-        text = _decode(raw, path)
+        text = decode_text(raw, path)
         try:
             doc = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
@@ -949,7 +949,7 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     if suffix in (".yaml", ".yml"):
         from lossadvisor.rulebase import read_yaml
 
-        text = _decode(raw, path)
+        text = decode_text(raw, path)
         try:
             doc = read_yaml(path, text)
         except RuleBaseError as exc:
@@ -965,26 +965,6 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a valid value")
-
-
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _decode(raw: bytes, path: str) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty")
-    return text
 
 
 def _spec_models(doc: Any, path: str) -> list[ModelInput]:

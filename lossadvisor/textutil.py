@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lossadvisor.errors import InputError
+
 MAX_YAML_DEPTH = 64  # rule files and specs nest a few levels; PyYAML's C composer overflows near 50,000
 
 
@@ -47,3 +49,25 @@ def yaml_too_deep(text: str) -> int | None:
             return mark.line + 1 if mark is not None else 1
         return None  # a syntax error: the loader reports it, with its line
     return None
+
+
+def read_bytes(path: str, expected: str = "") -> bytes:
+    """A user's file as bytes; InputError for a folder or an unreadable file."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder" + (f", expected {expected}" if expected else "")) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def decode_text(raw: bytes, path: str, what: str = "file") -> str:
+    """UTF-8 text (a byte-order mark allowed); InputError for other bytes or an empty file."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise InputError(f"{path}: the {what} is empty")
+    return text
