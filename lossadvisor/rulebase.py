@@ -120,15 +120,10 @@ def _loader_class(path: str):
     return Loader
 
 
-_SHIPPED_CACHE: dict[str, Any] = {}
-
-
 def read_shipped_yaml(name: str) -> tuple[str, Any]:
-    """A shipped rule file, parsed once per process (path, document)."""
+    """A shipped rule file: (path, document)."""
     path = os.path.join(shipped_rules_dir(), name)
-    if path not in _SHIPPED_CACHE:
-        _SHIPPED_CACHE[path] = read_yaml(path)
-    return path, _SHIPPED_CACHE[path]
+    return path, read_yaml(path)
 
 
 def shipped_questions() -> list[Question]:
@@ -383,8 +378,7 @@ def _fmt_answers(answers: dict) -> str:
 _SHIPPED_RB: list = []
 
 
-def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.PathLike | None = None,
-                  check_coverage: bool = True) -> RuleBase:
+def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.PathLike | None = None) -> RuleBase:
     """Load the shipped rule base (or ``base``), overlay ``extra`` files, validate.
 
     ``extra`` entries are YAML files or folders of them; their questions, rules
@@ -403,16 +397,20 @@ def load_rulebase(extra: Iterable[str | os.PathLike] = (), *, base: str | os.Pat
         return _SHIPPED_RB[0]
 
     if base is None:
-        docs = [read_shipped_yaml(name) for name in RULE_FILES]
+        docs = _shipped_docs()
     else:
         docs = [(p, read_yaml(p)) for p in _yaml_files(Path(base))]
     for path in extra:
         docs.extend((p, read_yaml(p)) for p in _yaml_files(Path(path)))
-    return build_rulebase(docs, check_coverage=check_coverage)
+    return build_rulebase(docs)
+
+
+def _shipped_docs() -> list:
+    return [read_shipped_yaml(name) for name in RULE_FILES]
 
 
 def _build_shipped() -> RuleBase:
-    return build_rulebase([read_shipped_yaml(name) for name in RULE_FILES])
+    return build_rulebase(_shipped_docs())
 
 
 def shipped_digest() -> str:
@@ -506,11 +504,8 @@ def compile_shipped() -> str:
     return path
 
 
-def _yaml_files(path, required=()) -> list:
+def _yaml_files(path) -> list:
     if path.is_dir():
-        missing = [name for name in required if not (path / name).is_file()]
-        if missing:
-            raise RuleBaseError([f"{path}: missing {', '.join(missing)}"])
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.name != "lint.yaml")
         if not files:
             raise RuleBaseError([f"{path}: no .yaml files in this folder"])
@@ -520,7 +515,7 @@ def _yaml_files(path, required=()) -> list:
     raise RuleBaseError([f"{path}: no such file or folder"])
 
 
-def build_rulebase(docs: list[tuple[Any, Any]], *, check_coverage: bool = True) -> RuleBase:
+def build_rulebase(docs: list[tuple[Any, Any]]) -> RuleBase:
     problems: list[str] = []
     questions: list[Question] = []
     rules: dict[str, Rule] = {}
@@ -585,7 +580,7 @@ def build_rulebase(docs: list[tuple[Any, Any]], *, check_coverage: bool = True) 
     rb = RuleBase(questions=questions, rules=rules, losses=losses, sources=sources)
     if not problems:
         problems.extend(_cross_check(rb))
-    if not problems and check_coverage:
+    if not problems:
         problems.extend(rb.coverage_problems())
     if problems:
         raise RuleBaseError(problems)

@@ -229,7 +229,6 @@ def test_stale_compiled_file_falls_back_to_yaml(tmp_path, monkeypatch):
     (d / "recommendations.yaml").write_text(text)
     monkeypatch.setattr(rbmod, "shipped_rules_dir", lambda: str(d))
     monkeypatch.setattr(rbmod, "_SHIPPED_RB", [])
-    monkeypatch.setattr(rbmod, "_SHIPPED_CACHE", {})
     assert rbmod._load_compiled() is None  # digest differs
     assert "binary-default-edited" in rbmod.load_rulebase().rules
 
