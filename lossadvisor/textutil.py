@@ -71,3 +71,38 @@ def decode_text(raw: bytes, path: str, what: str = "file") -> str:
     if not text.strip():
         raise InputError(f"{path}: the {what} is empty")
     return text
+
+
+def suggest(word: str, options, *, cutoff: float = 0.6, quote: str = "'", fold_case: bool = False,
+            fallback: str = "") -> str:
+    """``"; did you mean 'x'?"`` for the option closest to ``word``, else ``fallback``.
+
+    The one "did you mean" of the project (difflib, imported only when a word is wrong).
+    ``fold_case`` retries case-insensitively; ``quote`` wraps the suggestion.
+    """
+    import difflib
+
+    options = [str(o) for o in options]
+    near = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+    if not near and fold_case:
+        low = [o.lower() for o in options]
+        hit = difflib.get_close_matches(word.lower(), low, n=1, cutoff=cutoff)
+        near = [options[low.index(hit[0])]] if hit else []
+    return f"; did you mean {quote}{near[0]}{quote}?" if near else fallback
+
+
+def fmt_number(v) -> str:
+    """A number for a message: 0, 6 significant digits, or 3 in scientific form when tiny or huge."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e5 or abs(v) < 1e-4:
+        return f"{v:.3g}"
+    return f"{v:.6g}"
+
+
+def close(a: float, b: float, rtol: float, atol: float = 1e-12) -> bool:
+    """Both finite and ``|a - b| <= atol + rtol * max(|a|, |b|)``: the project's one tolerance test."""
+    import math
+
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= atol + rtol * max(abs(a), abs(b))
