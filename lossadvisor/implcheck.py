@@ -1,7 +1,7 @@
 """Check a user's own loss function against the NumPy reference, and name the mistake.
 
 The function is called as ``f(y_true, y_pred)`` (Keras' order; ``f(y_true, y_pred, variance)``
-for gaussian_nll) on generated cases, edge cases included, and its value is compared with
+for a loss with a variance head) on generated cases, edge cases included, and its value is compared with
 the reference's. For the losses that take ``from_logits``, ``y_pred`` holds logits by
 default (the recommended fused form); ``from_logits=False`` passes probabilities.
 The reference uses the catalog's default parameters (huber delta=1, focal gamma=2, ...)
@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable
 
 from lossadvisor.errors import InputError, UsageError
+from lossadvisor.textutil import close, fmt_number as _fmt
 
 IMPL_FRAMEWORKS = ("numpy", "torch", "jax")
 
@@ -97,31 +98,31 @@ def load_function(spec: str) -> Callable:
 # ======================================================================= cases
 
 
-def _cases(loss: str, from_logits: bool, kwargs: dict):
+def _cases(spec, family: str, from_logits: bool, kwargs: dict):
     """[(name, y_true, y_pred, variance or None, kind)] in the form the user's function gets.
 
     kind: "normal", "perfect", "large" (large logits or errors), "edge" (probabilities 0, 1).
+    ``family`` is the catalog's; the targets follow the spec's target kind.
     """
     import numpy as np
 
     from lossadvisor import reference as ref
-    from lossadvisor.checks import _family
 
     rng = np.random.default_rng(3)
-    fam = _family(loss)
+    target = spec.target
     cases = []
-    if fam == "categorical":
+    if family == "multiclass":
         k = 4
         for shape_name, rows in (("batch of 8 x 4 classes", 8), ("one example", 1)):
             z = rng.normal(0.0, 1.5, (rows, k))
             lab = np.arange(rows) % k
-            y = ref.softmax(rng.normal(0.0, 1.0, (rows, k))) if loss == "kl_divergence" else (
-                lab if loss == "sparse_categorical_crossentropy" else np.eye(k)[lab])
+            y = ref.softmax(rng.normal(0.0, 1.0, (rows, k))) if target == "probabilities" else (
+                lab if target == "integer" else np.eye(k)[lab])
             pred = z if from_logits else ref.softmax(z)
             cases.append((shape_name, y, pred, None, "normal"))
         lab = np.array([0, 1, 2, 3])
-        y = lab if loss == "sparse_categorical_crossentropy" else np.eye(k)[lab]
-        if loss == "kl_divergence":
+        y = lab if target == "integer" else np.eye(k)[lab]
+        if target == "probabilities":
             y = np.full((4, k), 1.0 / k)
             cases.append(("perfect prediction", y, y.copy(), None, "perfect"))
         elif from_logits:
@@ -131,8 +132,8 @@ def _cases(loss: str, from_logits: bool, kwargs: dict):
         else:
             cases.append(("probabilities exactly 0 and 1", y, np.eye(k)[[0, 1, 3, 2]], None, "edge"))
         return cases
-    if fam == "binary":
-        hinge = loss in ("hinge", "squared_hinge")
+    if family == "binary":
+        hinge = target == "plus_minus_one"
         for shape_name, shape in (("batch of 8", (8,)), ("batch of 6 x 3", (6, 3)), ("one example", (1,))):
             y = (np.arange(int(np.prod(shape))).reshape(shape) % 3 == 0).astype(np.float64)
             if hinge:
@@ -152,33 +153,32 @@ def _cases(loss: str, from_logits: bool, kwargs: dict):
             cases.append(("probabilities exactly 0 and 1", y, np.array([1.0, 0.0, 0.0, 1.0]), None, "edge"))
         return cases
     # regression
+    nq = spec.units(kwargs)
     for shape_name, shape in (("batch of 8", (8,)), ("batch of 6 x 3", (6, 3)), ("one example", (1,))):
-        if loss == "quantile":
-            nq = len(kwargs.get("quantiles", (0.1, 0.5, 0.9)))
+        if nq > 1:
             y = rng.normal(0.0, 1.5, shape)
             # one output: (N, Q); several: (N, outputs * Q), the levels of an output adjacent
             pred = rng.normal(0.0, 1.5, (shape[0], nq) if len(shape) == 1 else shape[:-1] + (shape[-1] * nq,))
-        elif loss in ("poisson",):
+        elif target == "count":
             y = rng.poisson(3.0, shape).astype(np.float64)
             pred = np.exp(rng.normal(1.0, 0.5, shape))
-        elif loss == "mean_squared_logarithmic_error":
+        elif target == "positive":
             y = np.exp(rng.normal(0.0, 1.0, shape))
             pred = np.exp(rng.normal(0.0, 1.0, shape))
         else:
             y = rng.normal(0.0, 1.5, shape)
             pred = rng.normal(0.0, 1.5, shape)
-        var = np.exp(rng.normal(0.0, 0.5, shape)) if loss == "gaussian_nll" else None
+        var = np.exp(rng.normal(0.0, 0.5, shape)) if spec.heads else None
         cases.append((shape_name, y, pred, var, "normal"))
     y = cases[0][1]
-    if loss == "quantile":
-        nq = len(kwargs.get("quantiles", (0.1, 0.5, 0.9)))
+    if nq > 1:
         cases.append(("perfect prediction", y, np.repeat(y[:, None], nq, axis=1), None, "perfect"))
     else:
         cases.append(("perfect prediction", y, y.copy(), cases[0][3], "perfect"))
-    if loss in ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "gaussian_nll"):
+    if target == "real" and nq == 1:
         y = np.array([0.0, 0.0, 0.0])
         pred = np.array([1e3, -1e3, 800.0])
-        var = np.ones(3) if loss == "gaussian_nll" else None
+        var = np.ones(3) if spec.heads else None
         cases.append(("large errors ±1e3", y, pred, var, "large"))
     return cases
 
@@ -216,11 +216,10 @@ class _Call:
         return self.error is None and int(math.prod(self.shape)) == 1 and len(self.shape) == 0
 
 
-def _call(func, framework: str, loss: str, y_true, y_pred, variance) -> _Call:
+def _call(func, framework: str, spec, y_true, y_pred, variance) -> _Call:
     import numpy as np
 
-    sparse = loss == "sparse_categorical_crossentropy"
-    args = [_to_framework(y_true, framework, integer=sparse), _to_framework(y_pred, framework)]
+    args = [_to_framework(y_true, framework, integer=spec.target == "integer"), _to_framework(y_pred, framework)]
     if variance is not None:
         args.append(_to_framework(variance, framework))
     with warnings.catch_warnings(record=True) as caught:
@@ -246,26 +245,17 @@ def _call(func, framework: str, loss: str, y_true, y_pred, variance) -> _Call:
 
 
 def _close(a: float, b: float, rtol: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-7 + rtol * max(abs(a), abs(b))
-
-
-def _fmt(v) -> str:
-    from lossadvisor.checks import _fmt as f
-
-    return f(v)
+    return close(a, b, rtol, atol=1e-7)
 
 
 # ==================================================================== hypotheses
 
 
-def _hypotheses(loss: str, from_logits: bool, kwargs: dict, y, pred, var, ref_value: float):
+def _hypotheses(spec, family: str, from_logits: bool, kwargs: dict, y, pred, var, ref_value: float):
     """{code: (expected value under the mistake, explanation)} for the mistakes that apply."""
     import numpy as np
 
-    from lossadvisor import reference as ref
-    from lossadvisor.checks import _family
-
-    fam = _family(loss)
+    fam = "categorical" if family == "multiclass" else family
     out: dict[str, tuple[float, str]] = {}
     pred = np.asarray(pred, dtype=np.float64)
     n_terms = pred.shape[0] if fam == "categorical" else pred.size
@@ -276,16 +266,8 @@ def _hypotheses(loss: str, from_logits: bool, kwargs: dict, y, pred, var, ref_va
     if fam == "categorical" and pred.shape[-1] > 1:
         k = pred.shape[-1]
         out["class_mean"] = (ref_value / k, f"yours = reference / {k}: sum over the classes, then average the rows")
-    if loss in ("binary_crossentropy", "binary_focal_crossentropy"):
-        p = ref.sigmoid(pred) if from_logits else np.clip(pred, ref.EPSILON, 1 - ref.EPSILON)
-        with np.errstate(all="ignore"):
-            logp = -np.logaddexp(0.0, -pred) if from_logits else np.log(p)
-            term = -(y * logp)
-            if loss == "binary_focal_crossentropy":
-                g = float(kwargs.get("gamma", 2.0))
-                term = term * (1 - p) ** g
-        out["missing_negative"] = (float(np.mean(term)),
-                                   "yours = the mean of -y log p alone: add the (1 - y) log(1 - p) term for the negatives")
+    if spec.hypotheses is not None:
+        out.update(spec.hypotheses(from_logits, kwargs, y, pred, ref_value))
     return out
 
 
@@ -303,7 +285,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
     import numpy as np
 
     from lossadvisor import reference as ref
-    from lossadvisor.checks import _catalog, _row, unknown_loss_message
+    from lossadvisor.checks import _accepted_params, _catalog, _row, unknown_loss_message
 
     if impl_framework not in IMPL_FRAMEWORKS:
         raise UsageError(f"--impl-framework must be one of {', '.join(IMPL_FRAMEWORKS)}, not {impl_framework!r}")
@@ -316,13 +298,12 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
         if importlib.util.find_spec(mod) is None:
             raise UsageError(f"--impl-framework {impl_framework}: {mod} is not installed")
     entry = _catalog(catalog).get(loss_id, {})
-    fn = ref.LOSSES[loss_id]
+    spec = ref.SPECS[loss_id]
+    fn = spec.value
+    family = entry.get("family", "regression")
     kwargs = dict(entry.get("params") or {})
     kwargs.update(params or {})
-    import inspect
-
-    accepted = {n for n, p in inspect.signature(fn).parameters.items()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY and n not in ("from_logits", "variance")}
+    accepted = _accepted_params(spec)
     unknown = sorted(set(params or {}) - accepted)
     if unknown:
         raise UsageError(f"{loss_id} takes no parameter {', '.join(unknown)}"
@@ -335,14 +316,14 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
         raise UsageError(f"{loss_id} takes no logits (--logits applies to "
                          f"{', '.join(sorted(ref.FROM_LOGITS))})")
     try:
-        cases = _cases(loss_id, from_logits, kwargs)
+        cases = _cases(spec, family, from_logits, kwargs)
     except Exception as exc:  # noqa: BLE001
         raise UsageError(f"{loss_id}: {exc}") from None
 
     def reference(y, pred, var):
         kw = dict(kwargs)
         if var is not None:
-            kw["variance"] = var
+            kw.update({name: var for name in spec.heads})
         if takes_logits:
             kw["from_logits"] = from_logits
         return fn(y, pred, **kw)
@@ -359,7 +340,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
             want = reference(y, pred, var)
         except ValueError as exc:  # a bad --param
             raise UsageError(f"{loss_id}: {exc}") from None
-        got = _call(func, impl_framework, loss_id, y, pred, var)
+        got = _call(func, impl_framework, spec, y, pred, var)
         label = f"case: {name}"
         if got.error:
             note("raises", f"{name}: {got.error}")
@@ -381,7 +362,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
                 note("overflow", f"{name}: overflow warning inside your function")
             results.append(_row(loss_id, label, not got.overflow, f"yours {_fmt(value)} = reference {_fmt(want)}{extra}"))
             continue
-        why = _explain(func, impl_framework, loss_id, from_logits, takes_logits, kwargs, y, pred, var,
+        why = _explain(func, impl_framework, spec, family, from_logits, takes_logits, kwargs, y, pred, var,
                        value, want, got, kind, tol, reference)
         for code, text in why:
             note(code, f"{name}: {text}")
@@ -389,7 +370,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
         results.append(_row(loss_id, label, False, f"yours {_fmt(value)} != reference {_fmt(want)}: {reason}"))
 
     diagnoses = [{"code": c, "name": DIAGNOSES[c], "detail": d} for c, d in found.items()]
-    called = f"f(y_true, y_pred{', variance' if loss_id == 'gaussian_nll' else ''})"
+    called = f"f(y_true, y_pred{''.join(', ' + name for name in spec.heads)})"
     setup = f"called as {called}" + (f" with {form}" if form else "") + (
         f", {impl_framework} tensors" if impl_framework != "numpy" else "") + (
         "; reference parameters " + ", ".join(f"{k}={v}" for k, v in kwargs.items()) if kwargs else "")
@@ -406,7 +387,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
     return {"passed": not any(r["passed"] is False for r in results), "results": results, "diagnoses": diagnoses}
 
 
-def _explain(func, framework, loss, from_logits, takes_logits, kwargs, y, pred, var, value, want, got,
+def _explain(func, framework, spec, family, from_logits, takes_logits, kwargs, y, pred, var, value, want, got,
              kind, tol, reference) -> list[tuple[str, str]]:
     """The named mistakes that explain ``value`` (the user's) against ``want`` (the reference's)."""
     import numpy as np
@@ -424,30 +405,28 @@ def _explain(func, framework, loss, from_logits, takes_logits, kwargs, y, pred, 
             found.append(("overflow", f"returns {value} on ordinary inputs"))
         return found
     # arguments swapped: the function computes the reference when called (y_pred, y_true)
-    swapped = _call(func, framework, loss, pred, y, var) if loss != "sparse_categorical_crossentropy" else None
+    swapped = _call(func, framework, spec, pred, y, var) if spec.target != "integer" else None
     if swapped is not None and swapped.scalar and _close(float(swapped.value), want, tol):
         found.append(("swapped", "called as f(y_pred, y_true) it matches the reference; lossadvisor (like Keras) "
                                  "calls f(y_true, y_pred): swap the parameters"))
         return found
-    for code, (expected, text) in _hypotheses(loss, from_logits, kwargs, y, pred, var, want).items():
+    for code, (expected, text) in _hypotheses(spec, family, from_logits, kwargs, y, pred, var, want).items():
         if _close(value, expected, tol):
             found.append((code, text))
     if found:
         return found
     if takes_logits and kind == "normal":
-        act = ref.softmax if loss in ("categorical_crossentropy", "sparse_categorical_crossentropy",
-                                      "categorical_focal_crossentropy") else ref.sigmoid
+        act = ref.softmax if family == "multiclass" else ref.sigmoid
         if from_logits:
             probs = act(pred)
-            alt = _call(func, framework, loss, y, probs, var)
-            if alt.scalar and _close(float(alt.value), reference_probs(loss, kwargs, y, probs), tol):
+            alt = _call(func, framework, spec, y, probs, var)
+            if alt.scalar and _close(float(alt.value), spec.value(y, probs, **kwargs), tol):
                 found.append(("logits_as_probs", "your function expects probabilities but the pairing gives logits: "
                                                  "apply the activation first, or use the framework's from-logits loss"))
         else:
             logits = np.log(np.clip(pred, 1e-300, None)) if act is ref.softmax else np.log(pred) - np.log1p(-pred)
-            alt = _call(func, framework, loss, y, logits, var)
-            fn = ref.LOSSES[loss]
-            if alt.scalar and _close(float(alt.value), fn(y, pred, **kwargs), tol):
+            alt = _call(func, framework, spec, y, logits, var)
+            if alt.scalar and _close(float(alt.value), spec.value(y, pred, **kwargs), tol):
                 found.append(("probs_as_logits", "your function applies the activation itself: give it logits "
                                                  "(--logits) or remove its sigmoid/softmax"))
     if not found and kind == "large" and math.isfinite(value) and abs(value) < abs(want):
@@ -455,8 +434,3 @@ def _explain(func, framework, loss, from_logits, takes_logits, kwargs, y, pred, 
                                    "compute the loss from the logits with log-sigmoid / log-softmax"))
     return found
 
-
-def reference_probs(loss: str, kwargs: dict, y, probs) -> float:
-    from lossadvisor import reference as ref
-
-    return ref.LOSSES[loss](y, probs, **kwargs)

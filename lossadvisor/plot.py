@@ -10,10 +10,12 @@ the picture of why cross-entropy keeps learning from confident mistakes
 (gradient sigmoid(z) - 1 -> -1 as z -> -inf) while MSE on a sigmoid stalls
 (gradient -2 (1 - p) p (1 - p) -> 0).
 
-The curves are NumPy formulas written here (Keras 3 semantics: MSLE and the
-cross-entropies clip at epsilon = 1e-7; mean over the last axis for the
-regression losses, sum for the cross-entropies). Gradients are analytic, by the
-chain rule through the activation.
+The curves are each loss's own elementwise formula (``LossSpec.curve``, Keras 3
+semantics: MSLE and the cross-entropies clip at epsilon = 1e-7; mean over the last
+axis for the regression losses, sum for the cross-entropies) on the reference's
+activations. Gradients are analytic, by the chain rule through the activation.
+A loss's spec can change the scenario (``plot``: ``x``, ``target``), name the
+activations it can be drawn on (``needs``), and draw several curves (``curves``).
 
 matplotlib is imported only inside :func:`plot_loss` (an Agg canvas, no pyplot state);
 without it the call raises InputError naming the ``plot`` extra.
@@ -25,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, UsageError
+from lossadvisor.textutil import suggest
 
-EPS = 1e-7  # keras.config.epsilon()
 FORMATS = {".png": "png", ".svg": "svg"}
 CLASSES = 3  # multiclass pictures: 3 classes, the true class is 0, the other logits stay 0
 
@@ -41,144 +43,44 @@ SCENARIOS = {
     "exponential": {"x": (-2.0, 3.0), "target": 3.0, "xlabel": "z, the log rate (exp(z) is the predicted rate)"},
     "softplus": {"x": (-4.0, 4.0), "target": 3.0, "xlabel": "z, the raw output (softplus(z) is the prediction)"},
 }
-# Loss-specific scenario changes: MSLE and Poisson need positive targets; KL soft targets.
-SCENARIO_OVERRIDES = {
-    "mean_squared_logarithmic_error": {"x": (-2.0, 12.0), "target": 3.0},
-    "kl_divergence": {"target": (0.7, 0.2, 0.1)},
-}
-# The output each loss needs: a loss is drawn only on an activation whose range fits.
-NEEDS = {
-    "binary_crossentropy": ("sigmoid",),
-    "binary_focal_crossentropy": ("sigmoid",),
-    "categorical_crossentropy": ("softmax",),
-    "sparse_categorical_crossentropy": ("softmax",),
-    "kl_divergence": ("softmax",),
-    "categorical_focal_crossentropy": ("softmax",),
-}
-
-
 # ------------------------------------------------------------- activations
 
 
 def _activation(name: str, z, np):
     """(output, d output / dz). For softmax: output (n, K) and the column d p_k / d z_0."""
-    if name == "linear":
-        return z, np.ones_like(z)
-    if name == "sigmoid":
-        p = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
-        return p, p * (1.0 - p)
-    if name == "tanh":
-        t = np.tanh(z)
-        return t, 1.0 - t * t
-    if name == "exponential":
-        e = np.exp(z)
-        return e, e
-    if name == "softplus":
-        return np.logaddexp(0.0, z), 1.0 / (1.0 + np.exp(-z))
+    from lossadvisor.reference import ACTIVATIONS
+
+    if name not in ACTIVATIONS:
+        raise UsageError(f"cannot draw an output activation {name!r}")
     if name == "softmax":
         logits = np.zeros((z.shape[0], CLASSES))
         logits[:, 0] = z
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        p = e / e.sum(axis=1, keepdims=True)
+        p = ACTIVATIONS[name][0](logits)
         onehot0 = np.zeros(CLASSES)
         onehot0[0] = 1.0
-        dp = p * (onehot0[None, :] - p[:, :1])  # d p_k / d z_0 = p_k (δ_k0 - p_0)
-        return p, dp
-    raise UsageError(f"cannot draw an output activation {name!r}")
-
-
-# ------------------------------------------------------------------ losses
-# Each returns (loss per example, d loss / d output) for y and the output p
-# (shape (n,) or (n, K)); `params` carries delta, gamma, alpha, a quantile.
-
-
-def _loss(loss_id: str, y, p, params: dict, np):
-    vector = p.ndim == 2
-    if loss_id == "mean_squared_error":
-        k = p.shape[1] if vector else 1
-        e = p - y
-        return (e * e).mean(axis=-1) if vector else e * e, 2.0 * e / k
-    if loss_id == "mean_absolute_error":
-        k = p.shape[1] if vector else 1
-        e = p - y
-        return (np.abs(e).mean(axis=-1) if vector else np.abs(e)), np.sign(e) / k
-    if loss_id == "huber":
-        d = float(params.get("delta", 1.0))
-        e = p - y
-        a = np.abs(e)
-        return np.where(a <= d, 0.5 * e * e, d * a - 0.5 * d * d), np.clip(e, -d, d)
-    if loss_id == "log_cosh":
-        x = p - y
-        # log cosh x = x + softplus(-2x) - log 2 (no overflow)
-        return x + np.logaddexp(0.0, -2.0 * x) - np.log(2.0), np.tanh(x)
-    if loss_id == "mean_squared_logarithmic_error":
-        # Keras: log(max(., eps) + 1) on both sides; the clip has zero gradient below eps
-        pc = np.maximum(p, EPS)
-        diff = np.log1p(np.maximum(y, EPS)) - np.log1p(pc)
-        grad = np.where(p > EPS, -2.0 * diff / (1.0 + pc), 0.0)
-        return diff * diff, grad
-    if loss_id == "poisson":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = p - y * np.log(p + EPS)
-            grad = 1.0 - y / (p + EPS)
-        bad = p + EPS <= 0
-        return np.where(bad, np.nan, value), np.where(bad, np.nan, grad)
-    if loss_id == "gaussian_nll":
-        var = float(params.get("variance", 1.0))
-        e = p - y
-        return 0.5 * (np.log(var) + e * e / var), e / var
-    if loss_id == "quantile":
-        q = float(params["quantile"])
-        e = y - p
-        return np.maximum(q * e, (q - 1.0) * e), np.where(e > 0, -q, 1.0 - q)
-    if loss_id in ("hinge", "squared_hinge"):
-        m = 1.0 - y * p
-        if loss_id == "hinge":
-            return np.maximum(m, 0.0), np.where(m > 0, -y, 0.0)
-        return np.maximum(m, 0.0) ** 2, np.where(m > 0, -2.0 * m * y, 0.0)
-    if loss_id in ("binary_crossentropy", "binary_focal_crossentropy"):
-        pc = np.clip(p, EPS, 1.0 - EPS)
-        inside = (p > EPS) & (p < 1.0 - EPS)
-        bce = -(y * np.log(pc) + (1.0 - y) * np.log(1.0 - pc))
-        dbce = np.where(inside, -(y / pc) + (1.0 - y) / (1.0 - pc), 0.0)
-        if loss_id == "binary_crossentropy":
-            return bce, dbce
-        g = float(params.get("gamma", 2.0))
-        pt = y * pc + (1.0 - y) * (1.0 - pc)          # probability of the true label
-        dpt = np.where(inside, 2.0 * y - 1.0, 0.0)     # d pt / d p
-        w = (1.0 - pt) ** g
-        # focal = (1 - pt)^g * (-log pt); d/dpt = g (1 - pt)^(g-1) log pt - (1 - pt)^g / pt
-        dfocal_dpt = g * (1.0 - pt) ** (g - 1.0) * np.log(pt) - w / pt
-        return w * -np.log(pt), dfocal_dpt * dpt
-    if loss_id in ("categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-                   "categorical_focal_crossentropy"):
-        pc = np.clip(p, EPS, 1.0)
-        inside = p > EPS
-        if loss_id == "kl_divergence":
-            yc = np.clip(y, EPS, 1.0)
-            return (yc * np.log(yc / pc)).sum(axis=-1), np.where(inside, -yc / pc, 0.0)
-        if loss_id == "categorical_focal_crossentropy":
-            g = float(params.get("gamma", 2.0))
-            alpha = float(params.get("alpha", 0.25))
-            w = alpha * (1.0 - pc) ** g
-            value = (-y * w * np.log(pc)).sum(axis=-1)
-            d = -y * alpha * (-g * (1.0 - pc) ** (g - 1.0) * np.log(pc) + (1.0 - pc) ** g / pc)
-            return value, np.where(inside, d, 0.0)
-        return (-y * np.log(pc)).sum(axis=-1), np.where(inside, -y / pc, 0.0)
-    raise UsageError(f"no curve for the loss {loss_id!r}")
+        return p, p * (onehot0[None, :] - p[:, :1])  # d p_k / d z_0 = p_k (δ_k0 - p_0)
+    fn, derivative = ACTIVATIONS[name]
+    return fn(z), derivative(z)
 
 
 def loss_curve(loss_id: str, activation: str, z, target: Any, params: dict | None = None):
-    """(loss, d loss / d z) of `loss_id` on `activation(z)` against `target`, NumPy arrays."""
+    """(loss, d loss / d z) of `loss_id` on `activation(z)` against `target`, NumPy arrays.
+
+    The loss's own ``curve`` (its spec) gives the value per example and d loss / d output;
+    the chain rule through the activation gives d loss / d z.
+    """
     import numpy as np
 
+    from lossadvisor.reference import SPECS
+
+    if loss_id not in SPECS:
+        raise UsageError(f"no curve for the loss {loss_id!r}")
     z = np.asarray(z, dtype=float)
     p, dp = _activation(activation, z, np)
     y = np.asarray(target, dtype=float)
     if p.ndim == 2:
         y = np.broadcast_to(y, p.shape)
-    value, dvalue = _loss(loss_id, y, p, dict(params or {}), np)
+    value, dvalue = SPECS[loss_id].curve(y, p, dict(params or {}))
     grad = (dvalue * dp).sum(axis=-1) if p.ndim == 2 else dvalue * dp
     return value, grad
 
@@ -187,10 +89,7 @@ def loss_curve(loss_id: str, activation: str, z, target: Any, params: dict | Non
 
 
 def _suggest(loss_id: str, rb) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(loss_id, list(rb.losses), n=1)
-    return f"; did you mean {near[0]}?" if near else f"; known: {', '.join(rb.losses)}"
+    return suggest(loss_id, rb.losses, quote="", fallback=f"; known: {', '.join(rb.losses)}")
 
 
 def plot_plan(rb, loss_id: str) -> dict:
@@ -201,28 +100,28 @@ def plot_plan(rb, loss_id: str) -> dict:
     activation = entry.get("activation", "linear")
     if activation not in SCENARIOS:
         raise UsageError(f"cannot draw {loss_id}: no picture for a {activation} output")
+    from lossadvisor.reference import SPECS
+
     scenario = dict(SCENARIOS[activation])
-    scenario.update(SCENARIO_OVERRIDES.get(loss_id, {}))
+    if loss_id in SPECS:
+        scenario.update({k: v for k, v in SPECS[loss_id].plot.items() if k in ("x", "target")})
     ids = [loss_id] + [a for a in entry.get("alternatives_plot") or [] if a != loss_id]
     curves, skipped = [], []
     for lid in ids:
         if lid not in rb.losses:
             skipped.append({"loss": lid, "reason": "not in the catalog"})
             continue
-        needs = NEEDS.get(lid)
+        if lid not in SPECS:
+            skipped.append({"loss": lid, "reason": "no reference curve"})
+            continue
+        needs = SPECS[lid].plot.get("needs")
         if needs and activation not in needs:
             skipped.append({"loss": lid, "reason": f"needs a {' or '.join(needs)} output"})
             continue
         params = dict(rb.losses[lid].get("params") or {})
-        if lid == "quantile":
-            for q in params.get("quantiles") or [0.1, 0.5, 0.9]:
-                curves.append({"loss": lid, "label": f"quantile q={q}", "params": {"quantile": q}})
-            continue
-        label = lid
-        if lid == "gaussian_nll":
-            params["variance"] = 1.0
-            label += " (σ² = 1)"
-        curves.append({"loss": lid, "label": label, "params": params})
+        drawn_as = SPECS[lid].plot.get("curves")
+        for label, curve_params in (drawn_as(params) if drawn_as else [(lid, params)]):
+            curves.append({"loss": lid, "label": label, "params": curve_params})
     return {"activation": activation, "scenario": scenario, "curves": curves, "skipped": skipped}
 
 

@@ -80,9 +80,9 @@ def _choices(questions, qid, task):
 
 
 def _run(args):
-    from lossadvisor.cli import main
+    from lossadvisor.cli import cli
 
-    res = CliRunner().invoke(main, args, catch_exceptions=False)
+    res = CliRunner().invoke(cli, args, catch_exceptions=False)
     return {"args": args, "exit_code": res.exit_code, "stdout": res.stdout.replace(str(ROOT), "<ROOT>")}
 
 

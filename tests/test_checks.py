@@ -138,10 +138,11 @@ def test_wrong_statistic_is_caught(monkeypatch):
 
 
 def test_wrong_gradient_is_caught(monkeypatch):
-    from lossadvisor.reference import gradients
+    import dataclasses
 
-    monkeypatch.setitem(gradients._GRADIENTS, "binary_crossentropy",
-                        lambda t, p, from_logits=False: (ref.sigmoid(p) - t))  # forgot the 1/N
+    spec = ref.SPECS["binary_crossentropy"]
+    monkeypatch.setitem(ref.SPECS, "binary_crossentropy", dataclasses.replace(
+        spec, gradient=lambda t, p, from_logits=False: (ref.sigmoid(p) - t)))  # forgot the 1/N
     rows = _by_name(checks.check_pairing("binary_crossentropy", {}, "sigmoid", frameworks=()))
     assert rows["gradient"]["passed"] is False
 
@@ -210,4 +211,6 @@ def test_pytorch_disagreement_is_caught(monkeypatch):
 
 def test_golden_section_finds_a_known_minimum():
     # (x - 2)² has its minimum at 2 (closed form)
-    assert checks.golden(lambda x: (x - 2.0) ** 2, -10, 10) == pytest.approx(2.0, abs=1e-8)
+    from lossadvisor.reference._checks import golden
+
+    assert golden(lambda x: (x - 2.0) ** 2, -10, 10) == pytest.approx(2.0, abs=1e-8)

@@ -1,0 +1,114 @@
+"""What a loss is, as one unit: ``LossSpec``.
+
+Every loss lives in one module of ``lossadvisor/reference/losses/`` named by its id
+(``huber.py`` holds ``huber``). The module defines the reference function and everything
+the checks, the gradients, ``check --impl`` and ``explain --plot`` need to know about the
+loss, and ends with ``SPEC = LossSpec(...)``. Nothing else in the package names a loss id:
+the registry (``lossadvisor.reference.registry``) finds the modules by scanning the folder
+(and the folders of ``LOSSADVISOR_LOSS_PATH``), the rest loops over the specs. The loss's
+family, activation and prose come from its catalog entry (``rules/losses.yaml``).
+
+Conventions shared by the hooks below: ``y`` is the target, ``p`` the prediction (after
+the output activation), ``z`` the raw output (the logit, when the loss takes
+``from_logits``), ``params`` the loss parameters the reference takes, ``heads`` the values
+of the extra heads (``{"variance": array}``) after their activations. Every array is
+float64 (integer class labels stay integers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+#: what the targets are, by kind (the samplers and the stability and --impl cases use it)
+TARGET_KINDS = ("real", "positive", "count", "zero_one", "plus_minus_one", "one_hot", "integer", "probabilities")
+#: what a prediction must be when the output layer is linear (the sampler keeps it there)
+PREDICTION_KINDS = ("real", "positive", "probability", "simplex")
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """One loss: its reference and what the checks need to know about it.
+
+    value
+        The reference, ``value(y_true, y_pred, *, from_logits=False, **params) -> float``
+        (``from_logits`` only where Keras has it): validated, chunked, stable.
+    gradient
+        ``gradient(y, p, **params) -> dL/dp`` of the mean-reduced loss, the shape of ``p``;
+        with ``from_logits=True`` (where the loss takes it) the gradient with respect to the
+        logits. A head's gradient: ``gradient(..., wrt=NAME)``.
+    curve
+        ``curve(y, p, params) -> (loss per example, dloss/dp)``, elementwise NumPy for a
+        picture; ``p`` is ``(n,)`` or ``(n, K)`` (softmax), ``y`` broadcast to it.
+    target, prediction
+        The target kind (``TARGET_KINDS``) and, for a linear output, the prediction kind
+        (``PREDICTION_KINDS``).
+    nll
+        ``nll(y, p, heads, params) -> (mean -log density, its constant, description)``, from
+        the density formula: the maximum-likelihood check compares it with the loss. None
+        where the loss is not a likelihood.
+    likelihood
+        Replaces that check where the loss is not a likelihood but reduces to one:
+        ``likelihood(pairing, y, z, extra) -> (passed, detail)``.
+    nll_rtol, nll_note
+        The tolerance of the likelihood identity, and why it is not 1e-9.
+    minimiser
+        ``minimiser(value, params, rng) -> (passed, detail)``: on a sample, the constant
+        prediction that minimises the loss is the statistic it targets.
+    canonical
+        ``(activation, form, closed)`` where the gradient with respect to the
+        pre-activation has the canonical-link form ``closed(p, target, heads, n)``.
+    heads
+        Extra predicted inputs, keyword -> the activation of their head
+        (``{"variance": "softplus"}``).
+    units_per_target
+        ``units_per_target(params) -> int``: output units per target value (1 but for
+        losses that predict several numbers per target, such as quantiles).
+    kink
+        ``kink(y, p) -> distance`` of each prediction to the nearest kink of the loss, so
+        that the gradient check stays away from them; None where the loss is smooth.
+    extremes
+        ``extremes(pairing) -> [(label, y, z, extra, as_probabilities)]``: the stability
+        cases, where the family's default cases do not fit.
+    frameworks
+        framework id -> ``agree(mods, pairing, y, z, extra) -> (value, expression[, rtol])``
+        or ``(None, reason)``: the framework's own loss on the same inputs.
+    hypotheses
+        ``hypotheses(from_logits, params, y, pred, reference_value) -> {code: (value, why)}``:
+        mistakes in a user's implementation that only this loss can make.
+    plot
+        Changes to the picture's scenario: ``needs`` (activations the loss can be drawn
+        on), ``x`` (range of z), ``target``.
+    """
+
+    value: Callable
+    gradient: Callable
+    curve: Callable
+    target: str
+    minimiser: Callable
+    prediction: str = "real"
+    nll: Callable | None = None
+    likelihood: Callable | None = None
+    nll_rtol: float = 1e-9
+    nll_note: str = ""
+    canonical: tuple | None = None
+    heads: dict = field(default_factory=dict)
+    units_per_target: Callable | None = None
+    kink: Callable | None = None
+    extremes: Callable | None = None
+    frameworks: dict = field(default_factory=dict)
+    hypotheses: Callable | None = None
+    plot: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.target not in TARGET_KINDS:
+            raise ValueError(f"target must be one of {', '.join(TARGET_KINDS)}, not {self.target!r}")
+        if self.prediction not in PREDICTION_KINDS:
+            raise ValueError(f"prediction must be one of {', '.join(PREDICTION_KINDS)}, not {self.prediction!r}")
+
+    @property
+    def id(self) -> str:
+        return self.value.__name__
+
+    def units(self, params) -> int:
+        return self.units_per_target(params) if self.units_per_target else 1
