@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from lossadvisor import datareaders
-from lossadvisor.datareaders import open_target
+from lossadvisor.datareaders import limits, open_target
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.infer import infer_framing
 
@@ -52,9 +51,9 @@ def read_all(path, **kw):
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Force many chunk boundaries (and the sniffing window) to exercise the streaming code."""
-    monkeypatch.setattr(datareaders, "CHUNK_BYTES", 97)
-    monkeypatch.setattr(datareaders, "SNIFF_BYTES", 64)
-    monkeypatch.setattr(datareaders, "ROWS_PER_BLOCK", 7)
+    monkeypatch.setattr(limits, "CHUNK_BYTES", 97)
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 64)
+    monkeypatch.setattr(limits, "ROWS_PER_BLOCK", 7)
 
 
 # --------------------------------------------------------------------------- CSV

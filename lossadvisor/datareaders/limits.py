@@ -1,0 +1,11 @@
+"""Chunk and sniffing sizes of the data readers.
+
+The readers look these up as ``limits.NAME`` each time they read, so a test can shrink them
+(``monkeypatch.setattr(limits, "CHUNK_BYTES", 97)``) to force many chunk boundaries.
+"""
+
+CHUNK_BYTES = 1 << 20  # 1 MiB of CSV text per chunk (about 70k short rows)
+ROWS_PER_BLOCK = 1 << 16  # rows per block for npy / npz / parquet / feather / JSON Lines
+MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is not a CSV
+SNIFF_BYTES = 64 << 10  # bytes read to detect the delimiter and the header
+SNIFF_LINES = 50
