@@ -1,27 +1,78 @@
-"""Answers given outside the prompts: `--answer ID=VALUE` and `--answers FILE`."""
+"""Answers given outside the prompts: flags, `--answer ID=VALUE`, `--answers FILE` and data.
+
+``given_answers`` applies their precedence; the engine then asks or defaults the rest.
+``parse_pairs`` is the one reader of ``KEY=VALUE`` flags (`--answer`, and `check --param`).
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lossadvisor.errors import InputError, UsageError
 
 
-def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """`ID=VALUE` texts -> {id: value}. A repeated id with another value is an error."""
-    out: dict[str, str] = {}
+class FlagConflict(UsageError):
+    """A question's flag and `--answer` give it two different values."""
+
+
+def parse_pairs(pairs: list[str] | tuple[str, ...], *, malformed: str, repeated: str | None = None,
+                empty_ok: bool = False, convert: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """`KEY=VALUE` texts -> {key: value}, key and value stripped of spaces.
+
+    ``malformed`` is the message for a text without "=", a key or (unless
+    ``empty_ok``) a value; ``{pair}`` in it is the text. ``repeated`` is the
+    message for a key given twice with two values (``{key}``, ``{first}``,
+    ``{second}``); without it the last value wins. ``convert`` turns each value
+    text into its value (values stay text without it).
+    """
+    out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise UsageError(f"--answer takes ID=VALUE, got '{pair}'")
-        if key in out and out[key] != value:
-            raise UsageError(f"--answer gives {key} twice: '{out[key]}' and '{value}'")
+        if not sep or not key or not (value or empty_ok):
+            raise UsageError(malformed.format(pair=pair))
+        if repeated is not None and key in out and out[key] != value:
+            raise UsageError(repeated.format(key=key, first=out[key], second=value))
         out[key] = value
-    return out
+    return out if convert is None else {key: convert(value) for key, value in out.items()}
+
+
+def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`--answer ID=VALUE` texts -> {id: value text}. A repeated id with another value is an error."""
+    return parse_pairs(pairs, malformed="--answer takes ID=VALUE, got '{pair}'",
+                       repeated="--answer gives {key} twice: '{first}' and '{second}'")
+
+
+def given_answers(flags: dict[str, str | None], *, answer_pairs: list[str] | tuple[str, ...] = (),
+                  answers_file: str | None = None, inferred: dict[str, Any] | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers given outside the prompts, and where each came from ("flag", "file", "data").
+
+    Strongest first: the question flags and `--answer` ("flag"), `--answers FILE`
+    ("file", or "data" for the output of `infer --json`), then the answers
+    ``inferred`` from target data ("data"). ``flags`` maps question id to the text
+    of its flag, None when not given. The engine asks or defaults the rest.
+    Raises FlagConflict when a flag and `--answer` give one question two values.
+    """
+    given: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for k, v in (inferred or {}).items():
+        given[k], sources[k] = v, "data"
+    if answers_file:
+        file_answers, kind = read_answers_file(answers_file)
+        for k, v in file_answers.items():
+            given[k], sources[k] = v, kind
+    for k, v in parse_answer_pairs(answer_pairs).items():
+        given[k], sources[k] = v, "flag"
+    for k, v in flags.items():
+        if v is not None:
+            if k in given and sources[k] == "flag" and str(given[k]) != v:
+                raise FlagConflict(f"--{k.replace('_', '-')} {v} conflicts with --answer {k}={given[k]}")
+            given[k], sources[k] = v, "flag"
+    return given, sources
 
 
 def read_answers_file(path: str) -> tuple[dict[str, Any], str]:

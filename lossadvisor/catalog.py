@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.rulebase import RuleBase, load_rulebase
+from lossadvisor.textutil import suggest
 
 LOSS_FIELDS = (
     "id", "name", "family", "formula", "distribution", "likelihood", "statistic", "activation",
@@ -54,8 +54,7 @@ def explain(rb: RuleBase, item_id: str) -> dict:
     if item_id in rb.rules:
         return {"kind": "rule", "rule": rule_entry(rb, item_id)}
     known = list(rb.losses) + list(rb.rules)
-    near = difflib.get_close_matches(item_id, known, n=1, cutoff=0.5)
-    hint = f"; did you mean '{near[0]}'?" if near else "; see 'lossadvisor losses' and 'lossadvisor rules list'"
+    hint = suggest(item_id, known, cutoff=0.5, fallback="; see 'lossadvisor losses' and 'lossadvisor rules list'")
     raise UsageError(f"unknown id '{item_id}': not a loss, a rule or a lint code{hint}")
 
 

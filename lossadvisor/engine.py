@@ -1,9 +1,17 @@
-"""Answers -> Recommendation. Pure: no click, no rich, no numpy."""
+"""The one engine behind every way in: answers -> Recommendation -> the `recommend` document.
+
+Pure: no click, no rich; numpy only for the reference check of the pairing.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from lossadvisor.errors import UsageError
-from lossadvisor.rulebase import Record, conditions_match, evaluate_units
+from lossadvisor.rulebase import Question, Record, RuleBase, conditions_match, evaluate_units
+
+#: ``ask(question, answers_so_far)`` -> a raw answer, or None for the question's default.
+Ask = Callable[[Question, dict], Any]
 
 # Where an answer came from, in the order a person would expect to override.
 SOURCES = ("flag", "file", "data", "prompt", "default")
@@ -146,3 +154,30 @@ def recommend(rb: RuleBase, answers: dict, sources: dict | None = None) -> Recom
         alternatives=alternatives,
         warnings=warnings,
     )
+
+
+def advise(rb: RuleBase, given: dict[str, Any], *, given_sources: dict[str, str] | None = None,
+           ask: Ask | None = None) -> Recommendation:
+    """Resolve the answers (given, asked, defaulted) and pick the rule."""
+    answers, sources = resolve_answers(rb, given, given_sources=given_sources, ask=ask)
+    return recommend(rb, answers, sources)
+
+
+def advice_payload(rb: RuleBase, rec: Recommendation, *, check: bool = True) -> dict:
+    """The `recommend --json` document (without schema_version, added by the renderer).
+
+    With ``check``, the NumPy reference checks of the pairing run (numpy is
+    imported only then) and go under "check".
+    """
+    from lossadvisor.frameworks import framework_code
+
+    payload = rec.as_dict()
+    payload["framework"] = framework_code(rec, rb)
+    # keep the contract's order: framework after loss
+    order = ["answers", "sources", "rule", "output", "loss", "framework", "why", "alternatives", "warnings"]
+    payload = {k: payload[k] for k in order}
+    if check:
+        from lossadvisor.checks import check_pairing
+
+        payload["check"] = check_pairing(rec.loss, rec.params, rec.activation, frameworks=(rec.framework,))
+    return payload

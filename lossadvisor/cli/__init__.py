@@ -45,10 +45,9 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
         if name is not None and name not in COMMANDS and not name.startswith("-"):
-            import difflib
+            from lossadvisor.textutil import suggest
 
-            near = difflib.get_close_matches(name, list(COMMANDS), n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; commands: {', '.join(COMMANDS)}"
+            hint = suggest(name, COMMANDS, fallback=f"; commands: {', '.join(COMMANDS)}")
             raise click.UsageError(f"no such command '{name}'{hint}", ctx)
         return super().resolve_command(ctx, args)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lossadvisor.cli.common import format_option, rules_option
+from lossadvisor.framework_names import FRAMEWORKS
 
 EPILOG = """\b
 Examples:
@@ -28,11 +29,12 @@ Exit codes: 0 all passed, 1 a check failed, 2 usage or input error.
 """
 
 
-def _parse_value(text: str):
+def _param_value(text: str):
+    """A `--param` value: a list (commas or [...]), a boolean (true/yes, false/no), a number, else the text."""
     text = text.strip()
     if "," in text or (text.startswith("[") and text.endswith("]")):
         items = [t for t in text.strip("[]").split(",") if t.strip()]
-        return [_parse_value(t) for t in items]
+        return [_param_value(t) for t in items]
     low = text.lower()
     if low in ("true", "yes"):
         return True
@@ -47,13 +49,15 @@ def _parse_value(text: str):
 
 
 def parse_params(pairs) -> dict:
-    out = {}
-    for pair in pairs:
-        if "=" not in pair or not pair.split("=", 1)[0].strip():
-            raise click.UsageError(f"--param {pair!r}: expected KEY=VALUE (e.g. delta=2.5 or quantiles=0.1,0.5,0.9)")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = _parse_value(value)
-    return out
+    """`--param KEY=VALUE` texts -> {key: value}: values converted, may be empty; a repeated key takes the last."""
+    from lossadvisor.answers import parse_pairs
+    from lossadvisor.errors import UsageError
+
+    try:
+        return parse_pairs(pairs, malformed="--param {pair!r}: expected KEY=VALUE (e.g. delta=2.5 or "
+                                            "quantiles=0.1,0.5,0.9)", empty_ok=True, convert=_param_value)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
 
 
 @click.command(epilog=EPILOG)
@@ -67,8 +71,8 @@ def parse_params(pairs) -> dict:
               help="With --impl, for the losses that take from_logits: give your function logits (the default, "
                    "the fused form) or probabilities.")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
-              type=click.Choice(["pytorch", "keras", "jax", "all", "none"]),
-              help="Framework to compare with: pytorch, keras, jax, all or none. Repeatable. "
+              type=click.Choice([*FRAMEWORKS, "all", "none"]),
+              help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. "
                    "[default: every installed one]")
 @click.option("--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
               help="A loss parameter for the checks (delta=2.5, gamma=1, quantiles=0.1,0.9). Repeatable.")
@@ -97,7 +101,7 @@ def check(fmt, losses, impl, impl_framework, from_logits, frameworks, param_pair
     else:
         if from_logits is not None or impl_framework != "numpy":
             raise click.UsageError("--logits/--probabilities and --impl-framework apply only with --impl")
-        from lossadvisor.checks import FRAMEWORKS, run_checks
+        from lossadvisor.checks import run_checks
 
         chosen = None
         if frameworks:

@@ -70,12 +70,10 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
     maximum-likelihood choice, the alternatives, any warnings, and the NumPy
     reference check of the pairing (exit 1 if a check fails).
     """
-    from lossadvisor.advisor import advice_payload, advise
-    from lossadvisor.answers import parse_answer_pairs, read_answers_file
+    from lossadvisor.answers import FlagConflict, given_answers
+    from lossadvisor.engine import advice_payload, advise
     from lossadvisor.render import render
 
-    given: dict = {}
-    sources: dict = {}
     if not data_file and (columns or key or delimiter):
         raise click.UsageError("--column, --key and --delimiter go with --from-data")
     data = None
@@ -83,19 +81,11 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
         from lossadvisor.infer import infer_framing
 
         data = infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter)
-        for k, v in data["answers"].items():
-            given[k], sources[k] = v, "data"
-    if answers_file:
-        file_answers, kind = read_answers_file(answers_file)
-        for k, v in file_answers.items():
-            given[k], sources[k] = v, kind
-    for k, v in parse_answer_pairs(answer_pairs).items():
-        given[k], sources[k] = v, "flag"
-    for k, v in flags.items():
-        if v is not None:
-            if k in given and sources[k] == "flag" and str(given[k]) != v:
-                raise click.UsageError(f"--{k.replace('_', '-')} {v} conflicts with --answer {k}={given[k]}")
-            given[k], sources[k] = v, "flag"
+    try:
+        given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file,
+                                       inferred=data["answers"] if data is not None else None)
+    except FlagConflict as exc:
+        raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
 
     rb = load_rules(rules_paths)
     ask = None

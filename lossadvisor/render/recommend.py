@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-FRAMEWORK_TITLES = {"pytorch": "PyTorch", "keras": "Keras 3", "jax": "JAX + optax"}
+from lossadvisor.framework_names import TITLES
 
 
 def recommendation_text(payload: dict, console) -> None:
@@ -24,7 +24,7 @@ def recommendation_text(payload: dict, console) -> None:
     grid.add_row("Output layer", escape(units))
     params = ", ".join(f"{k}={v}" for k, v in loss["params"].items())
     grid.add_row("Loss", escape(f"{loss['id']}" + (f" ({params})" if params else "") + f"  [{loss['distribution']}]"))
-    title = FRAMEWORK_TITLES.get(fw["name"], fw["name"])
+    title = TITLES.get(fw["name"], fw["name"])
     if fw.get("output_layer"):
         grid.add_row(f"{title} layer", escape(fw["output_layer"]))
     if fw.get("loss"):
