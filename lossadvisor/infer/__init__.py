@@ -1,0 +1,146 @@
+"""Infer the problem framing (the answers of the question tree) from the user's target data.
+
+:func:`infer_framing` reads a file in one streaming pass (see :mod:`lossadvisor.datareaders`),
+keeps bounded statistics per target column, then applies the rules below in this order and says
+why for every answer. Every number the rules use is a named threshold in :data:`THRESHOLDS`; the
+output names them and :func:`thresholds_markdown` documents them.
+
+Rules (first match wins), each a function of :mod:`lossadvisor.infer.decide`:
+
+Several target columns (K >= 2), rows with a missing cell left out:
+  1. every cell 0 or 1, every row exactly one 1        -> multiclass, labels one_hot, classes K
+  2. every cell 0 or 1, otherwise                      -> multilabel, classes K
+  3. every cell >= 0, every row sums to 1 (row_sum_tolerance) -> multiclass, labels probabilities
+  4. otherwise                                         -> regression, outputs K (target and outliers
+     from the columns: the target kind when all columns agree, outliers when any column has them)
+One target column:
+  5. text: two values true/false, or any two strings   -> binary, labels zero_one (with the mapping);
+     three or more strings                             -> multiclass, labels integer (sorted mapping)
+  6. one distinct value                                -> a single class (binary) or a constant
+  7. two distinct numbers: {-1, +1} -> binary plus_minus_one; otherwise binary zero_one
+     ({0, 1} as is, any other pair mapped smaller -> 0)
+  8. integers with 3 or more distinct values: class labels when the values are contiguous, start at
+     -1, 0 or 1, are at most class_max_distinct, and the histogram is not count-shaped
+     (-> multiclass, labels integer); otherwise counts / integers (-> regression)
+  9. everything else                                   -> regression
+Regression target (:mod:`~lossadvisor.infer.target`): count (non-negative integers whose 5th
+percentile is at most count_small), positive_wide (all > 0, 99th / 1st percentile >= wide_ratio,
+and the logarithm makes the quartiles more symmetric), else real. Outliers: the share of
+values whose robust z-score exceeds outlier_z is above outlier_share (on the log scale for
+positive_wide, on the Anscombe scale 2 sqrt(y + 3/8) with a spread of at least 1 for counts).
+Imbalance (:mod:`~lossadvisor.infer.imbalance`): r = count(rarest class) / count(most common class)
+(multilabel: positives vs negatives of each label, the worst label; probabilities: the column
+sums): none if r >= 1/5, moderate if 1/100 <= r < 1/5, severe if r < 1/100.
+
+The package: :mod:`~lossadvisor.infer.stats` (the streaming statistics),
+:mod:`~lossadvisor.infer.thresholds` (the named thresholds), :mod:`~lossadvisor.infer.decide`
+(the rules), :mod:`~lossadvisor.infer.target` and :mod:`~lossadvisor.infer.imbalance` (the answers
+past the task), :mod:`~lossadvisor.infer.values` (numbers and labels as the output writes them).
+
+Pure core: no click, no rich; raises ``InputError`` / ``UsageError``.
+"""
+
+from __future__ import annotations
+
+from lossadvisor.errors import InputError
+from lossadvisor.infer.decide import NEGATIVE_WORDS, POSITIVE_WORDS, decide
+from lossadvisor.infer.stats import Accumulator, accumulate_array
+from lossadvisor.infer.thresholds import SAMPLE_CAP, TEXT_CHARS_CAP, THRESHOLDS, thresholds_markdown
+
+__all__ = ["infer_framing", "infer_array", "THRESHOLDS", "thresholds_markdown", "NEGATIVE_WORDS",
+           "POSITIVE_WORDS", "SAMPLE_CAP", "TEXT_CHARS_CAP"]
+
+
+def infer_framing(source: str, *, columns: list[str] | None = None, key: str | None = None,
+                  delimiter: str | None = None, progress=None) -> dict:
+    """Read the target in ``source`` and infer the answers it implies, with evidence.
+
+    Args:
+        source: a path (CSV, TSV, .npy, .npz, JSON Lines, Parquet, Feather) or ``-`` (CSV on stdin).
+        columns: target columns: names, 0-based indices (negative from the end) or ``A:B`` ranges.
+            Default: the column named label/target/y/class..., else the last one (CSV), the whole
+            array (npy/npz).
+        key: the array of an .npz file.
+        delimiter: the CSV delimiter (default: detected).
+        progress: called as ``progress(bytes_done, bytes_total_or_None)`` after each chunk.
+
+    Returns:
+        The ``infer --json`` document without ``schema_version``: ``answers`` (question id ->
+        value, only what the data decides), ``evidence`` (id -> sentence), ``warnings``,
+        ``ambiguities``, ``thresholds``, ``rows``, ``missing``, ``source`` and ``columns``.
+
+    Raises:
+        InputError: unreadable, empty or malformed data; a missing column (naming those that exist).
+        UsageError: options that do not fit the file.
+    """
+    from lossadvisor.datareaders import open_target
+
+    src = open_target(source, columns=columns, key=key, delimiter=delimiter)
+    import numpy as np  # after opening: imported first, it raised the peak memory by 3.6 MiB
+
+    # values near the float limit overflow in sums and differences: the statistics say so in
+    # words (no mean, 'inf' ratios), numpy's RuntimeWarnings would only clutter stderr
+    with np.errstate(all="ignore"):
+        return _read_and_decide(src, progress)
+
+
+def _read_and_decide(src, progress):
+    """One pass over the blocks of an opened target, then the decision."""
+    acc = Accumulator(src.name)
+    total = src.total_bytes
+    for block in src.blocks():
+        acc.add(block, src.columns)
+        if progress is not None:
+            progress(block.bytes_done, total)
+    if progress is not None and total is not None:
+        progress(total, total)
+    if acc.rows == 0:
+        below = " below the header row" if src.details.get("header") else ""
+        raise InputError(f"{src.name}: no data rows{below}")
+    source_info = {"path": src.name, "format": src.format, "columns": acc.names}
+    source_info.update({k: v for k, v in src.details.items() if k != "format"})
+    if src.info:
+        source_info["notes"] = [str(n) for n in src.info]
+    return _payload(acc, decide(acc), src.notes, source_info)
+
+
+def infer_array(y, *, name: str = "array") -> dict:
+    """The same inference on an in-memory array (1-D or 2-D; numbers, booleans or strings)."""
+    import numpy as np
+
+    arr = np.asarray(y)
+    if arr.dtype.hasobject:
+        arr = np.array([None if v is None else str(v) for v in arr.reshape(-1).tolist()], dtype=object) \
+            if arr.ndim == 1 else arr
+        if arr.ndim != 1:
+            raise InputError(f"{name}: an object array must be 1-D")
+    if arr.ndim == 0 or arr.ndim > 2:
+        raise InputError(f"{name}: expected shape (N,) or (N, K), got {arr.shape}")
+    if arr.shape[0] == 0 or (arr.ndim == 2 and arr.shape[1] == 0):
+        raise InputError(f"{name}: the array is empty (shape {arr.shape})")
+    if arr.dtype.kind not in "biufUSO":
+        raise InputError(f"{name}: unsupported dtype {arr.dtype}")
+    with np.errstate(all="ignore"):
+        acc = accumulate_array(arr, name)
+        return _payload(acc, decide(acc), [], None)
+
+
+def _payload(acc, framing, notes, source_info):
+    """The ``infer --json`` document without ``schema_version``."""
+    out = {
+        "answers": framing.answers,
+        "evidence": framing.evidence,
+        "warnings": list(notes) + framing.warnings,
+        "ambiguities": framing.ambiguities,
+        "rows": acc.rows,
+        "missing": acc.missing_rows,
+    }
+    if acc.infinite_rows:
+        out["infinite"] = acc.infinite_rows
+    if framing.label_mapping is not None:
+        out["label_mapping"] = framing.label_mapping
+    if source_info is not None:
+        out["source"] = source_info
+    out["columns"] = [c.summary() for c in acc.stats]
+    out["thresholds"] = {name: {"value": value, "meaning": meaning} for name, (value, meaning) in THRESHOLDS.items()}
+    return out

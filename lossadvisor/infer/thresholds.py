@@ -1,0 +1,54 @@
+"""The named thresholds of `lossadvisor infer`, in one place.
+
+:data:`THRESHOLDS` holds every number the rules compare against; the ``infer`` output lists them
+and :func:`thresholds_markdown` writes the README's table of them. The limits below it bound
+memory or wording and are not part of the output.
+"""
+
+from __future__ import annotations
+
+#: name -> (value, meaning). Part of the output; documented in the README.
+THRESHOLDS = {
+    "imbalance_moderate": (0.2, "imbalance is at least moderate when r = count(rarest class) / "
+                                "count(most common class) < 1/5 (multilabel: positives vs negatives of "
+                                "each label, the worst label)"),
+    "imbalance_severe": (0.01, "imbalance is severe when r < 1/100"),
+    "outlier_z": (3.5, "a value is an outlier when |y - median| / (1.4826 MAD) exceeds this "
+                       "(Iglewicz and Hoaglin's modified z-score; if MAD is 0 the spread is IQR / 1.349, "
+                       "then 1.2533 x the mean absolute deviation)"),
+    "outlier_share": (0.01, "outliers is yes when more than this share of the values are outliers "
+                            "(Gaussian noise gives 0.05%)"),
+    "wide_ratio": (100.0, "target is positive_wide when every value is > 0, the 99th percentile is at "
+                          "least this many times the 1st (two orders of magnitude) and the logarithm makes the "
+                          "values more symmetric (smaller absolute quartile skewness)"),
+    "count_small": (10, "non-negative integers are counts when their 5th percentile is at most this "
+                        "(small counts occur; large counts without small ones behave like real values)"),
+    "class_max_distinct": (1000, "integers with more distinct values are never read as class labels"),
+    "count_tail_ratio": (0.2, "a count-shaped histogram ends at most this fraction of its mode's "
+                              "frequency at the largest value"),
+    "count_tail_steps": (3, "a count-shaped histogram has at least this many values above its mode"),
+    "count_tail_decreasing": (0.75, "a count-shaped histogram decreases at least at this share of the "
+                                    "steps above its mode"),
+    "row_sum_tolerance": (0.01, "a row of a matrix sums to 1 when |sum - 1| is at most this"),
+    "distinct_cap": (100000, "distinct values counted exactly per column; beyond this, quantiles and "
+                             "outlier shares come from a systematic sample of 65,536 to 131,072 values"),
+}
+
+SAMPLE_CAP = 1 << 17  # the systematic sample of a column past distinct_cap: 65,536 to 131,072 values
+TEXT_CHARS_CAP = 16 << 20  # distinct strings stop being counted beyond 16 Mi characters in all
+NONE_ROWS_SHARE = 0.01  # a 0/1 matrix, one-hot but for at most this share of all-zero rows, may be one-hot
+FEW_INTEGERS = 20  # regression integers with at most this many distinct values may be class indices
+LABEL_MAPPING_MAX = 1000  # text labels: the output maps at most this many to class indices
+
+
+def threshold(name: str):
+    """The value of the named threshold."""
+    return THRESHOLDS[name][0]
+
+
+def thresholds_markdown() -> str:
+    """The thresholds as a Markdown table (for the README)."""
+    lines = ["| threshold | value | meaning |", "|---|---|---|"]
+    for name, (value, meaning) in THRESHOLDS.items():
+        lines.append(f"| `{name}` | {value} | {meaning} |")
+    return "\n".join(lines) + "\n"
