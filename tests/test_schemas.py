@@ -43,3 +43,16 @@ def test_recommendations_schema_rejects_what_the_loader_rejects(tmp_path, doc):
     f.write_text(yaml.safe_dump(doc))
     with pytest.raises(RuleBaseError):
         load_rulebase([f])
+
+
+def test_schema_id_enums_match_the_catalog_and_the_registry():
+    # the JSON Schemas spell the contract's ids out; the catalog, the registry of loss
+    # modules and the activations table are where the ids live: all must agree
+    from lossadvisor import reference
+    from lossadvisor.rulebase import load_rulebase
+
+    schema = json.loads((SCHEMAS / "recommend.schema.json").read_text())
+    catalog = list(load_rulebase().losses)
+    assert schema["properties"]["loss"]["properties"]["id"]["enum"] == catalog
+    assert sorted(reference.LOSSES) == sorted(catalog)
+    assert sorted(schema["properties"]["output"]["properties"]["activation"]["enum"]) == sorted(reference.ACTIVATIONS)

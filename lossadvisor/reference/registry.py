@@ -15,6 +15,7 @@ import os
 import pkgutil
 import sys
 
+from lossadvisor.errors import InputError
 from lossadvisor.reference.spec import LossSpec
 
 PATH_ENV = "LOSSADVISOR_LOSS_PATH"
@@ -22,8 +23,8 @@ PATH_ENV = "LOSSADVISOR_LOSS_PATH"
 _SPECS: dict[str, LossSpec] | None = None
 
 
-class LossModuleError(ValueError):
-    """A loss module that cannot be registered."""
+class LossModuleError(InputError):
+    """A loss module that cannot be registered (exit 2, naming the file)."""
 
 
 def _register(specs: dict, module, where: str) -> None:

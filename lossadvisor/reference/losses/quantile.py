@@ -37,7 +37,8 @@ def quantile(y_true, y_pred, *, quantiles=DEFAULT_QUANTILES) -> float:
     predictions of one output next to each other (column ``o * Q + k`` is output ``o`` at level
     ``quantiles[k]``), or ``(..., outputs, Q)``. No framework has a built-in.
 
-    >>> quantile([1.0], [[0.0, 2.0]], quantiles=[0.1, 0.9])  # e = 1, -1: (0.1 * 1 + 0.1 * 1) / 2
+    >>> q = quantile([1.0], [[0.0, 2.0]], quantiles=[0.1, 0.9])  # e = 1, -1: (0.1 * 1 + (0.9 - 1)(-1)) / 2
+    >>> round(q, 12)  # 0.1 - 1 rounds: the value is 0.09999999999999999
     0.1
     """
     q = quantile_levels(quantiles)
