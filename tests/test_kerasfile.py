@@ -12,8 +12,7 @@ import pytest
 from conftest import FIXTURES
 
 from lossadvisor.errors import InputError
-from lossadvisor.kerasfile import models_from_config
-from lossadvisor.lint import lint_models, load_lint_data, read_input
+from lossadvisor.lint import lint_models, load_lint_data, models_from_config, read_input
 
 DATA = load_lint_data()
 

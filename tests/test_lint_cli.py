@@ -158,3 +158,35 @@ def test_console_script_subprocess_and_no_color(tmp_path):
     assert out.returncode == 1
     assert "\x1b[" not in out.stdout
     assert "LA102" in out.stdout and str(spec) in out.stdout
+
+
+def test_a_rules_overlay_loss_with_spellings_is_understood_by_lint(run_cli, tmp_path):
+    overlay = tmp_path / "wobble.yaml"
+    overlay.write_text(yaml.safe_dump({"losses": [{
+        "id": "wobble", "name": "Wobble loss", "formula": "w(y, z)", "distribution": "Wobble",
+        "activation": "sigmoid",
+        "spellings": [
+            {"spellings": ["nn.WobbleLoss", "WobbleLoss"], "framework": "pytorch", "input": "logits",
+             "link": "sigmoid"},
+            {"spellings": ["wobble_loss"], "framework": "keras", "input": "probabilities"},
+        ],
+    }]}))
+    code, _, err = run_cli("lint", "--activation", "linear", "--loss", "nn.WobbleLoss", "--json")
+    assert code == 2 and "unknown loss 'nn.WobbleLoss'" in err
+    code, out, err = run_cli("lint", "--rules", str(overlay), "--activation", "linear", "--loss", "nn.WobbleLoss",
+                             "--json")
+    assert code == 0, err
+    facts = json.loads(out)["models"][0]["facts"]
+    assert (facts["loss"], facts["framework"], facts["loss_input"], facts["effective_activation"]) == (
+        "wobble", "pytorch", "logits", "sigmoid")
+    # a Keras model compiled with the overlay's spelling is read with the same rule base: its
+    # linear output feeds a loss that the overlay says takes probabilities
+    doc = json.loads((LINT / "clean.keras.json").read_text())
+    doc["compile_config"]["loss"] = "wobble_loss"
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(doc))
+    code, out, err = run_cli("lint", "--rules", str(overlay), str(model), "--json")
+    payload = json.loads(out)
+    assert code == 1, err
+    assert [f["code"] for f in payload["findings"]] == ["LA104"]
+    assert payload["models"][0]["facts"]["loss"] == "wobble"

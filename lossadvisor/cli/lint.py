@@ -60,7 +60,7 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
     files, against the lint rules (codes LA###; see `lossadvisor explain LA101`).
     """
     from lossadvisor.answers import parse_answer_pairs
-    from lossadvisor.lint import ModelInput, lint_models, read_inputs
+    from lossadvisor.lint import ModelInput, lint_models, load_lint_data, read_inputs
 
     given = {k: v for k, v in flags.items() if v is not None}
     for key, value in parse_answer_pairs(answer_pairs).items():
@@ -69,7 +69,7 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
         given[key] = value
     rb = load_rules(rules_paths)
     if files:
-        models = read_inputs(files)
+        models = read_inputs(files, load_lint_data(rb=rb))  # the loss spellings of the rule base in use
     elif given:
         models = [ModelInput(name="flags", values={}, kind="flags")]
     else:

@@ -13,10 +13,9 @@ Two inputs, one format:
 
 What is read: the last layer's units and activation (looking through a trailing
 ``Activation``/``Softmax``/``ReLU`` layer, dropout/reshape layers and nested
-models), and ``compile_config["loss"]``: a string (``"binary_crossentropy"``,
-``"mse"``), a loss object ``{"module": "keras.losses", "class_name":
+models), and ``compile_config["loss"]``: a string (``"mse"``, ``"bce"``), a loss object ``{"module": "keras.losses", "class_name":
 "BinaryCrossentropy", "config": {"from_logits": true, ...}}``, a function
-``{"class_name": "function", "config": "binary_crossentropy"}``, or a dict/list
+``{"class_name": "function", "config": "mse"}``, or a dict/list
 of those for a model with several outputs (one lint model per output).
 
 What cannot be read (a custom layer or loss class, a lambda) becomes a warning
@@ -30,7 +29,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, UsageError
+from lossadvisor.lint.spellings import LintData, ModelInput, lookup_activation, lookup_loss
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -44,7 +44,7 @@ def looks_like_keras_config(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("class_name"), str) and "config" in doc
 
 
-def read_keras(path: str, data) -> list:
+def read_keras(path: str, data: LintData) -> list[ModelInput]:
     """The lint models of a `.keras` archive (or unzipped folder)."""
     p = Path(path)
     metadata: dict = {}
@@ -135,10 +135,8 @@ def _json_or_empty(raw: bytes) -> dict:
 # ------------------------------------------------------------------ the model
 
 
-def models_from_config(doc: dict, path: str, data) -> list:
+def models_from_config(doc: dict, path: str, data: LintData) -> list[ModelInput]:
     """One lint ModelInput per model output of a serialized Keras model."""
-    from lossadvisor.lint import ModelInput
-
     cls = doc.get("class_name")
     config = doc.get("config")
     if _role(cls, data) != "model" and (cls in data.layers or not isinstance(config, (dict, list))):
@@ -288,9 +286,6 @@ def _previous(layer: dict, owner: dict) -> dict | None:
 
 def _canonical_activation(name, layer, data, notes):
     """The lint name of a layer's activation, or None with an LA302 note saying why not."""
-    from lossadvisor.errors import UsageError
-    from lossadvisor.lint import lookup_activation  # lint imports this module: import when called
-
     if name is None:
         notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
         return None
@@ -451,9 +446,6 @@ def _is_serialized_object(value: dict) -> bool:
 
 
 def _read_loss(loss: Any, data, values: dict, display: dict, notes: list) -> None:
-    from lossadvisor.errors import UsageError
-    from lossadvisor.lint import lookup_loss
-
     spelled = None
     from_logits = None
     reason = None

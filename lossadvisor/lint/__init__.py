@@ -1,0 +1,71 @@
+"""Pairing lint: find output-layer / loss / label combinations that train badly.
+
+Pure core: no click, no rich. The rules, the spellings of activations and the
+Keras layer roles are data (``rules/lint.yaml``); the spellings of each loss in
+each framework are part of its catalog entry (``spellings:`` in
+``rules/losses.yaml``). This package interprets them:
+
+* :mod:`~lossadvisor.lint.spellings`: ``ModelInput``, the spelling tables and
+  their lookups (the leaf every other module imports);
+* :mod:`~lossadvisor.lint.data`: the lint data, validated; explain and list the codes;
+* :mod:`~lossadvisor.lint.inputs` and :mod:`~lossadvisor.lint.kerasfile`: models
+  read from spec files and Keras model files;
+* :mod:`~lossadvisor.lint.facts` and :mod:`~lossadvisor.lint.rules`: each model
+  normalised into facts, and the rules that give findings.
+
+A model is described by a few keys (``task``, ``activation``, ``loss``,
+``framework``, ``from_logits``, ``units``, ``labels``, ``classes``, ...) given by
+flags, a spec file (YAML or JSON, one model or a list), or read from a Keras
+model file. Each is normalised into *facts* (canonical activation, catalog loss
+id, what the loss takes as input, ...) and every rule whose ``when`` holds gives
+a finding.
+
+>>> from lossadvisor.lint import lint_models, ModelInput
+>>> report = lint_models([ModelInput("m", {"activation": "nn.Softmax", "loss": "nn.CrossEntropyLoss"})])
+>>> [f["code"] for f in report["findings"]]
+['LA101']
+"""
+
+from lossadvisor.lint.data import (
+    HEADINGS,
+    SEVERITIES,
+    build_lint_data,
+    explain_code,
+    list_codes,
+    load_lint_data,
+)
+from lossadvisor.lint.facts import model_facts
+from lossadvisor.lint.inputs import read_input, read_inputs
+from lossadvisor.lint.kerasfile import looks_like_keras_config, models_from_config, read_keras
+from lossadvisor.lint.rules import condition_holds, lint_model, lint_models, rule_fires
+from lossadvisor.lint.spellings import (
+    LintData,
+    ModelInput,
+    lookup_activation,
+    lookup_loss,
+    parse_spelling,
+)
+
+__all__ = [
+    "HEADINGS",
+    "SEVERITIES",
+    "LintData",
+    "ModelInput",
+    "build_lint_data",
+    "condition_holds",
+    "explain_code",
+    "lint_model",
+    "lint_models",
+    "list_codes",
+    "load_lint_data",
+    "looks_like_keras_config",
+    "lookup_activation",
+    "lookup_loss",
+    "model_facts",
+    "models_from_config",
+    "parse_spelling",
+    "read_input",
+    "read_inputs",
+    "read_keras",
+    "rule_fires",
+]

@@ -1,0 +1,250 @@
+"""Normalise a model into facts: canonical activation, catalog loss id, what the loss takes, ...
+
+The rules (:mod:`lossadvisor.lint.rules`) test these facts. Flags given on the
+command line fill in what a model leaves out (:func:`merge_flags`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from lossadvisor.errors import LossAdvisorError, UsageError
+from lossadvisor.lint.data import FACTS
+from lossadvisor.lint.spellings import (
+    LINT_PARAMS,
+    LintData,
+    ModelInput,
+    describe_input,
+    lookup_activation,
+    lookup_loss,
+)
+from lossadvisor.textutil import preview, suggest
+
+# Keys a model description may have. Question ids of the rule base are accepted too.
+MODEL_KEYS = (
+    "name", "task", "labels", "classes", "target", "framework", "activation", "loss", "from_logits",
+    "units", "reduction", "log_input", "target_shape",
+)
+
+
+def _as_bool(value: Any, key: str, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "no", "0", "off"):
+        return False
+    raise UsageError(f"{where}{key} must be true or false, got {preview(value)}")
+
+
+def _as_int(value: Any, key: str, where: str, minimum: int = 1) -> int:
+    out = None
+    if isinstance(value, bool):
+        out = None
+    elif isinstance(value, int):
+        out = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        out = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        out = int(value.strip())
+    if out is None or out < minimum:
+        raise UsageError(f"{where}{key} must be an integer >= {minimum}, got {preview(value)}")
+    return out
+
+
+def _target_ndim(value: Any, where: str) -> int:
+    """(N,) -> 1, (N, 1) -> 2; also [N], "N", "N,1", an integer ndim."""
+    dims: list | None = None
+    if isinstance(value, bool):
+        dims = None
+    elif isinstance(value, int):
+        if 1 <= value <= 8:
+            return value
+    elif isinstance(value, (list, tuple)):
+        dims = list(value)
+    elif isinstance(value, str):
+        text = value.strip().strip("()[]")
+        dims = [d for d in (p.strip() for p in text.split(",")) if d]
+    if not dims or len(dims) > 8 or not all(
+        (isinstance(d, int) and not isinstance(d, bool) and d >= 0) or
+        (isinstance(d, str) and (d.isidentifier() or d.isdigit())) or d is None for d in dims
+    ):
+        raise UsageError(f"{where}target_shape must look like (N,) or (N, 1), got {preview(value)}")
+    return len(dims)
+
+
+def _question_value(rb, qid: str, raw: Any, task: str | None, where: str) -> Any:
+    context = {"task": task} if task else {}
+    if task is not None and qid != "task":
+        q = rb.applicable(qid, context)
+        if q is None:
+            scopes = " or ".join(
+                ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}" for k, v in q2.when.items())
+                for q2 in rb.questions_with_id(qid)
+            )
+            raise UsageError(f"{where}{qid}={raw} does not apply to task={task}; {qid} is for {scopes}")
+        return q.parse(raw, f"task={task}")
+    last_error = None
+    for q in rb.questions_with_id(qid):
+        try:
+            return q.parse(raw)
+        except UsageError as exc:
+            last_error = exc
+    if last_error is not None:
+        if len(rb.questions_with_id(qid)) > 1:
+            valid = sorted({v for q in rb.questions_with_id(qid) for v in q.values})
+            raise UsageError(f"{where}invalid value '{raw}' for {qid}; choose from: {', '.join(valid)}")
+        raise UsageError(f"{where}{last_error}")
+    raise UsageError(f"{where}unknown key {qid!r}")
+
+
+def merge_flags(model: ModelInput, flags: dict, data: LintData) -> None:
+    """Flags fill in what the model leaves out; a flag that contradicts the model is an error."""
+    for key, value in flags.items():
+        if value is None:
+            continue
+        if key not in model.values or model.values[key] is None:
+            model.values[key] = value
+            continue
+        mine = model.values[key]
+        if _same_value(key, mine, value, data, model.values.get("framework") or flags.get("framework")):
+            continue
+        src = model.source or "the model"
+        raise UsageError(f"{src} says {key}={_show(mine)}, but the flag gives {key}={_show(value)}")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _same_value(key: str, a: Any, b: Any, data: LintData, framework: str | None) -> bool:
+    try:
+        if key == "activation":
+            return lookup_activation(a, data) == lookup_activation(b, data)
+        if key == "loss":
+            ea, ka, _ = lookup_loss(a, data, framework)
+            eb, kb, _ = lookup_loss(b, data, framework)
+            return ea is eb and ka == kb
+        if key in ("from_logits", "log_input"):
+            return _as_bool(a, key, "") == _as_bool(b, key, "")
+        if key in ("units", "classes", "outputs"):
+            return int(a) == int(b)
+    except (LossAdvisorError, TypeError, ValueError):
+        return False
+    return str(a).strip().lower() == str(b).strip().lower()
+
+
+def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
+    """Normalise one model into (facts, template names). Raises UsageError on bad values."""
+    v = model.values
+    qids = set(rb.question_ids())
+    for key in v:
+        if key not in MODEL_KEYS and key not in qids:
+            options = list(MODEL_KEYS) + sorted(qids - set(MODEL_KEYS))
+            raise UsageError(f"{model.where(key)}unknown key '{key}'{suggest(str(key), options, fold_case=True)}; "
+                             f"known keys: {', '.join(options)}")
+    facts: dict[str, Any] = {}
+    names: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+
+    task = None
+    if v.get("task") is not None:
+        task = _question_value(rb, "task", v["task"], None, model.where("task"))
+        facts["task"] = answers["task"] = task
+    for qid in sorted(qids - {"task"}):
+        if v.get(qid) is not None:
+            value = _question_value(rb, qid, v[qid], task, model.where(qid))
+            answers[qid] = value
+            if qid in FACTS:
+                facts[qid] = value
+    if v.get("units") is not None:
+        facts["units"] = _as_int(v["units"], "units", model.where("units"))
+    if v.get("target_shape") is not None:
+        facts["target_ndim"] = _target_ndim(v["target_shape"], model.where("target_shape"))
+    if "units" in facts and "classes" in facts:
+        facts["units_match_classes"] = facts["units"] == facts["classes"]
+
+    # activation
+    if v.get("activation") is not None:
+        try:
+            act = lookup_activation(v["activation"], data)
+        except UsageError as exc:
+            raise UsageError(f"{model.where('activation')}{exc}") from None
+        facts["activation"] = act
+        facts["output_range"] = data.activations[act]["range"]
+        names["activation_spelling"] = model.display.get("activation") or str(v["activation"])
+
+    # loss
+    if v.get("loss") is not None:
+        where = model.where("loss")
+        try:
+            entry, kwargs, framework = lookup_loss(v["loss"], data, facts.get("framework"))
+        except UsageError as exc:
+            raise UsageError(f"{where}{exc}") from None
+        params = dict(entry["params"])
+        # keyword args of a spelled call: read those the loss declares (a call may carry
+        # others lint does not need, e.g. reduction="mean" of torchvision's focal loss);
+        # from_logits on a loss without it is a misunderstanding worth an error
+        given = {k: kwargs[k] for k in LINT_PARAMS if k in kwargs and (k in entry["params"] or k == "from_logits")}
+        for key in LINT_PARAMS:
+            if v.get(key) is not None:
+                value = v[key]
+                if key in given and _show(given[key]).lower() != _show(value).lower():
+                    raise UsageError(f"{model.where(key)}{key}={_show(value)} contradicts the loss "
+                                     f"{v['loss']!r}")
+                given[key] = value
+        for key, value in given.items():
+            if key not in entry["params"]:
+                has = ", ".join(entry["params"]) or "none of " + "/".join(LINT_PARAMS)
+                extra = ""
+                if key == "from_logits":
+                    extra = f" ({v['loss']} {describe_input(entry)})"
+                raise UsageError(f"{model.where(key)}the loss '{v['loss']}' has no {key}{extra}; "
+                                 f"it takes {has}")
+            if key in ("from_logits", "log_input"):
+                value = _as_bool(value, key, model.where(key))
+            elif key == "reduction":
+                if not isinstance(value, str) or not value.strip():
+                    raise UsageError(f"{model.where(key)}reduction must be a name like mean or batchmean")
+                value = value.strip().lower()
+            params[key] = value
+        loss_id = entry["by_labels"].get(facts.get("labels"), entry["loss"])
+        facts["loss"] = loss_id
+        if framework is not None:
+            facts["framework"] = framework
+            answers.setdefault("framework", framework)
+        catalog = rb.losses.get(loss_id)
+        if catalog and catalog.get("family"):
+            facts["loss_family"] = catalog["family"]
+        inp = entry["input"]
+        if isinstance(inp, dict):
+            param, table = next(iter(inp.items()))
+            inp = table[params[param]]
+        facts["loss_input"] = inp
+        if inp in ("logits", "log_rate", "log_probabilities") and entry["link"]:
+            facts["link"] = entry["link"]
+        if inp == "logits":
+            facts["logits_via"] = "from_logits" if "from_logits" in entry["params"] else "loss"
+        if "from_logits" in params:
+            facts["from_logits"] = params["from_logits"]
+        if "reduction" in params:
+            facts["reduction"] = params["reduction"]
+        facts["broadcasts_target"] = entry["broadcasts_target"]
+        facts["custom"] = entry["custom"]
+        spelled = model.display.get("loss") or str(v["loss"])
+        names["loss_spelling"] = spelled
+
+    # the output the likelihood sees
+    act = facts.get("activation")
+    if act is not None:
+        inp = facts.get("loss_input")
+        if act == "linear" and inp in ("logits", "log_rate") and facts.get("link"):
+            facts["effective_activation"] = facts["link"]
+        elif act == "log_softmax" and inp == "log_probabilities":
+            facts["effective_activation"] = "softmax"
+        else:
+            facts["effective_activation"] = act
+    names["_answers"] = answers
+    return facts, names

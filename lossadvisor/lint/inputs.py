@@ -1,0 +1,127 @@
+"""The models to lint, read from files: spec files (YAML or JSON: one model, a list, or
+``{models: [...]}``), ``.keras`` archives and the JSON of Keras ``model.to_json()``.
+
+Flags are the third input; the command line turns them into a :class:`ModelInput`
+and :func:`lossadvisor.lint.lint_models` merges them into every model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from lossadvisor.errors import InputError, RuleBaseError, UsageError
+from lossadvisor.lint import kerasfile
+from lossadvisor.lint.data import load_lint_data
+from lossadvisor.lint.spellings import LintData, ModelInput
+from lossadvisor.textutil import decode_text, preview, read_bytes
+
+
+def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[ModelInput]:
+    """Every model of every file: spec files (YAML/JSON), `.keras` archives, `model.to_json()` JSON."""
+    models: list[ModelInput] = []
+    for path in paths:
+        models.extend(read_input(path, data))
+    return models
+
+
+def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
+    p = Path(path)
+    if p.is_dir():
+        if (p / "config.json").is_file() and p.suffix == ".keras":
+            return kerasfile.read_keras(path, data or load_lint_data())
+        raise InputError(f"{path}: is a folder; give spec files or Keras model files")
+    suffix = p.suffix.lower()
+    if suffix in (".keras", ".h5", ".hdf5"):
+        return kerasfile.read_keras(path, data or load_lint_data())
+    raw = read_bytes(path)
+    if suffix == ".json":
+        text = decode_text(raw, path)
+        try:
+            doc = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except ValueError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise InputError(f"{path}: invalid JSON: nested too deeply") from None
+        if kerasfile.looks_like_keras_config(doc):
+            return kerasfile.models_from_config(doc, path, data or load_lint_data())
+        return _spec_models(doc, path)
+    if suffix in (".yaml", ".yml"):
+        from lossadvisor.rulebase import read_yaml
+
+        text = decode_text(raw, path)
+        try:
+            doc = read_yaml(path, text)
+        except RuleBaseError as exc:
+            raise InputError(str(exc.problems[0]) if exc.problems else str(exc)) from None
+        except RecursionError:
+            raise InputError(f"{path}: YAML nested too deeply") from None
+        return _spec_models(doc, path)
+    if raw[:4] == b"PK\x03\x04":
+        return kerasfile.read_keras(path, data or load_lint_data())
+    raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
+                     "archive or the JSON of model.to_json()")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a valid value")
+
+
+def _spec_models(doc: Any, path: str) -> list[ModelInput]:
+    items: list
+    if isinstance(doc, dict) and "models" in doc:
+        extra = [k for k in doc if k not in ("models", "schema_version")]
+        if extra:
+            raise UsageError(f"{_node_where(doc, path, extra[0])}unknown top-level key '{extra[0]}'; a spec "
+                             "with several models has only `models:` (a list)")
+        items = doc["models"]
+        if not isinstance(items, list):
+            raise InputError(f"{_node_where(doc, path, 'models')}models must be a list of models")
+        single = False
+    elif isinstance(doc, list):
+        items, single = doc, False
+    elif isinstance(doc, dict):
+        items, single = [doc], True
+    else:
+        raise InputError(f"{path}: expected a model (a mapping) or a list of models, got {type(doc).__name__}")
+    if not items:
+        raise InputError(f"{path}: no models in the file")
+    models = []
+    seen = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InputError(f"{_node_where(doc, path)}model {i + 1} must be a mapping of keys such as "
+                             f"task, activation, loss; got {type(item).__name__}")
+        values = {("yes" if k else "no") if isinstance(k, bool) else k: val for k, val in item.items()
+                  if k != "schema_version"}
+        for key, val in values.items():
+            if not isinstance(key, str):
+                raise InputError(f"{_node_where(item, path)}keys are text, got {key!r}")
+            if isinstance(val, float) and not math.isfinite(val):
+                raise InputError(f"{_node_where(item, path, key)}{key} is not a finite number ({val})")
+            if isinstance(val, dict) or (isinstance(val, list) and key != "target_shape"):
+                raise InputError(f"{_node_where(item, path, key)}{key} must be a single value, got "
+                                 f"{preview(val)}")
+        name = values.pop("name", None)
+        if name is None:
+            name = Path(path).stem if single else f"{Path(path).stem}[{i + 1}]"
+        name = str(name)
+        if name in seen:
+            raise InputError(f"{_node_where(item, path, 'name')}two models are named '{name}'")
+        seen.add(name)
+        line = getattr(item, "line", None)
+        key_lines = dict(getattr(item, "key_lines", {}) or {})
+        models.append(ModelInput(name=name, values=values, source=path, line=line or 1,
+                                 key_lines=key_lines, kind="spec"))
+    return models
+
+
+def _node_where(node: Any, path: str, key: str | None = None) -> str:
+    if hasattr(node, "where"):
+        return node.where(key) + ": "
+    return f"{path}: "
