@@ -730,7 +730,7 @@ def _parse_rule(item: Node, problems: list[str]) -> Rule | None:
 LOSS_KEYS = (
     "id", "name", "family", "formula", "distribution", "likelihood", "statistic", "activation",
     "target_domain", "prediction_domain", "params", "from_logits", "use_when", "pitfalls",
-    "frameworks", "worked_example", "alternatives_plot",
+    "frameworks", "worked_example", "alternatives_plot", "spellings", "code",
 )
 
 
@@ -746,6 +746,11 @@ def _parse_loss(item: Node, problems: list[str]) -> dict | None:
     frameworks = item.get("frameworks") or {}
     if not isinstance(frameworks, dict):
         problems.append(f"{item.where('frameworks')}: frameworks must map keras/pytorch/jax to a name or null")
+    spellings = item.get("spellings", [])
+    if not isinstance(spellings, list) or not all(isinstance(s, dict) for s in spellings):
+        # each item is checked by lint, which reads them (lossadvisor/lint/data.py)
+        problems.append(f"{item.where('spellings')}: spellings must be a list of mappings "
+                        "(spellings, framework, input, ...)")
     return entry
 
 

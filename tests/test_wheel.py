@@ -49,6 +49,20 @@ def test_wheel_contains_the_rule_base(installed):
     for f in ("questions.yaml", "recommendations.yaml", "losses.yaml", "compiled.json"):
         assert f"lossadvisor/rules/{f}" in names
     assert "lossadvisor/schemas/recommend.schema.json" in names
+    # every loss module, program template and snippet file of the checkout is in the wheel
+    for sub in ("reference/losses", "frameworks/templates", "frameworks/snippets"):
+        for path in sorted((ROOT / "lossadvisor" / sub).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                assert f"lossadvisor/{path.relative_to(ROOT / 'lossadvisor').as_posix()}" in names
+
+
+def test_installed_program_uses_the_packaged_snippets(installed):
+    # quantile regression in PyTorch has no built-in loss: the program carries the snippet file
+    bindir, tmp, _ = installed
+    r = _run([str(bindir / "lossadvisor"), "recommend", "--task", "regression", "--uncertainty", "quantiles",
+              "--framework", "pytorch", "--no-input", "--emit-code"], cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    assert "def quantile_loss(" in r.stdout
 
 
 def test_console_script_and_module(installed):
