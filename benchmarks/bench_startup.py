@@ -1,7 +1,8 @@
 """Whole-process start-up of `recommend --json --no-check` against `python -c pass`.
 
 Goal (issue 2): median at most 1.5x the median of `python -c pass` on the same
-machine and interpreter. Run: python benchmarks/bench_startup.py [--runs N]
+machine and interpreter; also reported against `python -c "import click, json"`, the
+floor of any click CLI that prints JSON. Run: python benchmarks/bench_startup.py [--runs N]
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main() -> None:
     base = median_seconds([ns.python, "-c", "pass"], ns.runs)
     ours = median_seconds([ns.python, *COMMAND], ns.runs)
     click_only = median_seconds([ns.python, "-c", "import click"], ns.runs)
+    click_json = median_seconds([ns.python, "-c", "import click, json"], ns.runs)
     print(json.dumps({
         "python": ns.python,
         "runs": ns.runs,
@@ -52,6 +54,8 @@ def main() -> None:
         "import_click_ms": round(click_only * 1000, 1),
         "recommend_json_ms": round(ours * 1000, 1),
         "ratio": round(ours / base, 2),
+        "import_click_json_ms": round(click_json * 1000, 1),
+        "ratio_to_click_json": round(ours / click_json, 2),
         "goal_ratio": 1.5,
     }, indent=2))
 

@@ -14,7 +14,7 @@ For a loss (and the activation in front of it) six checks, each a name, a pass/f
 - **stability**: extreme inputs (logits of magnitude 1e4, probabilities of exactly 0 and 1)
   give a finite loss and gradient, with no floating-point overflow or invalid operation.
 - **minimiser**: on a sample, the constant prediction that minimises the loss is the
-  statistic the loss targets (mean, median, quantile, probability, ...).
+  statistic the loss targets (mean, median, quantiles, a probability, ...).
 - **framework agreement**: each requested framework that is installed computes the same
   value with its own loss (after the documented conversion); otherwise skipped, with why.
 

@@ -4,7 +4,7 @@ The function is called as ``f(y_true, y_pred)`` (Keras' order; ``f(y_true, y_pre
 for a loss with a variance head) on generated cases, edge cases included, and its value is compared with
 the reference's. For the losses that take ``from_logits``, ``y_pred`` holds logits by
 default (the recommended fused form); ``from_logits=False`` passes probabilities.
-The reference uses the catalog's default parameters (huber delta=1, focal gamma=2, ...)
+The reference uses the catalog's default parameters (a Huber delta of 1, a focal gamma of 2, ...)
 unless ``params`` overrides them.
 
 When a value differs, the usual mistakes are tested by name: arguments swapped, sum
@@ -133,16 +133,16 @@ def _cases(spec, family: str, from_logits: bool, kwargs: dict):
             cases.append(("probabilities exactly 0 and 1", y, np.eye(k)[[0, 1, 3, 2]], None, "edge"))
         return cases
     if family == "binary":
-        hinge = target == "plus_minus_one"
+        margin = target == "plus_minus_one"
         for shape_name, shape in (("batch of 8", (8,)), ("batch of 6 x 3", (6, 3)), ("one example", (1,))):
             y = (np.arange(int(np.prod(shape))).reshape(shape) % 3 == 0).astype(np.float64)
-            if hinge:
+            if margin:
                 y = 2.0 * y - 1.0
             z = rng.normal(0.0, 1.5, shape)
-            pred = np.tanh(z) if hinge else (z if from_logits else ref.sigmoid(z))
+            pred = np.tanh(z) if margin else (z if from_logits else ref.sigmoid(z))
             cases.append((shape_name, y, pred, None, "normal"))
         y = np.array([1.0, 0.0, 1.0, 0.0])
-        if hinge:
+        if margin:
             y = 2.0 * y - 1.0
             cases.append(("perfect prediction", y, y.copy(), None, "perfect"))
             cases.append(("large scores ±1e4", y, np.array([1e4, 1e4, -1e4, -1e4]), None, "large"))

@@ -61,7 +61,7 @@ def loss_gradient(loss_id: str, y_true, y_pred, **params) -> np.ndarray:
     With ``from_logits=True`` it is the gradient with respect to the logits; a loss with an
     extra head also takes ``wrt=HEAD``. Chain through an activation with ``activation_vjp``.
     These work on whole arrays (they serve the checks on small batches); they are not
-    chunked. At a kink (``|e| = 0``, the hinge margin, the clip bounds) the value is one
+    chunked. At a kink (``|e| = 0``, a margin, the clip bounds) the value is one
     subgradient: 0 for ``sign(0)`` and the clipped side.
     """
     spec = SPECS.get(loss_id)

@@ -1,4 +1,4 @@
-"""What the classification losses share: label checks, the hinge sum, the categorical
+"""What the classification losses share: label checks, the margin-loss sum, the categorical
 row machinery (Keras 3 semantics).
 
 Binary family: the mean over every element, as Keras' mean over the last axis then over
@@ -74,7 +74,7 @@ def hinge_labels(yt: np.ndarray) -> np.ndarray:
 
 
 def hinge_total(y_true, y_pred, squared: bool):
-    """Sum of the (squared) hinge terms, in chunks: a first pass decides whether the labels
+    """Sum of the (squared) margin terms, in chunks: a first pass decides whether the labels
     are all 0/1 (then mapped to -1/+1, as Keras) or must all be -1/+1."""
     yt, yp, work, t, p = pair(y_true, y_pred)
     n = yp.size

@@ -1,7 +1,7 @@
 """What a loss is, as one unit: ``LossSpec``.
 
 Every loss lives in one module of ``lossadvisor/reference/losses/`` named by its id
-(``huber.py`` holds ``huber``). The module defines the reference function and everything
+(``<id>.py`` holds the function ``<id>``). The module defines the reference function and everything
 the checks, the gradients, ``check --impl`` and ``explain --plot`` need to know about the
 loss, and ends with ``SPEC = LossSpec(...)``. Nothing else in the package names a loss id:
 the registry (``lossadvisor.reference.registry``) finds the modules by scanning the folder
