@@ -193,8 +193,8 @@ def make_pairing(loss_id: str, params: dict, activation: str | None, catalog: di
     accepted = _accepted_params(spec)
     kwargs = {k: v for k, v in params.items() if k in accepted}
     ignored = {k: v for k, v in params.items() if k not in accepted}
-    # the fused form: the loss takes the logits of the activation its catalog entry pairs it with
-    from_logits = loss_id in ref.FROM_LOGITS and act != "linear" and act == entry.get("activation")
+    # the fused form: the loss is paired with the activation its logits form applies
+    from_logits = loss_id in ref.FROM_LOGITS and act == spec.logits_of
     return Pairing(loss=loss_id, activation=act, fn=fn, kwargs=kwargs, from_logits=from_logits,
                    spec=spec, entry=entry, ignored=ignored)
 
@@ -309,8 +309,7 @@ def make_batch(pairing: Pairing, rng):
 
     spec, act = pairing.spec, pairing.activation
     k = spec.units(pairing.kwargs)
-    classes = spec.prediction == "simplex" or spec.target in ("one_hot", "integer", "probabilities")
-    shape = (ROWS, CLASSES) if classes else (ROWS, OUTPUTS * k)
+    shape = (ROWS, CLASSES) if spec.has_classes else (ROWS, OUTPUTS * k)
     z = rng.normal(0.0, 1.5, shape)
     if act == "linear" and spec.prediction == "positive":
         z = 0.5 + np.abs(z)
@@ -318,7 +317,7 @@ def make_batch(pairing: Pairing, rng):
         z = rng.uniform(0.05, 0.95, shape)
     if act == "linear" and spec.prediction == "simplex":
         z = rng.uniform(0.05, 1.0, shape)
-    y = sample_targets(rng, spec.target, shape if k == 1 else (ROWS, OUTPUTS))
+    y = sample_targets(rng, spec.target, (ROWS, OUTPUTS) if spec.units_per_target else shape)
     extra = {name: rng.normal(0.0, 1.0, shape) for name in spec.heads}
     if spec.kink is not None:
         z = _away_from_kinks(pairing, y, z)
@@ -431,7 +430,7 @@ def check_gradient(pairing: Pairing):
     if spec.canonical is not None and spec.canonical[0] == pairing.activation:
         _, form, closed, *rtol = spec.canonical
         target = np.eye(z.shape[-1])[y.astype(int)] if spec.target == "integer" else y
-        n = z.shape[0] if spec.prediction == "simplex" else z.size
+        n = z.shape[0] if spec.has_classes else z.size
         cerr = _rel_err(analytic, closed(pairing.act(z), target, pairing.heads(extra), n))
         cok = cerr <= (rtol[0] if rtol else 1e-9)
         ok = ok and cok

@@ -98,11 +98,11 @@ def load_function(spec: str) -> Callable:
 # ======================================================================= cases
 
 
-def _cases(spec, family: str, from_logits: bool, kwargs: dict):
+def _cases(spec, from_logits: bool, kwargs: dict):
     """[(name, y_true, y_pred, variance or None, kind)] in the form the user's function gets.
 
     kind: "normal", "perfect", "large" (large logits or errors), "edge" (probabilities 0, 1).
-    ``family`` is the catalog's; the targets follow the spec's target kind.
+    The cases follow the spec's target kind: class rows or indices, binary labels, values.
     """
     import numpy as np
 
@@ -111,7 +111,7 @@ def _cases(spec, family: str, from_logits: bool, kwargs: dict):
     rng = np.random.default_rng(3)
     target = spec.target
     cases = []
-    if family == "multiclass":
+    if spec.has_classes:
         k = 4
         for shape_name, rows in (("batch of 8 x 4 classes", 8), ("one example", 1)):
             z = rng.normal(0.0, 1.5, (rows, k))
@@ -132,7 +132,7 @@ def _cases(spec, family: str, from_logits: bool, kwargs: dict):
         else:
             cases.append(("probabilities exactly 0 and 1", y, np.eye(k)[[0, 1, 3, 2]], None, "edge"))
         return cases
-    if family == "binary":
+    if spec.has_labels:
         margin = target == "plus_minus_one"
         for shape_name, shape in (("batch of 8", (8,)), ("batch of 6 x 3", (6, 3)), ("one example", (1,))):
             y = (np.arange(int(np.prod(shape))).reshape(shape) % 3 == 0).astype(np.float64)
@@ -153,9 +153,9 @@ def _cases(spec, family: str, from_logits: bool, kwargs: dict):
             cases.append(("probabilities exactly 0 and 1", y, np.array([1.0, 0.0, 0.0, 1.0]), None, "edge"))
         return cases
     # regression
-    nq = spec.units(kwargs)
+    nq = spec.units(kwargs) if spec.units_per_target else None
     for shape_name, shape in (("batch of 8", (8,)), ("batch of 6 x 3", (6, 3)), ("one example", (1,))):
-        if nq > 1:
+        if nq:
             y = rng.normal(0.0, 1.5, shape)
             # one output: (N, Q); several: (N, outputs * Q), the levels of an output adjacent
             pred = rng.normal(0.0, 1.5, (shape[0], nq) if len(shape) == 1 else shape[:-1] + (shape[-1] * nq,))
@@ -171,11 +171,11 @@ def _cases(spec, family: str, from_logits: bool, kwargs: dict):
         var = np.exp(rng.normal(0.0, 0.5, shape)) if spec.heads else None
         cases.append((shape_name, y, pred, var, "normal"))
     y = cases[0][1]
-    if nq > 1:
+    if nq:
         cases.append(("perfect prediction", y, np.repeat(y[:, None], nq, axis=1), None, "perfect"))
     else:
         cases.append(("perfect prediction", y, y.copy(), cases[0][3], "perfect"))
-    if target == "real" and nq == 1:
+    if target == "real" and not nq:
         y = np.array([0.0, 0.0, 0.0])
         pred = np.array([1e3, -1e3, 800.0])
         var = np.ones(3) if spec.heads else None
@@ -251,19 +251,18 @@ def _close(a: float, b: float, rtol: float) -> bool:
 # ==================================================================== hypotheses
 
 
-def _hypotheses(spec, family: str, from_logits: bool, kwargs: dict, y, pred, var, ref_value: float):
+def _hypotheses(spec, from_logits: bool, kwargs: dict, y, pred, var, ref_value: float):
     """{code: (expected value under the mistake, explanation)} for the mistakes that apply."""
     import numpy as np
 
-    fam = "categorical" if family == "multiclass" else family
     out: dict[str, tuple[float, str]] = {}
     pred = np.asarray(pred, dtype=np.float64)
-    n_terms = pred.shape[0] if fam == "categorical" else pred.size
+    n_terms = pred.shape[0] if spec.has_classes else pred.size
     if n_terms > 1:
         out["sum"] = (ref_value * n_terms,
-                      f"yours = reference x {n_terms} (the number of {'rows' if fam == 'categorical' else 'elements'}): "
+                      f"yours = reference x {n_terms} (the number of {'rows' if spec.has_classes else 'elements'}): "
                       f"take the mean, not the sum")
-    if fam == "categorical" and pred.shape[-1] > 1:
+    if spec.has_classes and pred.shape[-1] > 1:
         k = pred.shape[-1]
         out["class_mean"] = (ref_value / k, f"yours = reference / {k}: sum over the classes, then average the rows")
     if spec.hypotheses is not None:
@@ -300,7 +299,6 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
     entry = _catalog(catalog).get(loss_id, {})
     spec = ref.SPECS[loss_id]
     fn = spec.value
-    family = entry.get("family", "regression")
     kwargs = dict(entry.get("params") or {})
     kwargs.update(params or {})
     accepted = _accepted_params(spec)
@@ -316,7 +314,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
         raise UsageError(f"{loss_id} takes no logits (--logits applies to "
                          f"{', '.join(sorted(ref.FROM_LOGITS))})")
     try:
-        cases = _cases(spec, family, from_logits, kwargs)
+        cases = _cases(spec, from_logits, kwargs)
     except Exception as exc:  # noqa: BLE001
         raise UsageError(f"{loss_id}: {exc}") from None
 
@@ -362,7 +360,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
                 note("overflow", f"{name}: overflow warning inside your function")
             results.append(_row(loss_id, label, not got.overflow, f"yours {_fmt(value)} = reference {_fmt(want)}{extra}"))
             continue
-        why = _explain(func, impl_framework, spec, family, from_logits, takes_logits, kwargs, y, pred, var,
+        why = _explain(func, impl_framework, spec, from_logits, takes_logits, kwargs, y, pred, var,
                        value, want, got, kind, tol, reference)
         for code, text in why:
             note(code, f"{name}: {text}")
@@ -387,7 +385,7 @@ def check_implementation(loss_id: str, func: Callable, *, impl_framework: str = 
     return {"passed": not any(r["passed"] is False for r in results), "results": results, "diagnoses": diagnoses}
 
 
-def _explain(func, framework, spec, family, from_logits, takes_logits, kwargs, y, pred, var, value, want, got,
+def _explain(func, framework, spec, from_logits, takes_logits, kwargs, y, pred, var, value, want, got,
              kind, tol, reference) -> list[tuple[str, str]]:
     """The named mistakes that explain ``value`` (the user's) against ``want`` (the reference's)."""
     import numpy as np
@@ -410,13 +408,13 @@ def _explain(func, framework, spec, family, from_logits, takes_logits, kwargs, y
         found.append(("swapped", "called as f(y_pred, y_true) it matches the reference; lossadvisor (like Keras) "
                                  "calls f(y_true, y_pred): swap the parameters"))
         return found
-    for code, (expected, text) in _hypotheses(spec, family, from_logits, kwargs, y, pred, var, want).items():
+    for code, (expected, text) in _hypotheses(spec, from_logits, kwargs, y, pred, var, want).items():
         if _close(value, expected, tol):
             found.append((code, text))
     if found:
         return found
     if takes_logits and kind == "normal":
-        act = ref.softmax if family == "multiclass" else ref.sigmoid
+        act = ref.softmax if spec.has_classes else ref.sigmoid
         if from_logits:
             probs = act(pred)
             alt = _call(func, framework, spec, y, probs, var)

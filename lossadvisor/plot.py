@@ -73,10 +73,10 @@ def loss_curve(loss_id: str, activation: str, z, target: Any, params: dict | Non
 
     from lossadvisor.reference import SPECS
 
-    if loss_id not in SPECS:
-        raise UsageError(f"no curve for the loss {loss_id!r}")
     z = np.asarray(z, dtype=float)
     p, dp = _activation(activation, z, np)
+    if loss_id not in SPECS:
+        raise UsageError(f"no curve for the loss {loss_id!r}")
     y = np.asarray(target, dtype=float)
     if p.ndim == 2:
         y = np.broadcast_to(y, p.shape)

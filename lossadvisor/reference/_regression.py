@@ -19,8 +19,8 @@ def extremes(pairing):
     y = np.array([BIG, -BIG, 0.0, BIG])
     z = np.array([-BIG, BIG, BIG, BIG])
     extra = {name: np.array([-BIG, BIG, -BIG, 0.0]) for name in pairing.spec.heads}
-    k = pairing.spec.units(pairing.kwargs)
-    if k > 1:
+    if pairing.spec.units_per_target:
+        k = pairing.spec.units(pairing.kwargs)
         z = np.repeat(z, k).reshape(4, k)
     label = f"targets and outputs ±{BIG:.0e}" + ("".join(f", {n} pre-activations ±1e4" for n in extra))
     return [(label, y, z, extra, False)]

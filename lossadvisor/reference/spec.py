@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 TARGET_KINDS = ("real", "positive", "count", "zero_one", "plus_minus_one", "one_hot", "integer", "probabilities")
 #: what a prediction must be when the output layer is linear (the sampler keeps it there)
 PREDICTION_KINDS = ("real", "positive", "probability", "simplex")
+#: the target kinds that are class rows or class indices (the prediction has a class axis)
+CLASS_TARGETS = ("one_hot", "integer", "probabilities")
+#: the target kinds that are binary labels, one per output
+LABEL_TARGETS = ("zero_one", "plus_minus_one")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class LossSpec:
     target, prediction
         The target kind (``TARGET_KINDS``) and, for a linear output, the prediction kind
         (``PREDICTION_KINDS``).
+    logits_of
+        For a loss that takes ``from_logits``: the activation its logits form applies
+        (``sigmoid``, ``softmax``); paired with that activation, the checks use the fused form.
     nll
         ``nll(y, p, heads, params) -> (mean -log density, its constant, description)``, from
         the density formula: the maximum-likelihood check compares it with the loss. None
@@ -56,20 +63,23 @@ class LossSpec:
         ``minimiser(value, params, rng) -> (passed, detail)``: on a sample, the constant
         prediction that minimises the loss is the statistic it targets.
     canonical
-        ``(activation, form, closed)`` where the gradient with respect to the
-        pre-activation has the canonical-link form ``closed(p, target, heads, n)``.
+        ``(activation, form, closed[, rtol])`` where the gradient with respect to the
+        pre-activation has the canonical-link form ``closed(p, target, heads, n)``, equal to
+        the analytic gradient within ``rtol`` (default 1e-9).
     heads
         Extra predicted inputs, keyword -> the activation of their head
         (``{"variance": "softplus"}``).
     units_per_target
-        ``units_per_target(params) -> int``: output units per target value (1 but for
-        losses that predict several numbers per target, such as quantiles).
+        ``units_per_target(params) -> int``: for a loss that predicts several numbers per
+        target value (quantiles), how many; the predictions then have the layout
+        ``(rows, outputs * units)``. None for one prediction per target.
     kink
         ``kink(y, p) -> distance`` of each prediction to the nearest kink of the loss, so
         that the gradient check stays away from them; None where the loss is smooth.
     extremes
         ``extremes(pairing) -> [(label, y, z, extra, as_probabilities)]``: the stability
-        cases, where the family's default cases do not fit.
+        cases (shared ones: ``_regression.extremes``, ``_classes.binary_extremes`` and
+        ``_classes.categorical_extremes``).
     frameworks
         framework id -> ``agree(mods, pairing, y, z, extra) -> (value, expression[, rtol])``
         or ``(None, reason)``: the framework's own loss on the same inputs.
@@ -78,7 +88,8 @@ class LossSpec:
         mistakes in a user's implementation that only this loss can make.
     plot
         Changes to the picture's scenario: ``needs`` (activations the loss can be drawn
-        on), ``x`` (range of z), ``target``.
+        on), ``x`` (range of z), ``target``, and ``curves(params) -> [(label, params)]``
+        where the loss is drawn as several curves or with parameters of its own.
     """
 
     value: Callable
@@ -86,7 +97,9 @@ class LossSpec:
     curve: Callable
     target: str
     minimiser: Callable
+    extremes: Callable
     prediction: str = "real"
+    logits_of: str | None = None
     nll: Callable | None = None
     likelihood: Callable | None = None
     nll_rtol: float = 1e-9
@@ -95,7 +108,6 @@ class LossSpec:
     heads: dict = field(default_factory=dict)
     units_per_target: Callable | None = None
     kink: Callable | None = None
-    extremes: Callable | None = None
     frameworks: dict = field(default_factory=dict)
     hypotheses: Callable | None = None
     plot: dict = field(default_factory=dict)
@@ -112,3 +124,13 @@ class LossSpec:
 
     def units(self, params) -> int:
         return self.units_per_target(params) if self.units_per_target else 1
+
+    @property
+    def has_classes(self) -> bool:
+        """Targets are class rows or indices: the prediction has a class axis."""
+        return self.target in CLASS_TARGETS
+
+    @property
+    def has_labels(self) -> bool:
+        """Targets are binary labels (0/1 or -1/+1), one per output."""
+        return self.target in LABEL_TARGETS

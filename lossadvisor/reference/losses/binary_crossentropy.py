@@ -9,7 +9,6 @@ from lossadvisor.reference._classes import (
     LABEL_NEED,
     PROB_NEED,
     bce_curve,
-    bernoulli_nll,
     binary_extremes,
 )
 from lossadvisor.reference._core import EPSILON, check_range, elementwise_mean
@@ -112,7 +111,7 @@ def _jax(mods, pairing, y, z, extra):
 
 
 SPEC = LossSpec(
-    value=binary_crossentropy, gradient=gradient, curve=curve, target="zero_one", prediction="probability",
+    value=binary_crossentropy, gradient=gradient, curve=curve, target="zero_one", prediction="probability", logits_of="sigmoid",
     nll=nll, minimiser=minimiser, canonical=("sigmoid", "(sigmoid(z) - y) / N", lambda p, t, heads, n: (p - t) / n),
     extremes=binary_extremes, hypotheses=hypotheses,
     frameworks={"pytorch": _pytorch, "jax": _jax,

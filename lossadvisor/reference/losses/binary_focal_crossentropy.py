@@ -153,7 +153,7 @@ def _keras(K, kw, fl):
 
 
 SPEC = LossSpec(
-    value=binary_focal_crossentropy, gradient=gradient, curve=curve, target="zero_one", prediction="probability",
+    value=binary_focal_crossentropy, gradient=gradient, curve=curve, target="zero_one", prediction="probability", logits_of="sigmoid",
     likelihood=likelihood, minimiser=minimiser, extremes=binary_extremes, hypotheses=hypotheses,
     frameworks={"pytorch": _pytorch, "jax": _jax,
                 "keras": c.keras_loss(_keras, lambda kw, fl: f"BinaryFocalCrossentropy(gamma={c.fmt(float(kw.get('gamma', 2.0)))}, from_logits={fl})")},

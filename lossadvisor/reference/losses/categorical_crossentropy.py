@@ -84,7 +84,7 @@ def _jax(mods, pairing, y, z, extra):
 
 SPEC = LossSpec(
     value=categorical_crossentropy, gradient=softmax_rows_gradient, curve=curve, target="one_hot",
-    prediction="simplex", nll=nll, minimiser=minimiser,
+    prediction="simplex", logits_of="softmax", nll=nll, minimiser=minimiser,
     canonical=("softmax", "(softmax(z) - y) / rows", lambda p, t, heads, n: (p - t) / n),
     extremes=categorical_extremes,
     frameworks={"pytorch": _pytorch, "jax": _jax,

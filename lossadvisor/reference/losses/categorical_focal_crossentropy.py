@@ -103,7 +103,7 @@ def _keras(K, kw, fl):
 
 
 SPEC = LossSpec(
-    value=categorical_focal_crossentropy, gradient=gradient, curve=curve, target="one_hot", prediction="simplex",
+    value=categorical_focal_crossentropy, gradient=gradient, curve=curve, target="one_hot", prediction="simplex", logits_of="softmax",
     likelihood=likelihood, minimiser=minimiser, extremes=categorical_extremes,
     frameworks={"keras": c.keras_loss(_keras, lambda kw, fl: (
         f"CategoricalFocalCrossentropy(alpha={c.fmt(float(kw.get('alpha', 0.25)))}, "

@@ -65,7 +65,7 @@ def gaussian_nll(y_true, y_pred, *, variance) -> float:
 
 
 def gradient(t, p, variance=None, wrt="y_pred"):
-    v = np.broadcast_to(np.asarray(variance, dtype=np.float64), p.shape)
+    v = np.broadcast_to(as_array(variance, "input").astype(np.float64, copy=False), p.shape)
     vv = np.maximum(v, GAUSSIAN_NLL_EPS)
     if wrt == "variance":
         return np.where(v > GAUSSIAN_NLL_EPS, 0.5 * (1.0 / vv - (t - p) ** 2 / vv**2), 0.0) / p.size

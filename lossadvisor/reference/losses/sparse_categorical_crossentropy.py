@@ -141,7 +141,7 @@ def _jax(mods, pairing, y, z, extra):
 
 
 SPEC = LossSpec(
-    value=sparse_categorical_crossentropy, gradient=gradient, curve=curve, target="integer", prediction="simplex",
+    value=sparse_categorical_crossentropy, gradient=gradient, curve=curve, target="integer", prediction="simplex", logits_of="softmax",
     nll=nll, minimiser=minimiser,
     canonical=("softmax", "(softmax(z) - onehot(y)) / rows", lambda p, t, heads, n: (p - t) / n),
     extremes=categorical_extremes,
