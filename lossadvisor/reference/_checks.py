@@ -54,6 +54,16 @@ def lognormal_argmin(value, params, rng):
     return y, c, float(y.mean()), float(np.median(y))
 
 
+def lognormal_argmin_is(value, params, rng, statistic: str):
+    """The minimiser check of a loss whose argmin is the sample ``statistic`` ("mean" or
+    "median") of 501 log-normal targets, the other statistic shown beside it."""
+    _, m, mean, median = lognormal_argmin(value, params, rng)
+    want, other, other_name = (mean, median, "median") if statistic == "mean" else (median, mean, "mean")
+    ok = close(m, want, 1e-7)
+    return ok, (f"{N_MINIMISER} log-normal targets: argmin {fmt(m)} {'=' if ok else '!='} sample {statistic} "
+                f"{fmt(want)} ({other_name} {fmt(other)})")
+
+
 def binary_labels_30(value, params, plus_minus: bool = False):
     """(labels, argmin) over 100 labels, 30% positive: the constant prediction minimising
     ``value`` (a probability in (0, 1), or a score in [-3, 3] for -1/+1 labels)."""
@@ -145,4 +155,5 @@ def keras_loss(make, expression):
 
 
 __all__ = ["at_frequencies_detail", "binary_labels_30", "class_frequency_minimum", "close", "fmt", "fmt_list",
-           "golden", "jax_array", "keras_loss", "logit", "lognormal_argmin", "scalar", "torch_tensor"]
+           "golden", "jax_array", "keras_loss", "logit", "lognormal_argmin", "lognormal_argmin_is", "scalar",
+           "torch_tensor"]

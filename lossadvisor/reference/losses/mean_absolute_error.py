@@ -45,10 +45,7 @@ def nll(y, p, heads, params):
 
 
 def minimiser(value, params, rng):
-    n = c.N_MINIMISER
-    _, m, mean, median = c.lognormal_argmin(value, params, rng)
-    ok = c.close(m, median, 1e-7)
-    return ok, f"{n} log-normal targets: argmin {c.fmt(m)} {'=' if ok else '!='} sample median {c.fmt(median)} (mean {c.fmt(mean)})"
+    return c.lognormal_argmin_is(value, params, rng, "median")
 
 
 def _pytorch(mods, pairing, y, z, extra):

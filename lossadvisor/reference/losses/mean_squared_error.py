@@ -41,10 +41,7 @@ def nll(y, p, heads, params):
 
 
 def minimiser(value, params, rng):
-    n = c.N_MINIMISER
-    _, m, mean, median = c.lognormal_argmin(value, params, rng)
-    ok = c.close(m, mean, 1e-7)
-    return ok, f"{n} log-normal targets: argmin {c.fmt(m)} {'=' if ok else '!='} sample mean {c.fmt(mean)} (median {c.fmt(median)})"
+    return c.lognormal_argmin_is(value, params, rng, "mean")
 
 
 def _pytorch(mods, pairing, y, z, extra):
