@@ -5,7 +5,7 @@ gradient with respect to ``z``, the raw output of the last layer (the logit),
 for a fixed target, beside the alternatives the catalog lists under
 ``alternatives_plot`` (rules/losses.yaml). Every curve is the loss applied to
 the *same* output activation, the one the catalog pairs with the loss being
-explained: binary cross-entropy, MSE and the hinge loss all on ``sigmoid(z)``. That is
+explained: binary cross-entropy, MSE and the margin losses all on ``sigmoid(z)``. That is
 the picture of why cross-entropy keeps learning from confident mistakes
 (gradient sigmoid(z) - 1 -> -1 as z -> -inf) while MSE on a sigmoid stalls
 (gradient -2 (1 - p) p (1 - p) -> 0).
