@@ -12,7 +12,7 @@ def imbalance_from_counts(r, labels, counts, soft=False):
     lo_i = min(range(len(counts)), key=lambda i: counts[i])
     hi, lo = counts[hi_i], counts[lo_i]
     ratio = lo / hi if hi else 0.0
-    level = _imbalance_level(ratio)
+    level, rule = _imbalance(ratio)
     if soft:
         def fmt(c):
             return f"{c:,.1f} expected rows"
@@ -21,11 +21,11 @@ def imbalance_from_counts(r, labels, counts, soft=False):
             return f"{int(c):,} row{'' if c == 1 else 's'}"
     if lo == hi:
         # no rarest and most common class to name: they would be the same one
-        r.set("imbalance", level, f"every class has {fmt(lo)}; ratio {ratio:.3g} {_imbalance_rule(ratio)}")
+        r.set("imbalance", level, f"every class has {fmt(lo)}; ratio {ratio:.3g} {rule}")
     else:
         r.set("imbalance", level,
               f"rarest class {labels[lo_i]}: {fmt(lo)}, most common {labels[hi_i]}: {fmt(hi)}; "
-              f"ratio {ratio:.3g} {_imbalance_rule(ratio)}")
+              f"ratio {ratio:.3g} {rule}")
     if lo == 0:
         r.warnings.append(f"class {labels[lo_i]} never occurs")
 
@@ -43,25 +43,18 @@ def imbalance_multilabel(r, names, pos, rows):
         if worst is None or ratio < worst[0]:
             worst = (ratio, name, p, q)
     ratio, name, p, q = worst
-    level = _imbalance_level(ratio)
+    level, rule = _imbalance(ratio)
     r.set("imbalance", level, f"worst label '{name}': {int(p):,} positive vs {int(q):,} negative rows; ratio "
-                              f"{ratio:.3g} {_imbalance_rule(ratio)}")
+                              f"{ratio:.3g} {rule}")
     if never:
         r.warnings.append(f"label{'s' if len(never) > 1 else ''} {', '.join(repr(x) for x in never[:10])} "
                           f"{'are' if len(never) > 1 else 'is'} never positive")
 
 
-def _imbalance_level(ratio):
+def _imbalance(ratio) -> tuple[str, str]:
+    """The imbalance answer for the rarest/most-common ``ratio``, and the threshold rule that decided it."""
     if ratio >= threshold("imbalance_moderate"):
-        return "none"
+        return "none", ">= 1/5 (imbalance_moderate)"
     if ratio >= threshold("imbalance_severe"):
-        return "moderate"
-    return "severe"
-
-
-def _imbalance_rule(ratio):
-    if ratio >= threshold("imbalance_moderate"):
-        return ">= 1/5 (imbalance_moderate)"
-    if ratio >= threshold("imbalance_severe"):
-        return "< 1/5 (imbalance_moderate) and >= 1/100 (imbalance_severe)"
-    return "< 1/100 (imbalance_severe)"
+        return "moderate", "< 1/5 (imbalance_moderate) and >= 1/100 (imbalance_severe)"
+    return "severe", "< 1/100 (imbalance_severe)"

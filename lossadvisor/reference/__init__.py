@@ -44,7 +44,7 @@ from lossadvisor.reference.activations import (
 )
 
 #: loss id -> LossSpec (found in losses/ and on LOSSADVISOR_LOSS_PATH).
-SPECS = registry.specs()
+SPECS = registry.discover()
 
 #: loss id -> reference function (the ids of the catalog, a contract).
 LOSSES = {loss_id: spec.value for loss_id, spec in SPECS.items()}

@@ -138,6 +138,13 @@ def logit(p):
     return np.log(p) - np.log1p(-p)
 
 
+def class_logits(pairing, z, floor: float):
+    """The class logits a framework's fused loss takes: ``z`` itself in the fused form, else
+    the log of the pairing's probabilities (floored at ``floor``: 1e-300 in float64, 1e-30
+    for a float32 framework)."""
+    return z if pairing.from_logits else np.log(np.clip(pairing.act(z), floor, None))
+
+
 def keras_loss(make, expression):
     """A Keras agreement: ``make(losses, params, from_logits)`` builds the Keras loss object,
     ``expression(params, from_logits)`` spells it; float32 inputs, integer labels as int32."""
@@ -154,6 +161,6 @@ def keras_loss(make, expression):
     return agree
 
 
-__all__ = ["at_frequencies_detail", "binary_labels_30", "class_frequency_minimum", "close", "fmt", "fmt_list",
+__all__ = ["at_frequencies_detail", "binary_labels_30", "class_frequency_minimum", "class_logits", "close", "fmt", "fmt_list",
            "golden", "jax_array", "keras_loss", "logit", "lognormal_argmin", "lognormal_argmin_is", "scalar",
            "torch_tensor"]

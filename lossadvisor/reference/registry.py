@@ -1,5 +1,6 @@
-"""The one registry of losses: every ``SPEC`` found in ``reference/losses/`` and in the
-folders named by ``LOSSADVISOR_LOSS_PATH`` (``os.pathsep``-separated).
+"""The one registry of losses: ``discover`` finds every ``SPEC`` in ``reference/losses/`` and
+in the folders named by ``LOSSADVISOR_LOSS_PATH`` (``os.pathsep``-separated); the result is
+held once, as ``lossadvisor.reference.SPECS``.
 
 A module is registered when it defines ``SPEC``, a ``LossSpec`` whose reference function
 has the module's name. A folder on the path adds losses, or replaces a shipped one of the
@@ -19,9 +20,6 @@ from lossadvisor.errors import InputError
 from lossadvisor.reference.spec import LossSpec
 
 PATH_ENV = "LOSSADVISOR_LOSS_PATH"
-
-_SPECS: dict[str, LossSpec] | None = None
-
 
 class LossModuleError(InputError):
     """A loss module that cannot be registered (exit 2, naming the file)."""
@@ -66,23 +64,13 @@ def _from_folder(specs: dict, folder: str) -> None:
         _register(specs, module, path)
 
 
-def specs() -> dict[str, LossSpec]:
-    """loss id -> LossSpec, shipped first (in id order), then the path's folders."""
-    global _SPECS
-    if _SPECS is None:
-        found: dict[str, LossSpec] = {}
-        _shipped(found)
-        for folder in filter(None, os.environ.get(PATH_ENV, "").split(os.pathsep)):
-            _from_folder(found, folder)
-        _SPECS = found
-    return _SPECS
+def discover() -> dict[str, LossSpec]:
+    """loss id -> LossSpec, shipped first (in id order), then the path's folders.
 
-
-def spec(loss_id: str) -> LossSpec | None:
-    return specs().get(loss_id)
-
-
-def reset() -> None:
-    """Forget what was found (tests that change ``LOSSADVISOR_LOSS_PATH``)."""
-    global _SPECS
-    _SPECS = None
+    ``lossadvisor.reference`` calls it once, at import, and holds the result as ``SPECS``.
+    """
+    found: dict[str, LossSpec] = {}
+    _shipped(found)
+    for folder in filter(None, os.environ.get(PATH_ENV, "").split(os.pathsep)):
+        _from_folder(found, folder)
+    return found

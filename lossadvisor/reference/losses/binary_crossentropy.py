@@ -9,6 +9,7 @@ from lossadvisor.reference._classes import (
     LABEL_NEED,
     PROB_NEED,
     bce_curve,
+    bernoulli_nll,
     binary_extremes,
 )
 from lossadvisor.reference._core import EPSILON, check_range, elementwise_mean
@@ -76,8 +77,7 @@ def curve(y, p, params):
 
 
 def nll(y, p, heads, params):
-    pmf = p**y * (1 - p) ** (1 - y)
-    return -np.log(pmf).mean(), 0.0, "Bernoulli p^y (1 - p)^(1 - y), no constant"
+    return bernoulli_nll(y, p), 0.0, "Bernoulli p^y (1 - p)^(1 - y), no constant"
 
 
 def minimiser(value, params, rng):

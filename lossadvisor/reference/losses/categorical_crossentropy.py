@@ -9,6 +9,7 @@ from lossadvisor.reference import _checks as c
 from lossadvisor.reference._classes import (
     ClassRows,
     categorical_extremes,
+    multinoulli_nll,
     probability_rows,
     row_max,
     softmax_rows_gradient,
@@ -57,8 +58,7 @@ def curve(y, p, params):
 
 
 def nll(y, p, heads, params):
-    pmf = np.prod(p**y, axis=-1)
-    return -np.log(pmf).mean(), 0.0, "Multinoulli Π p_k^y_k, no constant"
+    return multinoulli_nll(y, p), 0.0, "Multinoulli Π p_k^y_k, no constant"
 
 
 def minimiser(value, params, rng):
@@ -66,18 +66,15 @@ def minimiser(value, params, rng):
     return c.at_frequencies_detail(rows, freq, best, values, soft=False)
 
 
-def _logits(pairing, z):
-    return z if pairing.from_logits else np.log(np.clip(pairing.act(z), 1e-300, None))
-
-
 def _pytorch(mods, pairing, y, z, extra):
     T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
-    return c.scalar(mods["F"].cross_entropy(T(_logits(pairing, z)), T(y))), "F.cross_entropy(logits, y_probabilities)"
+    return (c.scalar(mods["F"].cross_entropy(T(c.class_logits(pairing, z, 1e-300)), T(y))),
+            "F.cross_entropy(logits, y_probabilities)")
 
 
 def _jax(mods, pairing, y, z, extra):
     L = mods["optax"].losses
-    zz = z if pairing.from_logits else np.log(np.clip(pairing.act(z), 1e-30, None))
+    zz = c.class_logits(pairing, z, 1e-30)
     return (c.scalar(L.softmax_cross_entropy(c.jax_array(mods, zz), c.jax_array(mods, y)).mean()),
             "optax.losses.softmax_cross_entropy(logits, y).mean()")
 

@@ -122,20 +122,16 @@ def minimiser(value, params, rng):
     return c.at_frequencies_detail(rows, freq, best, values, soft=False)
 
 
-def _logits(pairing, z, floor):
-    return z if pairing.from_logits else np.log(np.clip(pairing.act(z), floor, None))
-
-
 def _pytorch(mods, pairing, y, z, extra):
     torch = mods["torch"]
     T = lambda a, dtype=None: c.torch_tensor(mods, a, dtype)  # noqa: E731
-    return (c.scalar(mods["F"].cross_entropy(T(_logits(pairing, z, 1e-300)), T(y, torch.int64))),
+    return (c.scalar(mods["F"].cross_entropy(T(c.class_logits(pairing, z, 1e-300)), T(y, torch.int64))),
             "F.cross_entropy(logits, y_int64)")
 
 
 def _jax(mods, pairing, y, z, extra):
     L = mods["optax"].losses
-    v = L.softmax_cross_entropy_with_integer_labels(c.jax_array(mods, _logits(pairing, z, 1e-30)),
+    v = L.softmax_cross_entropy_with_integer_labels(c.jax_array(mods, c.class_logits(pairing, z, 1e-30)),
                                                     mods["jnp"].asarray(np.asarray(y, dtype=np.int32)))
     return c.scalar(v.mean()), "optax.losses.softmax_cross_entropy_with_integer_labels(logits, y).mean()"
 
