@@ -71,6 +71,22 @@ def test_ctrl_c_exits_cleanly():
     assert child.exitstatus == 130
 
 
+def test_ctrl_c_exits_cleanly_when_sigint_was_inherited_ignored():
+    # as when started as a background job (`cmd &` in a script): SIGINT arrives ignored,
+    # and Ctrl-C at the prompt must still end the command, with 130 and no traceback
+    import signal
+
+    child = pexpect.spawn(PYTHON, ["-m", "lossadvisor", "recommend"], env=python_env(NO_COLOR="1"),
+                          encoding="utf-8", timeout=30, dimensions=(50, 140),
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    child.expect(r"task .*: ")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Traceback" not in child.before
+    assert child.exitstatus == 130
+
+
 def test_end_of_input_exits_cleanly():
     child = spawn()
     child.expect(r"task .*: ")

@@ -102,11 +102,9 @@ def main(argv=None) -> None:
         sys.stderr.write("\nAborted.\n")
         sys.exit(130)
     except BrokenPipeError:
-        # the reader went away (`| head`); say nothing
-        try:
-            sys.stdout = open(os.devnull, "w")
-        finally:
-            sys.exit(1)
+        from lossadvisor.render import closed_pipe
+
+        closed_pipe()
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
         if os.environ.get("LOSSADVISOR_DEBUG"):
             raise

@@ -19,10 +19,27 @@ def stdin_is_terminal() -> bool:
         return False
 
 
+def _interruptible() -> None:
+    """Let Ctrl-C end the prompts even when SIGINT was inherited as ignored.
+
+    A shell starts a background job (`cmd &` in a script, a job control-less shell) with
+    SIGINT ignored, and Python keeps it so: a person at a prompt could then not interrupt.
+    The questions are asked only on a terminal, where Ctrl-C must work.
+    """
+    import signal
+
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # pragma: no cover - not the main thread: leave the handler alone
+        pass
+
+
 def make_asker():
     """An `ask(question, answers)` for the engine: shows the choices, re-asks on bad input."""
     from rich.markup import escape
 
+    _interruptible()
     from lossadvisor.render.console import make_console
 
     console = make_console(stderr=True)

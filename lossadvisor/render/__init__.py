@@ -7,10 +7,34 @@ and import rich only when called.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Callable
 
 SCHEMA_VERSION = 1
+
+#: the exit code of a program ended by a closed pipe, as the shell reports SIGPIPE (128 + 13)
+CLOSED_PIPE_EXIT = 141
+
+
+def closed_pipe() -> None:
+    """The reader of stdout went away (`| head -1`): end quietly with the closed-pipe code,
+    never the findings code. stdout is pointed at the null device first, so that the
+    interpreter's final flush of what is still buffered cannot fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - a stdout without a descriptor
+        pass
+    raise SystemExit(CLOSED_PIPE_EXIT)
+
+
+def write_out(text: str) -> None:
+    """Write ``text`` to stdout and flush it; a closed pipe ends the program quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_pipe()
 
 
 def json_text(payload: dict) -> str:
@@ -32,8 +56,7 @@ def _default(value: Any) -> Any:
 def render(payload: dict, fmt: str, text: Callable[[dict, Any], None]) -> None:
     """Write ``payload`` to stdout as JSON, or through the text renderer ``text``."""
     if fmt == "json":
-        sys.stdout.write(json_text(payload))
-        sys.stdout.flush()
+        write_out(json_text(payload))
         return
     from lossadvisor.render.console import make_console
 

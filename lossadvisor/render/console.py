@@ -17,7 +17,14 @@ def color_enabled(stream) -> bool:
 
 
 def make_console(stderr: bool = False):
-    from rich.console import Console
+    from rich.console import Console as RichConsole
+
+    from lossadvisor.render import closed_pipe
+
+    class Console(RichConsole):
+        def on_broken_pipe(self) -> None:  # rich's own exits 1, the findings code
+            self.quiet = True
+            closed_pipe()
 
     stream = sys.stderr if stderr else sys.stdout
     color = color_enabled(stream)
