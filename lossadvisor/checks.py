@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.errors import UsageError
-from lossadvisor.framework_names import FRAMEWORKS, TITLES as FRAMEWORK_TITLES
+from lossadvisor.framework_names import FRAMEWORKS, MODULES, TITLES as FRAMEWORK_TITLES, install_hint
 from lossadvisor.textutil import close as _close, fmt_number as _fmt, suggest
 
 CHECK_NAMES = ("worked example", "maximum likelihood", "gradient", "stability", "minimiser", "framework agreement")
@@ -61,11 +61,11 @@ def check_pairing(loss_id: str, params: dict | None = None, activation: str | No
     quantiles, gamma, alpha, ...) are used, others (``class_weight``) are reported in a
     skipped row and the unweighted loss is checked. ``activation`` defaults to the
     catalog's. ``frameworks`` names the frameworks to compare with (see the module doc).
-    Returns ``{"passed": bool, "results": [{"loss", "name", "passed", "detail"}, ...]}``;
-    ``passed`` is True when no check failed.
+    Returns ``{"passed", "status", "counts", "results": [{"loss", "name", "passed", "detail"}, ...]}``
+    (see ``verdict``): ``passed`` is True when no check failed and at least one passed.
     """
     results = pairing_results(loss_id, params or {}, activation, frameworks=frameworks, catalog=catalog)
-    return {"passed": not any(r["passed"] is False for r in results), "results": results}
+    return {**verdict(results), "results": results}
 
 
 def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] | None = None,
@@ -73,7 +73,8 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
     """The checks of every loss named (all of the catalog when None or empty), each paired
     with its catalog activation and default parameters (``params`` overrides them).
 
-    ``frameworks``: names to compare with; None means every installed one.
+    ``frameworks``: names to compare with, each required (UsageError with the install hint
+    when one is missing); None means every installed one.
     Raises UsageError for an unknown loss id or a parameter the loss rejects.
     """
     catalog = _catalog(catalog)
@@ -83,6 +84,8 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
         raise UsageError(unknown_loss_message(unknown[0], catalog))
     if frameworks is None:
         frameworks = [f for f in FRAMEWORKS if framework_installed(f)[0]] or list(FRAMEWORKS)
+    else:
+        require_frameworks(frameworks)
     frameworks = list(frameworks)
     params = dict(params or {})
     from lossadvisor import reference as ref
@@ -103,7 +106,25 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
         merged.update(own)
         results.extend(pairing_results(loss_id, merged, None, frameworks=frameworks, catalog=catalog,
                                        strict_params=bool(own)))
-    return {"passed": not any(r["passed"] is False for r in results), "results": results}
+    return {**verdict(results), "results": results}
+
+
+def verdict(results: list[dict]) -> dict:
+    """``{"passed", "status", "counts"}`` of check rows (``passed`` True, False or None).
+
+    The status is "failed" when a check failed, "passed" when none failed and at least one
+    passed, and "not_checked" when every check was skipped: nothing checked is not a pass.
+
+    >>> verdict([{"passed": True}, {"passed": None}])
+    {'passed': True, 'status': 'passed', 'counts': {'passed': 1, 'failed': 0, 'skipped': 1}}
+    >>> verdict([{"passed": None}])["status"]
+    'not_checked'
+    """
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for row in results:
+        counts[{True: "passed", False: "failed"}.get(row["passed"], "skipped")] += 1
+    status = "failed" if counts["failed"] else "passed" if counts["passed"] else "not_checked"
+    return {"passed": status == "passed", "status": status, "counts": counts}
 
 
 def unknown_loss_message(loss_id: str, catalog: dict) -> str:
@@ -489,20 +510,26 @@ _FW_CACHE: dict[str, Any] = {}
 
 def framework_installed(name: str) -> tuple[bool, str]:
     """(installed, reason if not) without importing anything."""
-    spec = importlib.util.find_spec
-    if name == "pytorch":
-        return (True, "") if spec("torch") else (False, "torch is not installed")
-    if name == "jax":
-        if not spec("jax"):
-            return False, "jax is not installed"
-        return (True, "") if spec("optax") else (False, "optax is not installed")
-    if name == "keras":
-        if not spec("keras"):
-            return False, "keras is not installed"
-        if os.environ.get("KERAS_BACKEND") or "keras" in sys.modules:
-            return True, ""
-        return True, ""  # without TensorFlow, Keras runs on its NumPy backend here
-    return False, f"unknown framework '{name}' (known: {', '.join(FRAMEWORKS)})"
+    if name not in MODULES:
+        return False, f"unknown framework '{name}' (known: {', '.join(FRAMEWORKS)})"
+    for module in MODULES[name]:
+        if importlib.util.find_spec(module) is None:
+            return False, f"{module} is not installed"
+    # Keras without TensorFlow runs on its NumPy backend here (see load_framework)
+    return True, ""
+
+
+def require_frameworks(names) -> None:
+    """UsageError naming what to install when a framework the user named is missing or
+    fails to import: a comparison asked for by name is never silently skipped."""
+    problems = []
+    for name in names:
+        try:
+            load_framework(name)
+        except ImportError as exc:
+            problems.append(f"{FRAMEWORK_TITLES.get(name, name)}: {exc} ({install_hint(name)})")
+    if problems:
+        raise UsageError("--framework: cannot compare with " + "; ".join(problems))
 
 
 def load_framework(name: str):

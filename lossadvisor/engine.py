@@ -179,5 +179,6 @@ def advice_payload(rb: RuleBase, rec: Recommendation, *, check: bool = True) -> 
     if check:
         from lossadvisor.checks import check_pairing
 
-        payload["check"] = check_pairing(rec.loss, rec.params, rec.activation, frameworks=(rec.framework,))
+        payload["check"] = check_pairing(rec.loss, rec.params, rec.activation, frameworks=(rec.framework,),
+                                         catalog=rb.losses)
     return payload

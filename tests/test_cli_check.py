@@ -50,7 +50,9 @@ def test_text_table_has_marks(run_cli):
     assert "✓" in out and "–" in out  # passed checks, and the skipped likelihood / framework rows
     assert "worked example" in out and "hinge" in out
     assert "\x1b[" not in out  # no colour codes off a terminal
-    assert "1 loss: " in out and "all checks passed" in out
+    # skipped rows: the verdict is passed, but never "all checks passed" (issue "Trust")
+    assert "1 loss: " in out and "— passed (the skipped checks were not run" in out
+    assert "all checks passed" not in out
 
 
 def test_param_reaches_the_checks(run_cli):
@@ -112,17 +114,28 @@ def test_impl_good_and_bad(run_cli, tmp_path, validator):
     mod = tmp_path / "mine.py"
     mod.write_text(textwrap.dedent('''
         import numpy as np
+        import sys
         def good(y, z):
-            print("noise on stdout")
+            print("noise on stderr", file=sys.stderr)
             return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+        def noisy(y, z):
+            print("noise on stdout")
+            return good(y, z)
         def summed(y, z):
             return float(np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
     '''))
     code, out, err = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:good", "--json")
     assert code == 0, err
-    doc = json.loads(out)  # the function's print went to stderr, not into the JSON
+    doc = json.loads(out)
     validator.validate(doc)
     assert doc["passed"] is True and doc["diagnoses"] == [] and doc["impl"].endswith("mine.py:good")
+    assert doc["convention"] == {"order": "y_true, y_pred", "form": "logits", "shape": "2-D batches", "pinned": []}
+    # output on stdout (the report's channel) fails the check; it used to pass, moved to stderr
+    code, out, _ = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:noisy", "--json")
+    assert code == 1
+    doc = json.loads(out)
+    validator.validate(doc)
+    assert [d["code"] for d in doc["diagnoses"]] == ["stdout"]
     code, out, _ = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:summed", "--json")
     assert code == 1
     doc = json.loads(out)
@@ -140,6 +153,45 @@ def test_impl_module_spec_from_the_working_directory(tmp_path):
                           env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["passed"] is True
+
+
+def test_impl_convention_in_text(run_cli, tmp_path):
+    mod = tmp_path / "mine.py"
+    mod.write_text(textwrap.dedent('''
+        import numpy as np
+        def bce(y, p):                        # plain NumPy BCE on probabilities
+            p = np.clip(p, 1e-7, 1 - 1e-7)
+            return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+    '''))
+    code, out, err = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:bce", env={"NO_COLOR": "1"})
+    assert code == 0, out + err  # was: exit 1, "logits taken as probabilities", unless --probabilities was given
+    assert "Convention assumed: f(y_true, y_pred), probabilities, 2-D batches" in out
+    code, out, _ = run_cli("check", "binary_crossentropy", "--impl", f"{mod}:bce", "--logits", env={"NO_COLOR": "1"})
+    assert code == 1 and "logits taken as probabilities" in out
+    assert "Convention assumed: f(y_true, y_pred), logits, 2-D batches (form pinned by the flag)" in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "huber", "--timeout", "2"], ["only with --impl"]),
+    (["check", "huber", "--memory-limit", "100"], ["only with --impl"]),
+    (["check", "huber", "--impl", "x.py:f", "--timeout", "0"], ["--timeout must be a positive number"]),
+    (["check", "huber", "--impl", "x.py:f", "--memory-limit", "-1"], ["memory-limit"]),
+])
+def test_impl_limit_flags_are_checked(run_cli, args, words):
+    code, out, err = run_cli(*args)  # refused before any file is looked at
+    assert code == 2 and out == ""
+    for w in words:
+        assert w in err, (w, err)
+
+
+def test_help_documents_the_impl_limits(run_cli):
+    code, out, _ = run_cli("check", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    for words in ("--timeout SECONDS", "--memory-limit MIB", "RLIMIT_DATA", "f(y_pred, y_true)",
+                  "1-D vectors", "logits or probabilities", "prints to stdout is a failed check (exit 1)",
+                  "hangs is an input error (exit 2)", "--impl my_losses.py:mse --timeout 2"):
+        assert words in flat, words
 
 
 def test_help_has_examples(run_cli):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from lossadvisor.cli.common import format_option, rules_option
 from lossadvisor.framework_names import FRAMEWORKS
@@ -16,6 +17,7 @@ Examples:
   lossadvisor check binary_crossentropy --impl my_losses.py:bce
   lossadvisor check categorical_crossentropy --impl mypkg.losses:cce --impl-framework torch
   lossadvisor check binary_crossentropy --impl my_losses.py:bce --probabilities
+  lossadvisor check mean_squared_error --impl my_losses.py:mse --timeout 2
 
 \b
 Checks per loss: worked example (by hand), maximum likelihood (density formula),
@@ -23,9 +25,21 @@ gradient (finite differences), stability (extreme inputs), minimiser (the statis
 the loss targets), framework agreement (PyTorch, Keras 3, JAX + optax if installed).
 
 \b
---impl calls your function as f(y_true, y_pred) (f(y_true, y_pred, variance) for
-gaussian_nll) on generated and edge cases and names the usual mistakes.
-Exit codes: 0 all passed, 1 a check failed, 2 usage or input error.
+--impl imports your module and calls your function in a separate process, on
+generated and edge cases, and names the usual mistakes. It passes when your
+function agrees with the reference on every case under one convention, and
+says which: argument order f(y_true, y_pred) (Keras) or f(y_pred, y_true)
+(PyTorch; a variance comes last, as in f(y_true, y_pred, variance) for
+gaussian_nll), logits or probabilities (losses that take from_logits; pin it
+with --logits/--probabilities), 2-D batches or 1-D vectors (one row per call).
+A call that raises, exits (sys.exit, os._exit), crashes, runs past --timeout
+or --memory-limit, or prints to stdout is a failed check (exit 1); an import
+that fails, exits, crashes or hangs is an input error (exit 2).
+Skipped checks (a framework not installed, a loss with no NumPy reference) are
+counted as skipped, never as passed.
+Exit codes: 0 no check failed and at least one passed, 1 a check failed or
+every check was skipped (nothing checked), 2 usage or input error (a named
+--framework that is not installed included).
 """
 
 
@@ -68,17 +82,24 @@ def parse_params(pairs) -> dict:
 @click.option("--impl-framework", type=click.Choice(["numpy", "torch", "jax"]), default="numpy", show_default=True,
               help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
 @click.option("--logits/--probabilities", "from_logits", default=None,
-              help="With --impl, for the losses that take from_logits: give your function logits (the default, "
-                   "the fused form) or probabilities.")
+              help="With --impl, for the losses that take from_logits: pin the form your function takes "
+                   "(logits or probabilities). [default: both are tried]")
+@click.option("--timeout", type=float, default=10.0, show_default=True, metavar="SECONDS",
+              help="With --impl: the time limit of each call of your function (its import gets 6 times as "
+                   "much, at least 5 s).")
+@click.option("--memory-limit", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
+              help="With --impl: the memory limit of the process running your function (RLIMIT_DATA; 0 for none).")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
               type=click.Choice([*FRAMEWORKS, "all", "none"]),
-              help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. "
+              help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. A framework "
+                   "named here (or by all) must be installed: exit 2 with the install command if it is not. "
                    "[default: every installed one]")
 @click.option("--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
               help="A loss parameter for the checks (delta=2.5, gamma=1, quantiles=0.1,0.9). Repeatable.")
 @rules_option
 @format_option()
-def check(fmt, losses, impl, impl_framework, from_logits, frameworks, param_pairs, rules_paths):
+def check(fmt, losses, impl, impl_framework, from_logits, timeout, memory_limit, frameworks, param_pairs,
+          rules_paths):
     """Run the NumPy reference checks of each LOSS (all losses when none is named),
     or check your own implementation of one loss with --impl.
     """
@@ -91,16 +112,17 @@ def check(fmt, losses, impl, impl_framework, from_logits, frameworks, param_pair
     if impl:
         if len(losses) != 1:
             raise click.UsageError("--impl checks one loss: name exactly one LOSS (e.g. check binary_crossentropy --impl f.py:bce)")
-        from lossadvisor.implcheck import check_implementation, load_function
+        from lossadvisor.implcheck import check_implementation
 
-        func = load_function(impl)
-        payload = check_implementation(losses[0], func, impl_framework=impl_framework, from_logits=from_logits,
-                                       params=params, catalog=catalog)
-        payload = {"passed": payload["passed"], "results": payload["results"], "diagnoses": payload["diagnoses"],
-                   "impl": impl}
+        payload = check_implementation(losses[0], impl, impl_framework=impl_framework, from_logits=from_logits,
+                                       params=params, catalog=catalog, timeout=timeout, memory_limit=memory_limit)
+        payload["impl"] = impl
     else:
-        if from_logits is not None or impl_framework != "numpy":
-            raise click.UsageError("--logits/--probabilities and --impl-framework apply only with --impl")
+        ctx = click.get_current_context()
+        impl_only = ("from_logits", "impl_framework", "timeout", "memory_limit")
+        if any(ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT) for name in impl_only):
+            raise click.UsageError("--logits/--probabilities, --impl-framework, --timeout and --memory-limit "
+                                   "apply only with --impl")
         from lossadvisor.checks import run_checks
 
         chosen = None

@@ -24,13 +24,21 @@ def check_table(results: list[dict], title: str):
     return table
 
 
-def summary_line(results: list[dict]) -> str:
-    passed = sum(r.get("passed") is True for r in results)
-    failed = sum(r.get("passed") is False for r in results)
-    skipped = sum(r.get("passed") is None for r in results)
-    losses = len(dict.fromkeys(r.get("loss") for r in results))
-    return (f"{losses} loss{'es' if losses != 1 else ''}: {passed} passed, {failed} failed, "
-            f"{skipped} skipped")
+def summary_line(payload: dict) -> str:
+    """``"2 losses: 11 passed, 0 failed, 1 skipped — passed"`` (rich markup) from a payload with
+    ``results``, ``counts`` and ``status``: the verdict never says passed for what was skipped."""
+    counts = payload["counts"]
+    losses = len(dict.fromkeys(r.get("loss") for r in payload.get("results", [])))
+    line = (f"{losses} loss{'es' if losses != 1 else ''}: {counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['skipped']} skipped")
+    status = payload["status"]
+    if status == "failed":
+        return f"{line} — [bold red]FAILED[/bold red]"
+    if status == "not_checked":
+        return f"{line} — [bold yellow]NOTHING CHECKED[/bold yellow]: every check was skipped"
+    if counts["skipped"]:
+        return f"{line} — [green]passed[/green] (the skipped checks were not run; see why above)"
+    return f"{line} — [green]all checks passed[/green]"
 
 
 def check_text(payload: dict, console) -> None:
@@ -43,7 +51,11 @@ def check_text(payload: dict, console) -> None:
     else:
         title = "Reference checks"
     console.print(check_table(results, title=title))
+    convention = payload.get("convention")
+    if convention:  # --impl: the convention accepted, or the most plausible one
+        parts = [f"f({convention['order']})", convention.get("form"), convention["shape"]]
+        pinned = f" ({', '.join(convention['pinned'])} pinned by the flag)" if convention.get("pinned") else ""
+        console.print(f"Convention assumed: {escape(', '.join(p for p in parts if p))}{pinned}")
     for d in payload.get("diagnoses", []) or []:
         console.print(f"[bold red]✗ {escape(d['name'])}[/bold red]: {escape(d['detail'])}")
-    verdict = "[green]all checks passed[/green]" if payload.get("passed") else "[bold red]FAILED[/bold red]"
-    console.print(f"{escape(summary_line(results))} — {verdict}")
+    console.print(summary_line(payload))

@@ -53,6 +53,7 @@ def recommendation_text(payload: dict, console) -> None:
                              word_wrap=False))
     check = payload.get("check")
     if check:
-        from lossadvisor.render.check import check_table
+        from lossadvisor.render.check import check_table, summary_line
 
         console.print(check_table(check.get("results", []), title="Reference check"))
+        console.print(summary_line(check))

@@ -1,0 +1,140 @@
+"""Issue "Trust": nothing checked is never reported as passed.
+
+A framework named with --framework and not installed is an error with the install
+command; a loss with no NumPy reference is "not checked"; the payloads carry passed,
+failed and skipped counts and a status; a run where every check was skipped exits 1;
+`recommend --rules OVERLAY` checks against the overlay's catalog as `check --rules` does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from lossadvisor import checks
+
+
+@pytest.fixture
+def torch_missing(monkeypatch):
+    """torch as if not installed: find_spec returns None for a None entry of sys.modules."""
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setattr(checks, "_FW_CACHE", {})
+
+
+def test_named_framework_missing_is_exit_2_with_install_hint(run_cli, torch_missing):
+    code, out, err = run_cli("check", "huber", "--framework", "pytorch")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "torch is not installed" in err and "pip install torch" in err
+
+
+def test_all_frameworks_require_each(run_cli, torch_missing):
+    code, _, err = run_cli("check", "huber", "--framework", "all", "--json")
+    assert code == 2 and "pip install torch" in err
+
+
+def test_default_frameworks_skip_the_missing_one_and_say_so(run_cli, torch_missing):
+    # not named: every installed framework is compared, the missing one is not listed as passed
+    code, out, _ = run_cli("check", "huber", "--json")
+    doc = json.loads(out)
+    assert not any(r["name"] == "framework agreement (PyTorch)" and r["passed"] for r in doc["results"])
+
+
+CUSTOM = textwrap.dedent('''
+    schema_version: 1
+    losses:
+      - id: my_loss
+        name: My loss
+        family: regression
+        formula: "something of my own"
+        distribution: none
+        activation: linear
+        params: {}
+''')
+
+
+def test_loss_without_reference_is_not_checked(run_cli, tmp_path):
+    rules = tmp_path / "custom.yaml"
+    rules.write_text(CUSTOM)
+    code, out, err = run_cli("check", "my_loss", "--rules", str(rules), "--framework", "none", "--json")
+    doc = json.loads(out)
+    # one row, skipped: nothing was checked, so not passed and not exit 0
+    assert doc["status"] == "not_checked" and doc["passed"] is False
+    assert doc["counts"] == {"passed": 0, "failed": 0, "skipped": 1}
+    assert code == 1, err
+    code, out, _ = run_cli("check", "my_loss", "--rules", str(rules), "--framework", "none")
+    assert code == 1 and "NOTHING CHECKED" in out and "all checks passed" not in out
+
+
+def test_counts_match_the_rows(run_cli):
+    code, out, _ = run_cli("check", "huber", "mean_squared_error", "--framework", "none", "--json")
+    doc = json.loads(out)
+    # the rows counted by hand, independently of checks.verdict
+    rows = doc["results"]
+    assert doc["counts"] == {"passed": len([r for r in rows if r["passed"] is True]),
+                             "failed": len([r for r in rows if r["passed"] is False]),
+                             "skipped": len([r for r in rows if r["passed"] is None])}
+    assert doc["counts"]["skipped"] == 2  # "no framework requested", once per loss
+    assert code == 0 and doc["status"] == "passed"
+    code, out, _ = run_cli("check", "huber", "--framework", "none")
+    assert "5 passed, 0 failed, 1 skipped" in out and "all checks passed" not in out
+
+
+def test_verdict_statuses():
+    assert checks.verdict([])["status"] == "not_checked"
+    assert checks.verdict([{"passed": None}, {"passed": None}])["passed"] is False
+    assert checks.verdict([{"passed": True}, {"passed": False}])["status"] == "failed"
+    assert checks.verdict([{"passed": True}])["status"] == "passed"
+
+
+WRONG_MSE = textwrap.dedent('''
+    schema_version: 1
+    losses:
+      - id: mean_squared_error
+        name: Mean squared error
+        family: regression
+        formula: "mean of (y - ŷ)²"
+        distribution: Gaussian
+        activation: linear
+        params: {}
+        worked_example:
+          y_true: [0, 0]
+          y_pred: [1, 3]
+          expected: 4.0
+          derivation: "deliberately wrong: the right value is (1 + 9) / 2 = 5"
+''')
+
+
+def test_recommend_checks_against_the_overlay_catalog(run_cli, tmp_path):
+    rules = tmp_path / "wrong.yaml"
+    rules.write_text(WRONG_MSE)
+    code_check, out, _ = run_cli("check", "mean_squared_error", "--rules", str(rules), "--framework", "none",
+                                 "--json")
+    assert code_check == 1
+    code, out, err = run_cli("recommend", "--rules", str(rules), "--task", "regression", "--target", "real",
+                             "--outliers", "no", "--uncertainty", "none", "--no-input", "--json")
+    doc = json.loads(out)
+    assert doc["loss"]["id"] == "mean_squared_error"
+    row = next(r for r in doc["check"]["results"] if r["name"] == "worked example")
+    # (1 + 9) / 2 = 5 by hand, against the overlay's deliberately wrong 4
+    assert row["passed"] is False and "5 != 4" in row["detail"]
+    assert doc["check"]["status"] == "failed" and code == 1 == code_check, err
+
+
+def test_recommend_with_a_custom_loss_says_not_checked(run_cli, tmp_path):
+    rules = tmp_path / "custom.yaml"
+    rules.write_text(CUSTOM + textwrap.dedent('''
+        rules:
+          - id: regression-default
+            match: {task: regression}
+            output: {units: outputs, activation: linear}
+            loss: {id: my_loss}
+            why: "my own loss, which lossadvisor has no reference for"
+    '''))
+    code, out, err = run_cli("recommend", "--rules", str(rules), "--task", "regression", "--no-input", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["loss"]["id"] == "my_loss", doc["rule"]
+    assert doc["check"]["status"] == "not_checked" and doc["check"]["passed"] is False
