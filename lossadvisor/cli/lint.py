@@ -22,13 +22,18 @@ with the keys of the flags: task, activation, loss, framework, from_logits,
 units, labels, classes, target, reduction, target_shape, name), .keras
 archives, or the JSON of Keras model.to_json(). Flags fill in what a file
 does not say (task, labels); a flag that contradicts a file is an error.
+Without --task, a softmax over several units or a loss over exclusive
+classes (nn.CrossEntropyLoss, categorical cross-entropy) is linted as
+multiclass, and the output says so; --task overrides it. Rules that lack
+a fact (labels, classes, units, ...) are listed as not checked.
 Spellings of all three frameworks are understood: Softmax, nn.Softmax,
 jax.nn.softmax; nn.BCEWithLogitsLoss, BinaryCrossentropy,
 "binary_crossentropy", optax's sigmoid_binary_cross_entropy.
 
 \b
-Exit codes: 0 no error findings (or --exit-zero), 1 error findings,
-2 usage or input error.
+Exit codes: 0 no error findings (or --exit-zero), 1 error findings, or
+nothing could be checked (no rule had the facts it needs, e.g. a model
+without activation and loss), 2 usage or input error.
 """
 
 
@@ -49,7 +54,7 @@ Exit codes: 0 no error findings (or --exit-zero), 1 error findings,
 @click.option("--target-shape", metavar="SHAPE", help="Shape of the targets given to the loss, e.g. '(N,)' or '(N, 1)'.")
 @click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE",
               help="Any other question of the rule base (imbalance, outliers, ...). Repeatable.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings (report only).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings or nothing could be checked (report only).")
 @rules_option
 @format_option("github")
 @click.pass_context
@@ -77,13 +82,14 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
                                "--activation and --loss")
     payload = lint_models(models, flags=given, rb=rb)
     if fmt == "github":
+        from lossadvisor.render import write_out
         from lossadvisor.render.lint import github_text
 
-        click.echo(github_text(payload), nl=False)
+        write_out(github_text(payload))
     else:
         from lossadvisor.render import render
         from lossadvisor.render.lint import lint_text
 
         render(payload, fmt, lint_text)
-    if payload["summary"]["error"] and not exit_zero:
+    if (payload["summary"]["error"] or payload["nothing_checked"]) and not exit_zero:
         ctx.exit(1)

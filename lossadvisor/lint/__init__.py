@@ -18,7 +18,10 @@ A model is described by a few keys (``task``, ``activation``, ``loss``,
 flags, a spec file (YAML or JSON, one model or a list), or read from a Keras
 model file. Each is normalised into *facts* (canonical activation, catalog loss
 id, what the loss takes as input, ...) and every rule whose ``when`` holds gives
-a finding.
+a finding. Without a task, the task the model implies is assumed (a softmax over
+several units, or a loss over exclusive classes: multiclass) and said; the rules
+that lack a stated fact to be decided are listed as not applied, and a model of
+which no rule could be decided is not called clean.
 
 >>> from lossadvisor.lint import lint_models, ModelInput
 >>> report = lint_models([ModelInput("m", {"activation": "nn.Softmax", "loss": "nn.CrossEntropyLoss"})])

@@ -29,6 +29,34 @@ FACTS = (
     "effective_activation", "loss", "loss_family", "loss_input", "link", "logits_via", "from_logits",
     "reduction", "broadcasts_target", "target_ndim", "units_match_classes", "custom",
 )
+# The facts a model states (a flag, a spec key or a Keras file), each with how a rule that
+# could not be applied for its lack says so, and the input key that gives it.
+STATED_FACTS = {
+    "task": ("no task given", "task"),
+    "labels": ("no label format given", "labels"),
+    "classes": ("no class count given", "classes"),
+    "target": ("no target kind given", "target"),
+    "framework": ("no framework given", "framework"),
+    "units": ("no output units given", "units"),
+    "target_ndim": ("no target shape given", "target_shape"),
+    "activation": ("no readable output activation", "activation"),
+    "loss": ("no readable loss", "loss"),
+}
+# The facts computed from stated ones: absent when the stated facts are known, such a fact does
+# not apply (a loss without from_logits); absent when one of them is missing, it is unknown.
+DERIVED_FACTS = {
+    "output_range": ("activation",),
+    "effective_activation": ("activation",),
+    "loss_family": ("loss",),
+    "loss_input": ("loss",),
+    "link": ("loss",),
+    "logits_via": ("loss",),
+    "from_logits": ("loss",),
+    "reduction": ("loss",),
+    "broadcasts_target": ("loss",),
+    "custom": ("loss",),
+    "units_match_classes": ("units", "classes"),
+}
 # Template names the computed rules fill in, besides the facts and their spellings.
 EXTRA_TEMPLATE_NAMES = (
     "activation_spelling", "loss_spelling", "answers", "recommended", "rule", "current", "alternative",

@@ -247,4 +247,78 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
         else:
             facts["effective_activation"] = act
     names["_answers"] = answers
+    assumed = assumed_task(facts, names, rb)
+    if assumed is not None:
+        facts["task"] = assumed["task"]
+    names["_assumed"] = assumed
+    names["_possible"] = possible_answers(rb, facts, answers)
     return facts, names
+
+
+# The task a model's output or loss implies by itself: a distribution over several units,
+# or a loss over exclusive classes, is a single-label multiclass model.
+IMPLIED_TASK = "multiclass"
+
+
+def assumed_task(facts: dict, names: dict, rb) -> dict | None:
+    """The task the model implies when none is given: ``{"task", "because"}``, or None.
+
+    The one place that decides it; the rules read the ``task`` fact it sets. A simplex output
+    (softmax) over more than one unit, or a loss of the catalog's multiclass family
+    (nn.CrossEntropyLoss, categorical and sparse categorical cross-entropy), means exclusive
+    classes. Nothing is assumed when the task is given (``--task`` wins), when the rule base has
+    no multiclass task, or when another stated answer does not fit it (``--labels zero_one``).
+    """
+    if "task" in facts:
+        return None
+    reasons = []
+    units = facts.get("units")
+    if facts.get("output_range") == "simplex" and (units is None or units > 1):
+        over = f"over {units} units" if units else "output (units not given)"
+        reasons.append(f"{facts['activation']} {over}")
+    if facts.get("loss_family") == IMPLIED_TASK:
+        reasons.append(f"{names.get('loss_spelling', facts['loss'])} is a loss over exclusive classes")
+    if not reasons or not _answers_fit_task(rb, names["_answers"], IMPLIED_TASK):
+        return None
+    return {"task": IMPLIED_TASK, "because": "; ".join(reasons)}
+
+
+def possible_answers(rb, facts: dict, answers: dict) -> dict[str, tuple]:
+    """For each unknown choice fact (task, labels, target), the values it could still take given
+    the stated answers: ``--labels zero_one`` leaves only the binary task, and a binary task has
+    no integer labels. A rule that no such value lets fire is decided, not "not applied"."""
+    question = rb.applicable("task", {})
+    # an assumed task yields to a stated answer (--labels zero_one), so only a given one narrows
+    tasks = (answers["task"],) if "task" in answers else tuple(
+        t for t in (question.values if question is not None else ()) if _answers_fit_task(rb, answers, t))
+    possible: dict[str, tuple] = {}
+    if not tasks:
+        return possible     # the stated answers fit no task together: nothing to narrow
+    if "task" not in facts and question is not None:
+        possible["task"] = tasks
+    for qid in FACTS:
+        if qid in facts or qid == "task" or not rb.questions_with_id(qid):
+            continue
+        asked = [rb.applicable(qid, {"task": t}) for t in tasks]
+        if any(q is not None and q.kind != "choice" for q in asked):
+            continue    # a number (classes): any value may make a rule fire
+        possible[qid] = tuple(dict.fromkeys(v for q in asked if q is not None for v in q.values))
+    return possible
+
+
+def _answers_fit_task(rb, answers: dict, task: str) -> bool:
+    """Whether ``task`` is a choice of the rule base and every stated answer applies to it."""
+    question = rb.applicable("task", {})
+    if question is None or task not in question.values:
+        return False
+    for qid, value in answers.items():
+        if qid == "task":
+            continue
+        q = rb.applicable(qid, {"task": task})
+        if q is None:
+            return False
+        try:
+            q.parse(value)
+        except UsageError:
+            return False
+    return True

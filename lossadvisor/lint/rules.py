@@ -4,6 +4,10 @@ Besides the rules of ``rules/lint.yaml`` decided by ``when``/``unless``, the
 computed ones are decided here: LA201 (the rule base recommends another pairing
 for the stated framing) and LA303 (the activation or loss is missing); LA301 and
 LA302 come as notes from the Keras reader.
+
+A rule that does not fire is either decided (a known fact rules it out) or not
+applied: it lacks a stated fact (labels, classes, ...) that could make it fire.
+Those are reported, so that a clean result says what it did not check.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError, UsageError
-from lossadvisor.lint.data import SEVERITIES, load_lint_data
+from lossadvisor.lint.data import DERIVED_FACTS, SEVERITIES, STATED_FACTS, load_lint_data
 from lossadvisor.lint.facts import merge_flags, model_facts
 from lossadvisor.lint.spellings import LintData, ModelInput
 
@@ -44,6 +48,61 @@ def rule_fires(rule: dict, facts: dict) -> bool:
         return False
     return not (rule["unless"] and all(condition_holds(c, facts.get(k), k in facts)
                                        for k, c in rule["unless"].items()))
+
+
+def missing_facts(rule: dict, facts: dict, possible: dict | None = None) -> list[str] | None:
+    """The stated facts a rule lacks to be decided: None when it is decided on the known facts
+    (it fires, or a known fact rules it out), else the stated facts (keys of STATED_FACTS) whose
+    lack leaves it open; [] when none is lacking.
+
+    ``possible`` maps an unknown choice fact to the values the stated answers leave it
+    (:func:`lossadvisor.lint.facts.possible_answers`); a fact that no such value lets fire decides.
+    """
+    possible = possible or {}
+
+    def could_hold(key: str, condition: Any) -> bool:
+        return key not in possible or any(condition_holds(condition, v, True) for v in possible[key])
+
+    def could_fail(key: str, condition: Any) -> bool:
+        return key not in possible or not all(condition_holds(condition, v, True) for v in possible[key])
+
+    if rule_fires(rule, facts):
+        return None
+    lacking: list[str] = []
+    for key, condition in rule["when"].items():
+        if key in facts:
+            if not condition_holds(condition, facts[key], True):
+                return None
+            continue
+        if condition_holds(condition, None, False):
+            continue
+        unknown = [f for f in DERIVED_FACTS.get(key, (key,)) if f not in facts]
+        if not unknown or not could_hold(key, condition) or any(possible.get(f) == () for f in unknown):
+            # decided: the fact does not apply (a loss without from_logits), or no value the
+            # stated answers leave it (no integer labels for a binary task) lets the rule fire
+            return None
+        lacking.extend(f for f in unknown if f not in lacking)
+    unless = rule["unless"]
+    if unless and all(condition_holds(c, facts.get(k), k in facts) for k, c in unless.items()):
+        # the exception holds; it stays open only where it holds for an unknown fact (null)
+        open_keys = [f for k, c in unless.items() if k not in facts and could_fail(k, c)
+                     for f in DERIVED_FACTS.get(k, (k,)) if f not in facts]
+        if not open_keys:
+            return None
+        lacking.extend(f for f in open_keys if f not in lacking)
+    return lacking
+
+
+def rule_is_decidable(rule: dict, facts: dict) -> bool:
+    """Whether every fact the rule tests is known, or does not apply, for this model."""
+    return all(key in facts or all(f in facts for f in DERIVED_FACTS.get(key, (key,)))
+               for key in rule["when"])
+
+
+def _not_applied(rule: dict, lacking: list[str]) -> dict:
+    return {"code": rule["code"], "name": rule["name"],
+            "reason": ", ".join(STATED_FACTS[f][0] for f in lacking),
+            "missing": [STATED_FACTS[f][1] for f in lacking]}
 
 
 class _Template(dict):
@@ -91,9 +150,9 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
     """LA201: the pairing works but the rule base recommends another for the stated framing."""
     from lossadvisor.engine import recommend, resolve_answers
 
-    if "task" not in facts or "loss" not in facts or "effective_activation" not in facts:
-        return None
     given = dict(names.get("_answers") or {})
+    if "task" not in given or "loss" not in facts or "effective_activation" not in facts:
+        return None     # an assumed task is not a framing to recommend for
     try:
         answers, sources = resolve_answers(rb, given)
         rec = recommend(rb, answers, sources)
@@ -131,11 +190,17 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
     return _finding(data.codes["LA201"], values, model)
 
 
-def lint_model(model: ModelInput, rb, data: LintData) -> tuple[list[dict], dict]:
-    """Findings and facts of one model."""
+def lint_model(model: ModelInput, rb, data: LintData) -> dict:
+    """One model linted: ``findings``, ``facts``, ``assumed`` (the task the model implies when none
+    is given, or None), ``not_applied`` (the rules that could fire but lack a stated fact) and
+    ``rules_run`` (how many rules had every fact they test)."""
     facts, names = model_facts(model, rb, data)
     values = _template_values(facts, names)
     findings: list[dict] = []
+    not_applied: list[dict] = []
+    # a rule has run when the facts the model states decide it; an assumed task is not stated
+    stated = {k: v for k, v in facts.items() if not (k == "task" and names["_assumed"])}
+    rules_run = 0
     noted = set()
     for code, context in model.notes:
         rule = data.codes[code]
@@ -144,8 +209,15 @@ def lint_model(model: ModelInput, rb, data: LintData) -> tuple[list[dict], dict]
         findings.append(_finding(rule, vals, model))
         noted.add(code)
     for rule in data.rules:
+        if rule["computed"] or rule["retired"]:
+            continue
         if rule_fires(rule, facts):
             findings.append(_finding(rule, values, model))
+        else:
+            lacking = missing_facts(rule, facts, names["_possible"])
+            if lacking:
+                not_applied.append(_not_applied(rule, lacking))
+        rules_run += rule_is_decidable(rule, stated)
     missing = []
     if "activation" not in facts and "LA302" not in noted:
         missing.append(("output activation", "--activation"))
@@ -157,12 +229,17 @@ def lint_model(model: ModelInput, rb, data: LintData) -> tuple[list[dict], dict]
         vals["missing_flags"] = " and ".join(f for _, f in missing)
         findings.append(_finding(data.codes["LA303"], vals, model))
     if not any(f["severity"] in ("error", "warning") for f in findings):
-        rec = _recommendation_finding(rb, facts, names, model, data)
-        if rec is not None:
-            findings.append(rec)
+        if "task" not in names["_answers"] and "loss" in facts and "activation" in facts:
+            not_applied.append(_not_applied(data.codes["LA201"], ["task"]))
+        else:
+            rec = _recommendation_finding(rb, facts, names, model, data)
+            if rec is not None:
+                findings.append(rec)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f["severity"]], f["code"]))
-    return findings, facts
+    not_applied.sort(key=lambda item: item["code"])
+    return {"findings": findings, "facts": facts, "assumed": names["_assumed"],
+            "not_applied": not_applied, "rules_run": rules_run}
 
 
 def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
@@ -170,7 +247,9 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
     """Lint every model; flags fill in what each model leaves out.
 
     ``data`` defaults to rules/lint.yaml with the loss spellings of ``rb``'s catalog.
-    Returns the `lint --format json` payload: findings, clean, models, summary.
+    Returns the `lint --format json` payload: findings, clean, not_applied (the rules each model
+    lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests),
+    models (each with the task it was assumed to have, if any), summary.
     """
     if rb is None:
         from lossadvisor.rulebase import load_rulebase
@@ -181,16 +260,24 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
         raise UsageError("nothing to lint: give a spec file, a Keras model file, or flags such as "
                          "--activation and --loss")
     findings: list[dict] = []
+    not_applied: list[dict] = []
     reports = []
     for model in models:
         merge_flags(model, dict(flags or {}), data)
-        found, facts = lint_model(model, rb, data)
+        linted = lint_model(model, rb, data)
+        found = linted["findings"]
         findings.extend(found)
+        not_applied.extend(dict(item, model=model.name, source=model.source) for item in linted["not_applied"])
+        nothing_checked = linted["rules_run"] == 0
         reports.append({
             "name": model.name, "source": model.source, "line": model.line, "kind": model.kind,
-            "facts": facts, "clean": not found, "findings": len(found),
+            "facts": linted["facts"], "assumed": linted["assumed"],
+            "clean": not found and not nothing_checked, "findings": len(found),
+            "not_applied": len(linted["not_applied"]), "nothing_checked": nothing_checked,
         })
     summary = {"models": len(models)}
     for s in SEVERITIES:
         summary[s] = sum(1 for f in findings if f["severity"] == s)
-    return {"findings": findings, "clean": not findings, "models": reports, "summary": summary}
+    nothing_checked = any(r["nothing_checked"] for r in reports)
+    return {"findings": findings, "clean": not findings and not nothing_checked, "not_applied": not_applied,
+            "nothing_checked": nothing_checked, "models": reports, "summary": summary}

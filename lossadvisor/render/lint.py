@@ -31,31 +31,65 @@ def _plural(n: int, word: str) -> str:
 def summary_line(payload: dict) -> str:
     s = payload["summary"]
     models = _plural(s["models"], "model")
+    unchecked = [m["name"] for m in payload.get("models", []) if m.get("nothing_checked")]
+    if unchecked and len(unchecked) == s["models"]:
+        parts = [_plural(s[k], k) for k in ("error", "warning") if s[k]]
+        tail = f" ({', '.join(parts)})" if parts else ""
+        return f"Nothing could be checked: no rule had the facts it needs{tail}."
     if payload["clean"]:
-        return f"All clean: {models}, no findings." if s["models"] > 1 else "Clean: no findings."
+        line = f"All clean: {models}, no findings." if s["models"] > 1 else "Clean: no findings."
+        skipped = len(payload.get("not_applied", []))
+        if skipped:
+            line += f" {_plural(skipped, 'rule')} not applied for lack of facts."
+        return line
     parts = [_plural(s["error"], "error"), _plural(s["warning"], "warning"), f"{s['info']} info"]
     clean = sum(1 for m in payload.get("models", []) if m.get("clean"))
     tail = f" ({clean} clean)" if clean and s["models"] > 1 else ""
+    if unchecked:
+        tail += f"; nothing could be checked in {', '.join(unchecked)}"
     return f"Found {', '.join(parts)} in {models}{tail}."
 
 
+def assumed_text(assumed: dict) -> str:
+    """``assumed multiclass: softmax over 10 units`` (a model's ``assumed`` in the JSON)."""
+    return f"assumed {assumed['task']}: {assumed['because']} (--task overrides)"
+
+
+def not_applied_text(items: list[dict]) -> str:
+    """The rules a model lacks facts for, grouped by what is missing:
+    ``not checked: LA105, LA106 (no label format given); LA123 (no class count given)``."""
+    by_reason: dict = {}
+    for item in items:
+        by_reason.setdefault(item["reason"], []).append(item["code"])
+    groups = "; ".join(f"{', '.join(codes)} ({reason})" for reason, codes in by_reason.items())
+    flags = sorted({f"--{key.replace('_', '-')}" for item in items for key in item["missing"]})
+    return f"not checked: {groups}; give {', '.join(flags)} to check them"
+
+
 def lint_text(payload: dict, console) -> None:
-    """Findings grouped by model, then a summary line."""
+    """Findings grouped by model, with the task assumed and the rules not applied; then a summary line."""
     from rich.markup import escape
 
     by_model: dict = {}
     for f in payload["findings"]:
         by_model.setdefault((f.get("source"), f["model"]), []).append(f)
+    skipped_by_model: dict = {}
+    for item in payload.get("not_applied", []):
+        skipped_by_model.setdefault((item.get("source"), item["model"]), []).append(item)
     for model in payload.get("models", []):
         key = (model.get("source"), model["name"])
         head = escape(_clean(model["name"]))
         if model.get("source") and model["source"] != model["name"]:
             head += f" [dim]({escape(_clean(model['source']))})[/dim]"
         found = by_model.get(key, [])
-        if not found:
+        if model.get("nothing_checked"):
+            console.print(f"[bold]{head}[/bold]: [yellow]nothing could be checked[/yellow]")
+        elif not found:
             console.print(f"[green]✓[/green] {head}: clean")
-            continue
-        console.print(f"[bold]{head}[/bold]")
+        else:
+            console.print(f"[bold]{head}[/bold]")
+        if model.get("assumed"):
+            _print_indented(console, _clean(assumed_text(model["assumed"])), 2)
         for f in found:
             style = SEVERITY_STYLE.get(f["severity"], "")
             where = _clean(_location(f))
@@ -64,10 +98,13 @@ def lint_text(payload: dict, console) -> None:
                           f"{escape(f['name'])}{where}")
             _print_indented(console, _clean(f["message"]), 10)
             _print_indented(console, _clean(f["fix"]), 10, label="fix: ")
+        skipped = skipped_by_model.get(key)
+        if skipped and not model.get("nothing_checked"):
+            _print_indented(console, not_applied_text(skipped), 2, hang=2)
     line = summary_line(payload)
     style = "green" if payload["clean"] else ("bold red" if payload["summary"]["error"] else "yellow")
     console.print(f"[{style}]{escape(line)}[/{style}]")
-    if not payload["clean"]:
+    if payload["findings"] and not payload["clean"]:
         codes = sorted({f["code"] for f in payload["findings"]})
         console.print(f"[dim]Explain a code: lossadvisor explain {codes[0]}[/dim]")
 
@@ -104,7 +141,8 @@ def _escape_property(text: str) -> str:
 
 
 def github_text(payload: dict) -> str:
-    """One workflow command per finding: `::error file=F,line=N,title=LA101 name::message`."""
+    """One workflow command per finding: `::error file=F,line=N,title=LA101 name::message`; then the
+    task each model was assumed to have, and the summary line."""
     lines = []
     for f in payload["findings"]:
         props = []
@@ -117,6 +155,9 @@ def github_text(payload: dict) -> str:
         if len(payload.get("models", [])) > 1 or not f.get("source"):
             message = f"[{f['model']}] {message}"
         lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{_escape_data(message)}")
+    # what lint assumed goes to the log as plain lines, not as annotations
+    lines.extend(f"[{_clean(m['name'])}] {assumed_text(m['assumed'])}"
+                 for m in payload.get("models", []) if m.get("assumed"))
     lines.append(summary_line(payload))
     return "\n".join(lines) + "\n"
 
