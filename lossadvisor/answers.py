@@ -85,7 +85,7 @@ def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
     from lossadvisor.textutil import MAX_YAML_DEPTH, decode_text, preview, read_bytes, yaml_too_deep
 
     p = Path(path)
-    text = decode_text(read_bytes(path, "a YAML or JSON file"), path, "answers file")
+    text = decode_text(read_bytes(path, "a YAML or JSON file", what="an answers file"), path, "answers file")
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)

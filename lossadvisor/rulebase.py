@@ -137,11 +137,15 @@ def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
 
     path = str(path)
     if text is None:
+        from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, size_limit_message
+
         try:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                raw = read_at_most(fh, MAX_DOCUMENT_BYTES)
         except OSError as exc:
             raise RuleBaseError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        if raw is None:
+            raise RuleBaseError([size_limit_message(path, "a rule file")])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -510,7 +514,7 @@ def _yaml_files(path) -> list:
         if not files:
             raise RuleBaseError([f"{path}: no .yaml files in this folder"])
         return files
-    if path.is_file():
+    if path.exists():  # a file, or a pipe such as `--rules <(...)`: read_yaml bounds what it reads
         return [path]
     raise RuleBaseError([f"{path}: no such file or folder"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lossadvisor.errors import InputError
 
 MAX_YAML_DEPTH = 64  # rule files and specs nest a few levels; PyYAML's C composer overflows near 50,000
+MAX_DOCUMENT_BYTES = 64 << 20  # spec, answers, rule and Keras config files are KiB; /dev/urandom never ends
 
 
 def preview(value, limit: int = 80) -> str:
@@ -51,15 +52,62 @@ def yaml_too_deep(text: str) -> int | None:
     return None
 
 
-def read_bytes(path: str, expected: str = "") -> bytes:
-    """A user's file as bytes; InputError for a folder or an unreadable file."""
+def fmt_bytes(n: int) -> str:
+    """A size for a message: ``64 MiB``, ``4 GiB``, ``1.5 KiB``, or ``97 bytes`` below one KiB."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):.3g} {unit}"
+    return f"{n} byte" + ("" if n == 1 else "s")
+
+
+def read_at_most(fh, limit: int) -> bytes | None:
+    """The rest of the binary stream ``fh``, or None when it holds more than ``limit`` bytes.
+
+    Reads ``limit + 1`` bytes at most, in pieces of a MiB: a character device, a FIFO fed
+    forever or a zip member whose header lies ends the read instead of filling the memory.
+    """
+    parts = []
+    got = 0
+    while got <= limit:
+        piece = fh.read(min(1 << 20, limit + 1 - got))
+        if not piece:
+            return b"".join(parts)
+        parts.append(piece)
+        got += len(piece)
+    return None
+
+
+def read_bytes(path: str, expected: str = "", *, what: str = "a file read whole") -> bytes:
+    """A user's file as bytes, at most :data:`MAX_DOCUMENT_BYTES`; InputError for a folder, an
+    unreadable file, or more bytes than that (``what`` names the kind of file in the message)."""
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            raw = read_at_most(fh, MAX_DOCUMENT_BYTES)
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder" + (f", expected {expected}" if expected else "")) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if raw is None:
+        raise InputError(size_limit_message(path, what))
+    return raw
+
+
+def read_head(path: str, size: int) -> bytes:
+    """The first ``size`` bytes of a user's file (fewer when it is shorter); InputError as :func:`read_bytes`."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def size_limit_message(path: str, what: str) -> str:
+    """The message for a file past :data:`MAX_DOCUMENT_BYTES`: no honest one is, so it names the cap
+    and the likely cause."""
+    return (f"{path}: stopped reading at {fmt_bytes(MAX_DOCUMENT_BYTES)}, the size limit for {what}; "
+            "is this a device or an endless stream?")
 
 
 def decode_text(raw: bytes, path: str, what: str = "file") -> str:

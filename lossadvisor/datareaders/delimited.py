@@ -19,6 +19,7 @@ from lossadvisor.datareaders.cells import MISSING_TOKENS, classify_strings
 from lossadvisor.datareaders.columns import TARGET_NAMES, default_target, resolve_columns
 from lossadvisor.datareaders.streams import ChainedReader, close_quietly, safe_read, whole_lines
 from lossadvisor.errors import InputError, UsageError
+from lossadvisor.textutil import fmt_bytes
 
 DELIMITERS = (",", "\t", ";", "|")
 
@@ -168,6 +169,8 @@ def open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
         raise InputError(f"{name}: binary data, not CSV text (a NUL byte at offset {nul})")
     # the lines to sniff: whole lines only (the last one may be cut)
     cut = prefix.rfind(b"\n")
+    if cut < 0 and got > limits.MAX_LINE_BYTES:
+        raise InputError(f"{name}: line 1 is longer than {fmt_bytes(limits.MAX_LINE_BYTES)}; is this a CSV file?")
     sniff_bytes = prefix if cut < 0 else prefix[: cut + 1]
     try:
         sniff_text = sniff_bytes.decode("utf-8")

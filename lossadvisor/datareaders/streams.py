@@ -11,21 +11,27 @@ import sys
 
 from lossadvisor.datareaders import limits
 from lossadvisor.errors import InputError
+from lossadvisor.textutil import fmt_bytes
 
 
 def open_stdin():
-    """Standard input as a counted binary stream (read as CSV)."""
+    """Standard input as a counted binary stream (read as CSV), capped like any pipe."""
     raw = getattr(sys.stdin, "buffer", sys.stdin)
     if raw is None:  # the shell closed standard input (`<&-`)
         raise InputError("<stdin>: standard input is closed; give a file, or pipe the data in")
-    return CountingReader(raw)
+    head = safe_read(raw, 8, "<stdin>")
+    if not head:
+        raise InputError("<stdin>: standard input is empty; pipe the data in, or give a file")
+    return CountingReader(StreamCap(ChainedReader(head, raw), "<stdin>"))
 
 
 def open_file(path):
     """``(stream, head, size)``: ``path`` opened for reading, its first 8 bytes, and its size.
 
-    ``size`` is None for a pipe, a FIFO or a device, whose stream then replays ``head`` first (it
-    cannot seek back); an empty regular file is an error.
+    ``size`` is None when the OS does not know it: a pipe, a FIFO, a device, or a file that says
+    it is empty but is not (``/proc/...``). That stream replays ``head`` first (it cannot always
+    seek back) and ends with an error after :data:`limits.MAX_STREAM_BYTES`: it may never end.
+    A file or a stream with no bytes at all is an error.
     """
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, expected a data file")
@@ -39,18 +45,20 @@ def open_file(path):
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
         head = fh.read(8)
-        if regular:
+        if size:
             fh.seek(0)
     except OSError as exc:
         fh.close()
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if regular and size == 0:
+    if not head:
         fh.close()
-        raise InputError(f"{path}: the file is empty")
-    if not regular:
-        # a pipe, a FIFO or `<(command)`: no size and no seeking; the bytes already read
-        # for the format check go first
-        fh = ChainedReader(head, fh, close_raw=True)
+        raise InputError(f"{path}: the file is empty" if regular else
+                         f"{path}: the input is empty (the pipe or device gave no data)")
+    if not size:
+        # a pipe, a FIFO, `<(command)`, a device, /proc/cpuinfo: no size (and maybe no seeking);
+        # the bytes already read for the format check go first
+        size = None
+        fh = StreamCap(ChainedReader(head, fh, close_raw=True), path)
     return fh, head, size
 
 
@@ -63,6 +71,36 @@ def counted_and_decompressed(fh, head):
 
         return counting, gzip.GzipFile(fileobj=counting, mode="rb")
     return counting, counting
+
+
+class StreamCap(io.RawIOBase):
+    """A stream of unknown size read through a cap: InputError once more than
+    :data:`limits.MAX_STREAM_BYTES` came through (a device or an endless pipe must end)."""
+
+    def __init__(self, raw, name):
+        self.raw = raw
+        self.name = name
+        self.got = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        cap = limits.MAX_STREAM_BYTES
+        data = self.raw.read(min(len(b), cap + 1 - self.got))
+        self.got += len(data)
+        if self.got > cap:
+            raise InputError(f"{self.name}: stopped reading at {fmt_bytes(cap)}, the size limit for data from "
+                             "a pipe or a device; save the data to a regular file, which is read with no limit")
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self):
+        try:
+            if not self.closed:
+                self.raw.close()
+        finally:
+            super().close()
 
 
 class CountingReader(io.RawIOBase):
@@ -88,8 +126,7 @@ class CountingReader(io.RawIOBase):
 
     def close(self):
         try:
-            if self.raw is not getattr(sys.stdin, "buffer", None) and self.raw is not sys.stdin:
-                self.raw.close()
+            self.raw.close()
         finally:
             super().close()
 
@@ -167,7 +204,7 @@ def whole_lines(name, stream, carry, line_at, hint=""):
         cut = buf.rfind(b"\n")
         if cut < 0:
             if len(buf) > limits.MAX_LINE_BYTES:
-                raise InputError(f"{name}: line {line_at()} is longer than 64 MiB{hint}")
+                raise InputError(f"{name}: line {line_at()} is longer than {fmt_bytes(limits.MAX_LINE_BYTES)}{hint}")
             carry = buf
             continue
         carry = buf[cut + 1:]

@@ -17,7 +17,7 @@ from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.lint import kerasfile
 from lossadvisor.lint.data import load_lint_data
 from lossadvisor.lint.spellings import LintData, ModelInput
-from lossadvisor.textutil import decode_text, preview, read_bytes
+from lossadvisor.textutil import decode_text, preview, read_bytes, read_head
 
 
 def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[ModelInput]:
@@ -37,7 +37,13 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     suffix = p.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):
         return kerasfile.read_keras(path, data or load_lint_data())
-    raw = read_bytes(path)
+    if suffix not in (".json", ".yaml", ".yml"):
+        # only a zip's signature tells anything here: 4 bytes, not the whole of /dev/urandom
+        if read_head(path, 4) == b"PK\x03\x04":
+            return kerasfile.read_keras(path, data or load_lint_data())
+        raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
+                         "archive or the JSON of model.to_json()")
+    raw = read_bytes(path, what="a spec file")
     if suffix == ".json":
         text = decode_text(raw, path)
         try:
@@ -51,21 +57,16 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
         if kerasfile.looks_like_keras_config(doc):
             return kerasfile.models_from_config(doc, path, data or load_lint_data())
         return _spec_models(doc, path)
-    if suffix in (".yaml", ".yml"):
-        from lossadvisor.rulebase import read_yaml
+    from lossadvisor.rulebase import read_yaml
 
-        text = decode_text(raw, path)
-        try:
-            doc = read_yaml(path, text)
-        except RuleBaseError as exc:
-            raise InputError(str(exc.problems[0]) if exc.problems else str(exc)) from None
-        except RecursionError:
-            raise InputError(f"{path}: YAML nested too deeply") from None
-        return _spec_models(doc, path)
-    if raw[:4] == b"PK\x03\x04":
-        return kerasfile.read_keras(path, data or load_lint_data())
-    raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
-                     "archive or the JSON of model.to_json()")
+    text = decode_text(raw, path)
+    try:
+        doc = read_yaml(path, text)
+    except RuleBaseError as exc:
+        raise InputError(str(exc.problems[0]) if exc.problems else str(exc)) from None
+    except RecursionError:
+        raise InputError(f"{path}: YAML nested too deeply") from None
+    return _spec_models(doc, path)
 
 
 def _reject_constant(name: str):

@@ -25,16 +25,19 @@ finding (LA301, LA302) naming it, never a silent "clean".
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.lint.spellings import LintData, ModelInput, lookup_activation, lookup_loss
+from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, read_bytes, read_head
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
-MAX_CONFIG_BYTES = 64 * 1024 * 1024  # a config.json this large is not a model config
+MAX_CONFIG_BYTES = MAX_DOCUMENT_BYTES  # a config.json this large is not a model config
+MAX_METADATA_BYTES = 1 << 20  # metadata.json holds a version and a date
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_DEPTH = 32
 
@@ -52,18 +55,17 @@ def read_keras(path: str, data: LintData) -> list[ModelInput]:
         cfg_path = p / CONFIG_FILENAME
         if not cfg_path.is_file():
             raise InputError(f"{path}: a .keras folder needs {CONFIG_FILENAME}; it has none")
-        raw = cfg_path.read_bytes()
+        raw = read_bytes(str(cfg_path), what=f"a Keras {CONFIG_FILENAME}")
         meta_path = p / METADATA_FILENAME
         if meta_path.is_file():
-            metadata = _json_or_empty(meta_path.read_bytes())
+            with open(meta_path, "rb") as fh:
+                metadata = _json_or_empty(read_at_most(fh, MAX_METADATA_BYTES) or b"")
     else:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(8)
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a folder") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if os.path.exists(path) and not os.path.isfile(path):
+            # zipfile reopens the file and seeks to its end: a FIFO blocks or cannot, a device has no end
+            raise InputError(f"{path}: a .keras archive needs random access, and this is a pipe or a device; "
+                             "save it to a regular file first")
+        head = read_head(path, 8)
         if head == HDF5_SIGNATURE:
             raise InputError(f"{path}: this is an HDF5 file (the legacy Keras .h5 format), not a .keras zip; "
                              "re-save it with model.save('model.keras') or lint model.to_json()")
@@ -83,8 +85,8 @@ def read_keras(path: str, data: LintData) -> list[ModelInput]:
                 if raw is None:
                     raise InputError(f"{path}: {CONFIG_FILENAME} inflates beyond {MAX_CONFIG_BYTES} bytes; "
                                      "too large for a model config")
-                if METADATA_FILENAME in names and zf.getinfo(METADATA_FILENAME).file_size < 1024 * 1024:
-                    metadata = _json_or_empty(_read_member(zf, METADATA_FILENAME, 1024 * 1024) or b"")
+                if METADATA_FILENAME in names and zf.getinfo(METADATA_FILENAME).file_size < MAX_METADATA_BYTES:
+                    metadata = _json_or_empty(_read_member(zf, METADATA_FILENAME, MAX_METADATA_BYTES) or b"")
         except zipfile.BadZipFile as exc:
             raise InputError(f"{path}: damaged zip archive: {exc}") from None
         except (OSError, RuntimeError, NotImplementedError) as exc:
@@ -111,17 +113,8 @@ def read_keras(path: str, data: LintData) -> list[ModelInput]:
 def _read_member(zf: zipfile.ZipFile, member: str, limit: int) -> bytes | None:
     """A member's bytes, or None past ``limit``. The header's size can lie (a zip bomb):
     ``zf.read`` would inflate everything at once, so read in bounded pieces."""
-    parts = []
-    got = 0
     with zf.open(member) as fh:
-        while True:
-            piece = fh.read(1 << 20)
-            if not piece:
-                return b"".join(parts)
-            got += len(piece)
-            if got > limit:
-                return None
-            parts.append(piece)
+        return read_at_most(fh, limit)
 
 
 def _json_or_empty(raw: bytes) -> dict:
