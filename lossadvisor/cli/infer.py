@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lossadvisor.cli.common import format_option
+from lossadvisor.infer.decide import TASKS  # no numpy at import
 
 EPILOG = """\b
 Examples:
@@ -15,6 +16,7 @@ Examples:
   lossadvisor infer records.jsonl --column tags
   lossadvisor infer train.parquet --column target
   cut -d, -f3 train.csv | lossadvisor infer -
+  lossadvisor infer train.csv --column label --task multiclass
   lossadvisor infer train.csv --column label --json > framing.json
   lossadvisor recommend --answers framing.json --framework pytorch
 
@@ -22,13 +24,16 @@ Examples:
 Reads CSV/TSV (delimiter and header detected; .gz too), .npy, .npz, JSON Lines,
 and Parquet/Feather (with pip install 'lossadvisor[data]'); - is CSV on stdin.
 Several --column values make a matrix target (one-hot, multi-hot, probabilities,
-multi-output regression). Missing cells (empty, NA, NaN, null) are counted and
-left out. Ambiguous cases are listed with the alternative and what settles it;
+multi-output regression). Missing cells (empty, NA, NaN, null, None) are
+counted per word and left out, but a word such as None that takes at least 5%
+of the rows of a text column of few values is a class. --task derives the other
+answers for the task you give. Ambiguous cases are listed with the alternative and what settles it;
 every threshold used is named in the output (see the README).
 
 \b
 Exit codes: 0 framing inferred, 2 usage or input error (unreadable or empty
-data, a column that does not exist).
+data, a column that does not exist, a column of IDs, timestamps or lines split
+at the wrong delimiter, data that cannot be a target of the --task given).
 """
 
 
@@ -41,8 +46,10 @@ data, a column that does not exist).
 @click.option("--key", metavar="NAME", help="The array to read from an .npz file.")
 @click.option("--delimiter", metavar="CHAR",
               help="CSV delimiter, e.g. ',' ';' '|' or 'tab' (detected by default).")
+@click.option("--task", type=click.Choice(TASKS),
+              help="The task, if you know it: the other answers are derived from the data for it.")
 @format_option()
-def infer(file, columns, key, delimiter, fmt):
+def infer(file, columns, key, delimiter, task, fmt):
     """Infer the problem framing (task, labels, classes, target kind, outliers,
     imbalance) from the target data in FILE, with the evidence for each answer.
 
@@ -54,7 +61,7 @@ def infer(file, columns, key, delimiter, fmt):
 
     progress, finish = _progress()
     try:
-        payload = infer_framing(file, columns=list(columns) or None, key=key, delimiter=delimiter,
+        payload = infer_framing(file, columns=list(columns) or None, key=key, delimiter=delimiter, task=task,
                                 progress=progress)
     finally:
         finish()

@@ -28,6 +28,13 @@ def _question_flags(func):
     return func
 
 
+def _format_given(ctx) -> bool:
+    """Whether --format or --json was on the command line (not their default)."""
+    from click.core import ParameterSource
+
+    return any(ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT) for name in ("fmt", "as_json"))
+
+
 EPILOG = """\b
 Examples:
   lossadvisor recommend
@@ -52,7 +59,8 @@ then the defaults. The JSON says where each answer came from ("sources").
 @click.option("--answers", "answers_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="A YAML or JSON file mapping question id to answer.")
 @click.option("--no-input", is_flag=True, help="Never prompt; missing answers take their defaults.")
-@click.option("--emit-code", is_flag=True, help="Print only the runnable training program.")
+@click.option("--emit-code", is_flag=True,
+              help="Print only the runnable training program (not with --json or --format).")
 @click.option("--no-check", is_flag=True, help="Skip the NumPy reference check of the pairing.")
 @click.option("--from-data", "data_file", metavar="FILE",
               help="Infer answers from target data (CSV, TSV, .npy, .npz, JSON Lines, Parquet, Feather, - for stdin).")
@@ -74,13 +82,20 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
     from lossadvisor.engine import advice_payload, advise
     from lossadvisor.render import render
 
+    if emit_code and _format_given(click.get_current_context()):
+        raise click.UsageError("--emit-code prints only the program: it cannot be combined with --json or --format")
     if not data_file and (columns or key or delimiter):
         raise click.UsageError("--column, --key and --delimiter go with --from-data")
     data = None
     if data_file:
-        from lossadvisor.infer import infer_framing
+        from lossadvisor.answers import parse_answer_pairs
+        from lossadvisor.infer import TASKS, infer_framing
 
-        data = infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter)
+        # a task given by flag: the other answers are derived from the data for that task, never
+        # carried over from the inferred one (an unknown task is left to the engine's error)
+        task = flags.get("task") or parse_answer_pairs(answer_pairs).get("task")
+        data = infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter,
+                             task=task if task in TASKS else None)
     try:
         given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file,
                                        inferred=data["answers"] if data is not None else None)
@@ -97,11 +112,15 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
     rec = advise(rb, given, given_sources=sources, ask=ask)
     payload = advice_payload(rb, rec, check=not no_check and not emit_code)
     if data is not None:
-        payload["data"] = {k: data[k] for k in ("evidence", "warnings", "rows", "missing") if k in data}
+        payload["data"] = {k: data[k] for k in ("evidence", "warnings", "rows", "missing", "missing_values")
+                           if k in data}
     if emit_code:
-        click.echo(payload["framework"]["code"], nl=False)
+        from lossadvisor.render import write_out
+
+        write_out(payload["framework"]["code"])
         return
     from lossadvisor.render.recommend import recommendation_text
 
     render(payload, fmt, recommendation_text)
-    return 1 if payload.get("check", {}).get("passed") is False else 0
+    # a pairing the reference cannot check (a custom loss) is said so under "check", not a finding
+    return 1 if payload.get("check", {}).get("status") == "failed" else 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 class ColumnChunk:
     """One target column's values in one block (see :mod:`lossadvisor.datareaders`)."""
 
-    __slots__ = ("kind", "values", "text", "counts", "n_missing", "n", "mixed")
+    __slots__ = ("kind", "values", "text", "counts", "n_missing", "n", "mixed", "missing_words")
 
-    def __init__(self, kind, n, values=None, text=None, counts=None, n_missing=0, mixed=None):
+    def __init__(self, kind, n, values=None, text=None, counts=None, n_missing=0, mixed=None, missing_words=None):
         self.kind = kind
         self.n = n
         self.values = values
@@ -19,6 +19,7 @@ class ColumnChunk:
         self.counts = counts
         self.n_missing = n_missing
         self.mixed = mixed  # text chunks: an example of a non-number when numbers occur too
+        self.missing_words = missing_words  # cell text read as missing -> cells ("" the empty cell), where known
 
 
 class Block:

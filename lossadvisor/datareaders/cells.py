@@ -38,15 +38,18 @@ def classify_strings(uniq, inv, n):
             is_text[i] = True
     counts = np.bincount(inv, minlength=m) if m else np.zeros(0, dtype=np.int64)
     n_missing = int(counts[is_missing].sum())
+    missing_words = {uniq[i]: int(counts[i]) for i in np.flatnonzero(is_missing)}
     if n_missing == n:
-        return ColumnChunk(None, n, values=np.full(n, np.nan), n_missing=n)
+        return ColumnChunk(None, n, values=np.full(n, np.nan), n_missing=n, missing_words=missing_words)
     if is_text.any():
         keep = ~is_missing
         texts = [uniq[i] for i in np.flatnonzero(keep)]
         mixed = uniq[int(np.flatnonzero(is_text)[0])] if (keep & ~is_text).any() else None
-        return ColumnChunk("text", n, text=texts, counts=counts[keep], n_missing=n_missing, mixed=mixed)
+        return ColumnChunk("text", n, text=texts, counts=counts[keep], n_missing=n_missing, mixed=mixed,
+                           missing_words=missing_words)
     values = nums[inv]  # missing -> NaN already
-    return ColumnChunk("int" if all_int else "float", n, values=values, n_missing=n_missing)
+    return ColumnChunk("int" if all_int else "float", n, values=values, n_missing=n_missing,
+                       missing_words=missing_words)
 
 
 def text_chunk_from_array(arr):

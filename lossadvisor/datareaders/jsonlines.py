@@ -12,18 +12,23 @@ from lossadvisor.datareaders.cells import MISSING_TOKENS
 from lossadvisor.datareaders.columns import default_target, describe_columns, did_you_mean, resolve_columns
 from lossadvisor.datareaders.streams import close_quietly, safe_read, whole_lines
 from lossadvisor.errors import InputError
+from lossadvisor.textutil import fmt_bytes
 
 
 def open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
     import json
 
-    # look at the first records to learn the fields
-    prefix = safe_read(stream, limits.SNIFF_BYTES, name)
-    while b"\n" not in prefix and len(prefix) < limits.MAX_LINE_BYTES:
+    # look at the first records to learn the fields (pieces joined once: a long first line
+    # must not be copied once per piece)
+    parts = [safe_read(stream, limits.SNIFF_BYTES, name)]
+    got = len(parts[0])
+    while b"\n" not in parts[-1] and got <= limits.MAX_LINE_BYTES:
         more = safe_read(stream, limits.SNIFF_BYTES, name)
         if not more:
             break
-        prefix += more
+        parts.append(more)
+        got += len(more)
+    prefix = b"".join(parts)
     if prefix.startswith(b"\xef\xbb\xbf"):
         prefix = prefix[3:]
     if not prefix.strip():
@@ -31,7 +36,7 @@ def open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
     stripped = prefix.lstrip()
     if whole_json and stripped.startswith(b"["):
         # a whole JSON array (a .json file): read it at once
-        data = prefix + safe_read(stream, -1, name)
+        data = _read_array(name, stream, prefix, bounded=size is None)
         close_quietly(stream)
         try:
             records = json.loads(data.decode("utf-8"))
@@ -45,8 +50,11 @@ def open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
             raise InputError(f"{name}: expected JSON Lines or a JSON array")
         if not records:
             raise InputError(f"{name}: the JSON array is empty")
-        return _jsonl_source(name, size, wanted, records[:limits.SNIFF_LINES], lambda: _records_blocks(records, size),
+        total = len(data) if size is None else size  # a pipe has no size: the bytes read stand for it
+        return _jsonl_source(name, size, wanted, records[:limits.SNIFF_LINES], lambda: _records_blocks(records, total),
                              "json")
+    if got > limits.MAX_LINE_BYTES and b"\n" not in prefix:
+        raise InputError(f"{name}: line 1 is longer than {fmt_bytes(limits.MAX_LINE_BYTES)}")
     lines = prefix.split(b"\n")
     first_records = []
     for i, ln in enumerate(lines[:-1] if len(lines) > 1 else lines):
@@ -71,6 +79,26 @@ def open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
                 close_quietly(counter)
 
     return _jsonl_source(name, size, wanted, first_records, blocks, "jsonl")
+
+
+def _read_array(name, stream, prefix, *, bounded):
+    """``prefix`` and the rest of ``stream``: a JSON array, parsed whole. From a pipe or a device
+    (``bounded``) at most :data:`limits.MAX_JSON_ARRAY_BYTES`, far less than the stream cap: the
+    parsed records take several times the bytes in memory."""
+    if not bounded:
+        return prefix + safe_read(stream, -1, name)
+    cap = limits.MAX_JSON_ARRAY_BYTES
+    parts = [prefix]
+    got = len(prefix)
+    while got <= cap:
+        more = safe_read(stream, min(limits.CHUNK_BYTES, cap + 1 - got), name)
+        if not more:
+            return b"".join(parts)
+        parts.append(more)
+        got += len(more)
+    raise InputError(f"{name}: stopped reading at {fmt_bytes(cap)}, the size limit for a JSON array from a pipe "
+                     "or a device (it is parsed whole); write JSON Lines (one record per line), or save it to "
+                     "a regular file")
 
 
 def _jsonl_source(name, size, wanted, first_records, blocks_fn, fmt):
@@ -276,8 +304,9 @@ def _classify_text_only(uniq, inv, n):
     counts = np.bincount(inv, minlength=len(uniq))
     miss = np.array([u.lower() in MISSING_TOKENS for u in uniq], dtype=bool)
     n_missing = int(counts[miss].sum())
+    missing_words = {uniq[i]: int(counts[i]) for i in np.flatnonzero(miss)}
     if n_missing == n:
-        return ColumnChunk(None, n, values=np.full(n, np.nan), n_missing=n)
+        return ColumnChunk(None, n, values=np.full(n, np.nan), n_missing=n, missing_words=missing_words)
     keep = ~miss
     return ColumnChunk("text", n, text=[u for u, k in zip(uniq, keep) if k], counts=counts[keep],
-                       n_missing=n_missing)
+                       n_missing=n_missing, missing_words=missing_words)

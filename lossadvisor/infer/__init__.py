@@ -13,7 +13,12 @@ Several target columns (K >= 2), rows with a missing cell left out:
   3. every cell >= 0, every row sums to 1 (row_sum_tolerance) -> multiclass, labels probabilities
   4. otherwise                                         -> regression, outputs K (target and outliers
      from the columns: the target kind when all columns agree, outliers when any column has them)
-One target column:
+One target column, first:
+     missing-value words (None, NA, null, ...) that take at least missing_class_share of the rows of a
+     text column of at most 20 values are classes; the other missing cells are left out and counted
+     per word. A column of IDs, timestamps or lines split at the wrong delimiter (more than
+     distinct_share_max distinct text, or integers that are one consecutive run, each once) is no
+     target: InputError (exit 2), never a 2,000-class answer. Then:
   5. text: two values true/false, or any two strings   -> binary, labels zero_one (with the mapping);
      three or more strings                             -> multiclass, labels integer (sorted mapping)
   6. one distinct value                                -> a single class (binary) or a constant
@@ -23,11 +28,16 @@ One target column:
      -1, 0 or 1, are at most class_max_distinct, and the histogram is not count-shaped
      (-> multiclass, labels integer); otherwise counts / integers (-> regression)
   9. everything else                                   -> regression
-Regression target (:mod:`~lossadvisor.infer.target`): count (non-negative integers whose 5th
-percentile is at most count_small), positive_wide (all > 0, 99th / 1st percentile >= wide_ratio,
-and the logarithm makes the quartiles more symmetric), else real. Outliers: the share of
+Regression target (:mod:`~lossadvisor.infer.target`): positive_wide (all >= 0 with at most
+wide_zero_share exact zeros, whole numbers included; the values above 0 have 99th / 1st percentile
+>= wide_ratio, and the logarithm makes their quartiles more symmetric), else count (non-negative
+integers whose 5th percentile is at most count_small), else real. Outliers: the share of
 values whose robust z-score exceeds outlier_z is above outlier_share (on the log scale for
-positive_wide, on the Anscombe scale 2 sqrt(y + 3/8) with a spread of at least 1 for counts).
+positive_wide, log(1 + y) when it has zeros, on the Anscombe scale 2 sqrt(y + 3/8) with a spread
+of at least 1 for counts).
+A task given by the caller (``task=``) replaces rules 1-9: the answers are derived for that task
+(:data:`~lossadvisor.infer.decide.COLUMN_TASK_RULES`), or InputError says why the data cannot be
+such a target.
 Imbalance (:mod:`~lossadvisor.infer.imbalance`): r = count(rarest class) / count(most common class)
 (multilabel: positives vs negatives of each label, the worst label; probabilities: the column
 sums): none if r >= 1/5, moderate if 1/100 <= r < 1/5, severe if r < 1/100.
@@ -43,16 +53,16 @@ Pure core: no click, no rich; raises ``InputError`` / ``UsageError``.
 from __future__ import annotations
 
 from lossadvisor.errors import InputError
-from lossadvisor.infer.decide import NEGATIVE_WORDS, POSITIVE_WORDS, decide
+from lossadvisor.infer.decide import NEGATIVE_WORDS, POSITIVE_WORDS, TASKS, decide
 from lossadvisor.infer.stats import Accumulator, accumulate_array
 from lossadvisor.infer.thresholds import SAMPLE_CAP, TEXT_CHARS_CAP, THRESHOLDS, thresholds_markdown
 
 __all__ = ["infer_framing", "infer_array", "THRESHOLDS", "thresholds_markdown", "NEGATIVE_WORDS",
-           "POSITIVE_WORDS", "SAMPLE_CAP", "TEXT_CHARS_CAP"]
+           "POSITIVE_WORDS", "SAMPLE_CAP", "TEXT_CHARS_CAP", "TASKS"]
 
 
 def infer_framing(source: str, *, columns: list[str] | None = None, key: str | None = None,
-                  delimiter: str | None = None, progress=None) -> dict:
+                  delimiter: str | None = None, task: str | None = None, progress=None) -> dict:
     """Read the target in ``source`` and infer the answers it implies, with evidence.
 
     Args:
@@ -62,6 +72,8 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
             array (npy/npz).
         key: the array of an .npz file.
         delimiter: the CSV delimiter (default: detected).
+        task: the task, when the caller knows it (one of :data:`TASKS`): the other answers are
+            derived from the data under this task instead of the inferred one.
         progress: called as ``progress(bytes_done, bytes_total_or_None)`` after each chunk.
 
     Returns:
@@ -70,8 +82,9 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
         ``ambiguities``, ``thresholds``, ``rows``, ``missing``, ``source`` and ``columns``.
 
     Raises:
-        InputError: unreadable, empty or malformed data; a missing column (naming those that exist).
-        UsageError: options that do not fit the file.
+        InputError: unreadable, empty or malformed data; a missing column (naming those that exist);
+            a column of IDs or timestamps; data that cannot be a target of the given ``task``.
+        UsageError: options that do not fit the file; an unknown ``task``.
     """
     from lossadvisor.datareaders import open_target
 
@@ -81,10 +94,10 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
     # values near the float limit overflow in sums and differences: the statistics say so in
     # words (no mean, 'inf' ratios), numpy's RuntimeWarnings would only clutter stderr
     with np.errstate(all="ignore"):
-        return _read_and_decide(src, progress)
+        return _read_and_decide(src, task, progress)
 
 
-def _read_and_decide(src, progress):
+def _read_and_decide(src, task, progress):
     """One pass over the blocks of an opened target, then the decision."""
     acc = Accumulator(src.name)
     total = src.total_bytes
@@ -101,10 +114,10 @@ def _read_and_decide(src, progress):
     source_info.update({k: v for k, v in src.details.items() if k != "format"})
     if src.info:
         source_info["notes"] = [str(n) for n in src.info]
-    return _payload(acc, decide(acc), src.notes, source_info)
+    return _payload(acc, decide(acc, task), src.notes, source_info)
 
 
-def infer_array(y, *, name: str = "array") -> dict:
+def infer_array(y, *, name: str = "array", task: str | None = None) -> dict:
     """The same inference on an in-memory array (1-D or 2-D; numbers, booleans or strings)."""
     import numpy as np
 
@@ -122,7 +135,7 @@ def infer_array(y, *, name: str = "array") -> dict:
         raise InputError(f"{name}: unsupported dtype {arr.dtype}")
     with np.errstate(all="ignore"):
         acc = accumulate_array(arr, name)
-        return _payload(acc, decide(acc), [], None)
+        return _payload(acc, decide(acc, task), [], None)
 
 
 def _payload(acc, framing, notes, source_info):
@@ -135,6 +148,9 @@ def _payload(acc, framing, notes, source_info):
         "rows": acc.rows,
         "missing": acc.missing_rows,
     }
+    if acc.missing_words or acc.class_words:
+        out["missing_values"] = {"missing": dict(sorted(acc.missing_words.items())),
+                                 "classes": dict(sorted(acc.class_words.items()))}
     if acc.infinite_rows:
         out["infinite"] = acc.infinite_rows
     if framing.label_mapping is not None:

@@ -11,21 +11,26 @@ Several target columns (:data:`MATRIX_RULES`):
   2. :func:`multi_hot_rows`           every cell 0 or 1, otherwise
   3. :func:`probability_rows`         every cell >= 0, every row sums to 1
   4. :func:`multi_output_regression`  otherwise
-One target column (:data:`COLUMN_RULES`):
+One target column, before the rules: :func:`missing_words_as_classes` (a frequent missing-value
+word of a text column of few values is a class) and :func:`not_an_id_column` (IDs, timestamps and
+lines split at the wrong delimiter stop with an InputError). Then (:data:`COLUMN_RULES`):
   5. :func:`text_labels`              text
   6. :func:`single_value`             one distinct value
   7. :func:`two_values`               two distinct numbers
   8. :func:`integer_class_labels`     class-like integers with 3 or more distinct values
   9. :func:`single_output_regression` everything else
+A task given by the caller replaces the rules' choice of task: :data:`COLUMN_TASK_RULES` and
+:data:`MATRIX_TASK_RULES` derive the other answers for it, or say why the data cannot be such a target.
 """
 
 from __future__ import annotations
 
-from lossadvisor.errors import InputError
+from lossadvisor.errors import InputError, UsageError
 from lossadvisor.infer.imbalance import imbalance_from_counts, imbalance_multilabel
 from lossadvisor.infer.stats import weighted_quantiles
 from lossadvisor.infer.target import count_rule, integer_shape, outliers, target_verdict
-from lossadvisor.infer.thresholds import FEW_INTEGERS, LABEL_MAPPING_MAX, NONE_ROWS_SHARE, threshold
+from lossadvisor.infer.thresholds import (FEW_INTEGERS, LABEL_MAPPING_MAX, MISSING_CLASS_MAX_DISTINCT,
+                                          NONE_ROWS_SHARE, threshold)
 from lossadvisor.infer.values import distribution_text, fmt_value, is_number, percent, quoted
 
 # the words that make one of two string labels the negative class (0) or the positive one (1)
@@ -54,11 +59,21 @@ class Framing:
                                  "why": why, "settle": settle})
 
 
-def decide(acc) -> Framing:
-    """The framing of the accumulated target: warnings on missing and mixed values, then the rules."""
+def decide(acc, task=None) -> Framing:
+    """The framing of the accumulated target: warnings on missing and mixed values, then the rules.
+
+    ``task`` (one of :data:`TASKS`), when given, overrides the task the rules infer: the other answers
+    (labels, classes, imbalance, target, ...) are then derived from the data under that task, by
+    :data:`COLUMN_TASK_RULES` / :data:`MATRIX_TASK_RULES`; data that cannot be such a target raises
+    ``InputError`` naming the data.
+    """
     if acc.stats is None or acc.rows == 0:
         raise InputError(f"{acc.name}: no data rows")
+    if task is not None and task not in TASKS:
+        raise UsageError(f"unknown task '{task}'; choose from: {', '.join(TASKS)}")
     r = Framing()
+    if len(acc.stats) == 1:
+        missing_words_as_classes(acc, r)
     names = ", ".join(f"'{n}'" for n in acc.names)
     if all(st.n == 0 for st in acc.stats) or (acc.matrix is not None and acc.matrix.rows == 0):
         what = "every row has a missing (empty, NA or NaN)" + (" or infinite" if acc.infinite_rows else "") + " value"
@@ -66,8 +81,8 @@ def decide(acc) -> Framing:
                          f"({acc.rows:,} rows)")
     if acc.missing_rows:
         r.warnings.append(f"{acc.missing_rows:,} of {acc.rows:,} rows {'has' if acc.missing_rows == 1 else 'have'} "
-                          f"a missing target value (empty, NA or NaN); {'it was' if acc.missing_rows == 1 else 'they were'} "
-                          "left out")
+                          f"a missing target value ({missing_words_text(acc)}); "
+                          f"{'it was' if acc.missing_rows == 1 else 'they were'} left out")
     if acc.infinite_rows:
         r.warnings.append(f"{acc.infinite_rows:,} row{'s' if acc.infinite_rows > 1 else ''} with an infinite target "
                           "value left out")
@@ -76,13 +91,129 @@ def decide(acc) -> Framing:
             r.warnings.append(f"column '{st.name}' mixes numbers and text (e.g. {quoted(st.first_text)}); "
                               "every value was read as a text label")
     if len(acc.stats) > 1:
-        rules, subject = MATRIX_RULES, acc
+        rules, subject, forced_rule = MATRIX_RULES, acc, MATRIX_TASK_RULES.get(task)
     else:
-        rules, subject = COLUMN_RULES, acc.stats[0]
+        rules, subject, forced_rule = COLUMN_RULES, acc.stats[0], COLUMN_TASK_RULES.get(task)
+        not_an_id_column(subject, acc.name)
+    inferred = Framing()
+    inferred.warnings = list(r.warnings)
     for rule in rules:
-        if rule(subject, r):
+        if rule(subject, inferred):
             break
+    if forced_rule is None or inferred.answers.get("task") == task:
+        return inferred
+    reason = forced_rule(subject, r)
+    if reason:
+        raise InputError(f"{acc.name}: the data cannot be a {task} target: {reason}")
+    r.evidence["task"] = f"given; the data alone reads as {inferred.answers['task']}: {inferred.evidence['task']}"
     return r
+
+
+# --------------------------------------------------------------------------- before the rules (one column)
+
+
+def missing_words_as_classes(acc, r) -> None:
+    """Missing-value words that are classes: in a text column of at most MISSING_CLASS_MAX_DISTINCT
+    values, a word the readers take for a missing value (None, NA, null, ...; see
+    :data:`lossadvisor.datareaders.MISSING_TOKENS`) that takes at least missing_class_share of the rows
+    is a class label and is counted as one; the empty cell and rarer words stay missing.
+
+    A numeric column has no classes of words: there every such word is missing.
+
+    >>> acc = _with_missing(["Some", "Marked", "Some"] * 20, {"None": 40, "": 3})
+    >>> r = Framing()
+    >>> missing_words_as_classes(acc, r)
+    >>> sorted(acc.stats[0].text.items()), acc.missing_rows, acc.missing_words, acc.class_words
+    ([('Marked', 20), ('None', 40), ('Some', 40)], 3, {'': 3}, {'None': 40})
+    >>> acc = _with_missing(["cat", "dog"] * 100, {"NA": 4})  # 4 of 204 rows: 2% < 5%
+    >>> missing_words_as_classes(acc, Framing())
+    >>> acc.missing_rows, acc.class_words
+    (4, {})
+    """
+    st = acc.stats[0]
+    if not acc.missing_words or not st.is_text or st.text_overflow or len(st.text) > MISSING_CLASS_MAX_DISTINCT:
+        return
+    share = threshold("missing_class_share")
+    for word, rows in sorted(acc.missing_words.items()):
+        if not word or rows < share * acc.rows:
+            continue
+        st.add_text([word], [rows])
+        acc.missing_rows -= rows
+        del acc.missing_words[word]
+        acc.class_words[word] = rows
+        r.warnings.append(f"{quoted(word)} ({rows:,} rows, {percent(rows, acc.rows)}) is read as a class, not as "
+                          f"a missing value: a text column of few values where it takes at least "
+                          f"{share:.0%} of the rows (missing_class_share); if it marks a missing label, drop those "
+                          "rows")
+
+
+def _with_missing(texts, words):
+    """An accumulator of a text column with the missing-value ``words`` (word -> rows) left out (doctests)."""
+    from lossadvisor.infer.stats import accumulate_array
+
+    acc = accumulate_array(texts)
+    acc.rows += sum(words.values())
+    acc.missing_rows += sum(words.values())
+    acc.missing_words.update(words)
+    return acc
+
+
+def missing_words_text(acc) -> str:
+    """The missing cells in words: ``'NA' 30 rows, empty 12 rows`` where the readers said which.
+
+    >>> acc = _with_missing(["a", "b"], {"NA": 30, "": 12})
+    >>> missing_words_text(acc)
+    "empty 12 rows, 'NA' 30 rows"
+    >>> acc.missing_words.clear(); missing_words_text(acc)
+    'empty, NA or NaN'
+    """
+    words = sorted(acc.missing_words.items())
+    if not words:
+        return "empty, NA or NaN"
+    parts = [f"{'empty' if not w else quoted(w)} {c:,} row{'' if c == 1 else 's'}" for w, c in words]
+    other = acc.missing_rows - sum(c for _, c in words)
+    if other > 0:
+        parts.append(f"NaN or other {other:,}")
+    return ", ".join(parts)
+
+
+def not_an_id_column(st, name) -> None:
+    """Stop (``InputError``) on a column that is no target: with at least distinct_min_rows rows, more
+    than distinct_share_max of them distinct text (IDs, timestamps, whole lines split at the wrong
+    delimiter), or integers that are one consecutive run with every value once (row numbers, IDs).
+
+    Presenting such a column as a 2,000-class problem would be a wrong answer; there is no right one.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> not_an_id_column(accumulate_array(list(range(100, 130))).stats[0], "f.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lossadvisor.errors.InputError: f.csv: column 'array': the 30 values are the integers 100..129, each once: ...
+    >>> not_an_id_column(accumulate_array(["a", "b", "c"] * 10).stats[0], "f.csv")  # 3 classes: fine
+    """
+    n = st.n
+    if n < threshold("distinct_min_rows"):
+        return
+    share = threshold("distinct_share_max")
+    if st.is_text:
+        k = st.distinct
+        if k is not None and k <= share * n or k is None and threshold("distinct_cap") <= share * n:
+            return
+        example = min(st.text) if st.text else ""
+        many = f"{k:,} of {n:,}" if k is not None else f"more than {threshold('distinct_cap'):,} of {n:,}"
+        hint = ""
+        sep = next((c for c in (";", "\t", "|", ",") if c in example), None)
+        if sep is not None:
+            hint = f"; the values contain {sep!r}: is that the delimiter (--delimiter)?"
+        elif st.mixed:
+            hint = f"; the column mixes numbers and text (e.g. {quoted(st.first_text)}): clean the text values"
+        raise InputError(f"{name}: column '{st.name}': {many} values are distinct text (e.g. {quoted(example)}), "
+                         f"more than {share:.0%} (distinct_share_max): an ID, a timestamp or a line read with the "
+                         f"wrong delimiter, not class labels; choose the target column with --column{hint}")
+    if st.integral and st.distinct == n and st.vmax - st.vmin == n - 1:
+        raise InputError(f"{name}: column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}.."
+                         f"{fmt_value(st.vmax)}, each once: a row number or an ID, not a target; choose the target "
+                         "column with --column")
 
 
 # --------------------------------------------------------------------------- several target columns
@@ -491,17 +622,158 @@ def single_output_regression(st, r) -> bool:
     elif target == "real" and st.vmin == 0 and not st.integral:
         vals, w = st.weighted()
         pos = vals > 0
-        if pos.any():
+        zeros = float(w[~pos].sum()) / float(w.sum())
+        if pos.any() and zeros > threshold("wide_zero_share"):
             q01, q99 = weighted_quantiles(vals[pos], w[pos], [0.01, 0.99])
             if q01 > 0 and q99 / q01 >= threshold("wide_ratio"):
                 r.ambiguous("target", "real", {"target": "positive_wide"},
-                            f"the positive values span orders of magnitude (99th / 1st percentile "
-                            f"{q99 / q01:,.0f}), but {percent(float(w[~pos].sum()), float(w.sum()))} are zeros",
+                            f"the positive values span {q99 / q01:,.0f} times (99th / 1st percentile, at least "
+                            f"{threshold('wide_ratio'):g}, wide_ratio), but {percent(zeros, 1.0)} are zeros "
+                            f"(more than {threshold('wide_zero_share'):.0%}, wide_zero_share)",
                             "if relative errors matter, pass --target positive_wide (mean squared "
                             "logarithmic error uses log(1 + y), which accepts zeros)")
     return True
 
 
+# --------------------------------------------------------------------------- a task given by the caller
+# Each returns None when it has set the answers of its task, else the reason the data cannot be such a
+# target (decide raises it as an InputError that names the file).
+
+TASKS = ("regression", "binary", "multiclass", "multilabel")
+
+
+def _values_text(st) -> str:
+    """The distinct values of a column, the first few with their shares, for a reason."""
+    if st.is_text:
+        if st.text_overflow:
+            return f"more than {threshold('distinct_cap'):,} distinct strings"
+        items = sorted(st.text.items(), key=lambda kv: -kv[1])
+        shown = ", ".join(f"{quoted(t)} ({percent(c, st.n)})" for t, c in items[:6])
+        return f"{len(items):,} distinct values: {shown}{', ...' if len(items) > 6 else ''}"
+    if st.distinct is None:
+        return f"more than {threshold('distinct_cap'):,} distinct values"
+    return f"{st.distinct:,} distinct values: {distribution_text(st.keys.tolist(), st.cnts.tolist(), st.n, st)}"
+
+
+def binary_column(st, r):
+    """Task binary, one column: two distinct values (text or numbers), or one class label present.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> r = Framing()
+    >>> binary_column(accumulate_array([0, 2, 2, 0]).stats[0], r), r.answers["labels"], r.label_mapping
+    (None, 'zero_one', {'0': 0, '2': 1})
+    >>> binary_column(accumulate_array([0, 1, 2, 1]).stats[0], Framing())
+    "column 'array' has 3 distinct values: 0 (25%), 1 (50%), 2 (25%); a binary target has two"
+    """
+    one_label = st.distinct == 1 and (st.is_text or float(st.keys[0]) in (0.0, 1.0, -1.0))
+    if st.distinct == 2 or one_label:
+        text_labels(st, r) or single_value(st, r) or two_values(st, r)
+        return None
+    return f"column '{st.name}' has {_values_text(st)}; a binary target has two"
+
+
+def multiclass_column(st, r):
+    """Task multiclass, one column: text labels, or integers (at most class_max_distinct of them) read as
+    class indices in sorted order, whatever their histogram; two classes are allowed.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> r = Framing()
+    >>> multiclass_column(accumulate_array([0, 1, 1, 0]).stats[0], r), r.answers
+    (None, {'task': 'multiclass', 'labels': 'integer', 'classes': 2, 'imbalance': 'none'})
+    >>> multiclass_column(accumulate_array([0.5, 1.25, 2.0]).stats[0], Framing())
+    "column 'array' holds numbers that are not integers (e.g. 0.5): class labels are integers or text"
+    """
+    if st.is_text:
+        if st.text_overflow or len(st.text) == 1:
+            return f"column '{st.name}' has {_values_text(st)}; a multiclass target has at least two classes"
+        items = sorted(st.text.items())
+        labels = [quoted(t) for t, _ in items]
+        mapping = {t: i for i, (t, _) in enumerate(items)}
+    else:
+        if not st.integral:
+            example = next((v for v in st.weighted()[0].tolist() if not float(v).is_integer()), st.vmin)
+            return (f"column '{st.name}' holds numbers that are not integers (e.g. {fmt_value(example)}): "
+                    "class labels are integers or text")
+        if st.distinct is None or st.distinct > threshold("class_max_distinct") or st.distinct < 2:
+            return (f"column '{st.name}' has {_values_text(st)}; a multiclass target has 2 to "
+                    f"{threshold('class_max_distinct'):,} classes (class_max_distinct)")
+        items = list(zip(st.keys.tolist(), st.cnts.tolist()))
+        labels = [fmt_value(v) for v, _ in items]
+        mapping = {fmt_value(v): i for i, (v, _) in enumerate(items)}
+    k = len(items)
+    r.set("task", "multiclass", f"{k} distinct values: {_values_text(st)}")
+    r.set("labels", "integer", f"one class index per row, 0..{k - 1} in sorted order")
+    r.set("classes", k, f"{k} distinct values")
+    if st.is_text or labels != [str(i) for i in range(k)]:
+        r.label_mapping = mapping if k <= LABEL_MAPPING_MAX else None
+    imbalance_from_counts(r, labels, [c for _, c in items])
+    return None
+
+
+def multilabel_column(st, r):
+    """Task multilabel, one column: never; a multi-label target is one 0/1 column per label."""
+    return (f"column '{st.name}' is one column; a multilabel target is one 0/1 column per label: pass "
+            "them all with --column")
+
+
+def regression_column(st, r):
+    """Task regression, one column: numbers (rule 9, whatever the rules before it would say)."""
+    if st.is_text:
+        return f"column '{st.name}' holds text ({_values_text(st)}), not numbers"
+    single_output_regression(st, r)
+    return None
+
+
+def binary_matrix(acc, r):
+    """Task binary, several columns: two one-hot columns, the second read as the 0/1 label."""
+    m = acc.matrix
+    if not (m.k == 2 and m.all01 and m.card[1] == m.rows):
+        what = "2 columns that are not one-hot" if m.k == 2 else f"{m.k} columns"
+        return f"{what}; a binary target is one column, or two one-hot columns"
+    r.set("task", "binary", f"2 one-hot columns; the second, '{acc.names[1]}', is the 0/1 label")
+    r.set("labels", "zero_one", f"'{acc.names[1]}' is 1, '{acc.names[0]}' is 0")
+    imbalance_from_counts(r, [f"'{n}'" for n in acc.names], m.col_sums)
+    return None
+
+
+def multiclass_matrix(acc, r):
+    """Task multiclass, several columns: one-hot rows (rule 1) or probability rows (rule 3)."""
+    if one_hot_rows(acc, r) or probability_rows(acc, r):
+        return None
+    return (f"{acc.matrix.k} columns whose rows are neither one-hot (exactly one 1) nor probabilities "
+            "(non-negative, summing to 1)")
+
+
+def multilabel_matrix(acc, r):
+    """Task multilabel, several columns: 0/1 cells (rule 2), or soft labels in [0, 1].
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> r = Framing()
+    >>> multilabel_matrix(accumulate_array([[0.9, 0.2], [0.1, 0.7], [0.5, 0.5]]), r), r.answers
+    (None, {'task': 'multilabel', 'classes': 2, 'imbalance': 'none'})
+    """
+    if multi_hot_rows(acc, r):
+        return None
+    m = acc.matrix
+    if not all(0 <= st.vmin and st.vmax <= 1 for st in acc.stats):
+        return f"{m.k} columns with values outside [0, 1]; multi-label targets are 0/1 or probabilities per label"
+    r.set("task", "multilabel", f"{m.k} columns of values in [0, 1]: a probability per label (soft labels)")
+    r.set("classes", m.k, f"{m.k} columns")
+    imbalance_multilabel(r, acc.names, m.col_sums, m.rows)
+    return None
+
+
+def regression_matrix(acc, r):
+    """Task regression, several columns: multi-output regression (rule 4)."""
+    multi_output_regression(acc, r)
+    return None
+
+
+#: task given by the caller -> its rule for one column / for several columns
+COLUMN_TASK_RULES = {"regression": regression_column, "binary": binary_column, "multiclass": multiclass_column,
+                     "multilabel": multilabel_column}
+MATRIX_TASK_RULES = {"regression": regression_matrix, "binary": binary_matrix, "multiclass": multiclass_matrix,
+                     "multilabel": multilabel_matrix}
 #: the rules for several target columns, in order: the first that returns True decides
 MATRIX_RULES = (one_hot_rows, multi_hot_rows, probability_rows, multi_output_regression)
 #: the rules for one target column, in order: the first that returns True decides

@@ -277,7 +277,8 @@ class MatrixStats:
 
 
 class Accumulator:
-    """The statistics of every target column, fed block by block; counts missing and infinite rows."""
+    """The statistics of every target column, fed block by block; counts missing and infinite rows
+    (for one column, by the text of the missing cell where the reader gives it)."""
 
     def __init__(self, name):
         self.name = name
@@ -287,6 +288,8 @@ class Accumulator:
         self.rows = 0
         self.missing_rows = 0
         self.infinite_rows = 0
+        self.missing_words = {}  # one column: cell text read as missing -> rows ("" the empty cell)
+        self.class_words = {}  # one column: missing-value words read as classes -> rows (see decide)
 
     def add(self, block, names):
         import numpy as np
@@ -310,6 +313,9 @@ class Accumulator:
         if len(cols) == 1:
             c = cols[0]
             st = self.stats[0]
+            # which texts the reader took for missing values, where it says (not for NaN in binary formats)
+            for word, rows in (c.missing_words or {}).items():
+                self.missing_words[word] = self.missing_words.get(word, 0) + int(rows)
             if c.kind == "text":
                 self.missing_rows += c.n_missing
                 st.add_text(c.text, c.counts)

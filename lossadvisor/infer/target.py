@@ -10,7 +10,7 @@ import math
 
 from lossadvisor.infer.stats import weighted_quantiles
 from lossadvisor.infer.thresholds import threshold
-from lossadvisor.infer.values import fmt_value, json_number
+from lossadvisor.infer.values import fmt_value, json_number, percent
 
 
 def integer_shape(st):
@@ -46,32 +46,61 @@ def count_rule(st):
     return q05 <= threshold("count_small"), q05
 
 
+def wide_rule(st):
+    """(is positive_wide, evidence): values >= 0, at most wide_zero_share exact zeros, and the values
+    above 0 span wide_ratio (99th / 1st percentile) and grow more symmetric under the logarithm.
+
+    Whole numbers included: amounts in whole dollars are wide amounts, not counts.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> wide_rule(accumulate_array([0, 3, 10, 30, 100, 300, 1000, 20, 50, 7, 15, 200]).stats[0])[0]
+    False
+    >>> import numpy as np
+    >>> amounts = np.round(np.exp(np.linspace(0, 8, 400)) + 0.3).tolist() + [0] * 8  # 2% zeros
+    >>> wide_rule(accumulate_array(amounts).stats[0])[0]
+    True
+    """
+    if not (st.vmin >= 0 and st.vmax > 0):
+        return False, ""
+    vals, w = st.weighted()
+    pos = vals > 0
+    zero_share = float(w[~pos].sum() / w.sum())
+    if zero_share > threshold("wide_zero_share"):
+        return False, ""
+    q01, q25, q50, q75, q99 = weighted_quantiles(vals[pos], w[pos], [0.01, 0.25, 0.5, 0.75, 0.99])
+    ratio = q99 / q01
+    raw_skew = quartile_skew(q25, q50, q75)
+    log_skew = quartile_skew(math.log(q25), math.log(q50), math.log(q75))
+    zeros = f"; {percent(float(w[~pos].sum()), float(w.sum()))} exact zeros (<= {threshold('wide_zero_share'):.0%}, " \
+            "wide_zero_share)" if zero_share else ""
+    times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
+    span = (f"the 99th percentile {fmt_value(q99)} is {times} times the 1st {fmt_value(q01)}"
+            + (" of the values above 0" if zero_share else ""))
+    if ratio < threshold("wide_ratio"):
+        return False, f"{span} (< {threshold('wide_ratio'):g}, wide_ratio)"
+    if abs(log_skew) >= abs(raw_skew):
+        return False, (f"{span}, but the logarithm makes the values less symmetric (quartile skewness "
+                       f"{raw_skew:.2f} -> {log_skew:.2f}): not log-normal-like")
+    return True, (f"every value {'>=' if zero_share else '>'} 0{zeros}; {span} (>= {threshold('wide_ratio'):g}, "
+                  "wide_ratio) and the logarithm makes the values more symmetric (quartile skewness "
+                  f"{raw_skew:.2f} -> {log_skew:.2f})")
+
+
 def target_verdict(st):
-    """(target, evidence): count, else positive_wide, else real."""
+    """(target, evidence): positive_wide, else count, else real."""
+    is_wide, why_wide = wide_rule(st)
+    if is_wide:
+        return "positive_wide", why_wide
     is_count, q05 = count_rule(st)
     if is_count:
         return "count", (f"non-negative integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}; "
                          f"5th percentile {fmt_value(q05)} <= {threshold('count_small')} (count_small)")
-    if st.vmin > 0:
-        q01, q25, q50, q75, q99 = st.quantiles([0.01, 0.25, 0.5, 0.75, 0.99])
-        ratio = q99 / q01
-        raw_skew = quartile_skew(q25, q50, q75)
-        log_skew = quartile_skew(math.log(q25), math.log(q50), math.log(q75))
-        if ratio >= threshold("wide_ratio") and abs(log_skew) < abs(raw_skew):
-            return "positive_wide", (f"every value > 0; the 99th percentile {fmt_value(q99)} is {ratio:,.0f} "
-                                     f"times the 1st {fmt_value(q01)} (>= {threshold('wide_ratio'):g}, wide_ratio) "
-                                     "and the logarithm makes the values more symmetric (quartile skewness "
-                                     f"{raw_skew:.2f} -> {log_skew:.2f})")
-        if ratio >= threshold("wide_ratio"):
-            return "real", (f"every value > 0 and the 99th percentile is {ratio:,.0f} times the 1st, but the "
-                            f"logarithm makes the values less symmetric (quartile skewness {raw_skew:.2f} -> "
-                            f"{log_skew:.2f}): not log-normal-like")
-        return "real", (f"every value > 0 but the 99th percentile {fmt_value(q99)} is only {ratio:,.1f} times the "
-                        f"1st {fmt_value(q01)} (< {threshold('wide_ratio'):g}, wide_ratio)")
     if st.integral and st.vmin >= 0:
         return "real", (f"non-negative integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)} but the 5th percentile "
                         f"{fmt_value(q05)} > {threshold('count_small')} (count_small): large values behave like "
-                        "real numbers")
+                        "real numbers" + (f"; {why_wide}" if why_wide else ""))
+    if st.vmin > 0:
+        return "real", f"every value > 0 but {why_wide}"
     return "real", f"real values from {fmt_value(st.vmin)} to {fmt_value(st.vmax)}"
 
 
@@ -83,6 +112,10 @@ def outliers(st, target):
     if target == "positive_wide" and st.vmin > 0:
         vals = np.log(vals)
         scale_name = "on the log scale"
+        floor = 0.0
+    elif target == "positive_wide" and st.vmin == 0:
+        vals = np.log1p(vals)
+        scale_name = "on the scale log(1 + y) (the values include zeros)"
         floor = 0.0
     elif target == "count" and st.vmin >= 0:
         vals = 2.0 * np.sqrt(vals + 0.375)

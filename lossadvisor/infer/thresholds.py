@@ -7,6 +7,8 @@ memory or wording and are not part of the output.
 
 from __future__ import annotations
 
+MISSING_CLASS_MAX_DISTINCT = 20  # a missing-value word may be a class of a text column of at most this many values
+
 #: name -> (value, meaning). Part of the output; documented in the README.
 THRESHOLDS = {
     "imbalance_moderate": (0.2, "imbalance is at least moderate when r = count(rarest class) / "
@@ -18,9 +20,20 @@ THRESHOLDS = {
                        "then 1.2533 x the mean absolute deviation)"),
     "outlier_share": (0.01, "outliers is yes when more than this share of the values are outliers "
                             "(Gaussian noise gives 0.05%)"),
-    "wide_ratio": (100.0, "target is positive_wide when every value is > 0, the 99th percentile is at "
-                          "least this many times the 1st (two orders of magnitude) and the logarithm makes the "
-                          "values more symmetric (smaller absolute quartile skewness)"),
+    "wide_ratio": (10.0, "target is positive_wide when every value is >= 0, the 99th percentile of the values "
+                         "above 0 is at least this many times their 1st (one order of magnitude: prices from 10 "
+                         "to 400 are, prices from 10 to 70 are not) and the logarithm makes those values more "
+                         "symmetric (smaller absolute quartile skewness)"),
+    "wide_zero_share": (0.05, "positive_wide allows at most this share of exact zeros (mean squared logarithmic "
+                              "error uses log(1 + y), which accepts them); whole numbers included"),
+    "missing_class_share": (0.05, "a missing-value word (None, NA, null, ...) in a text column of at most "
+                                  f"{MISSING_CLASS_MAX_DISTINCT} distinct values is a class, not a missing value, "
+                                  "when it takes at least this share of the rows (the empty cell is always missing)"),
+    "distinct_share_max": (0.5, "infer stops (exit 2) when more than this share of the rows are distinct text, "
+                                "or every value is a different integer of one consecutive run, in a column of at "
+                                "least distinct_min_rows rows: an ID, a timestamp or a line read with the wrong "
+                                "delimiter, not a target"),
+    "distinct_min_rows": (20, "columns with fewer rows are never called an ID column"),
     "count_small": (10, "non-negative integers are counts when their 5th percentile is at most this "
                         "(small counts occur; large counts without small ones behave like real values)"),
     "class_max_distinct": (1000, "integers with more distinct values are never read as class labels"),

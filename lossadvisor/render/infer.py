@@ -28,6 +28,24 @@ def _clean(text) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
+def _missing_values_text(words: dict) -> str:
+    """``Missing values: 'NA' 30 rows, empty 12 rows; read as classes: 'None' 274 rows``.
+
+    >>> _missing_values_text({"missing": {"": 12, "NA": 30}, "classes": {"None": 274}})
+    "Missing values: empty 12 rows, 'NA' 30 rows; read as classes: 'None' 274 rows"
+    """
+    def listing(counts):
+        return ", ".join(f"{repr(w) if w else 'empty'} {c:,} row{'' if c == 1 else 's'}" for w, c in counts.items())
+
+    parts = []
+    if words.get("missing"):
+        parts.append(f"Missing values: {listing(words['missing'])}")
+    if words.get("classes"):
+        parts.append(f"read as classes: {listing(words['classes'])}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
 def infer_text(payload: dict, console) -> None:
     from rich.markup import escape as _escape
     from rich.table import Table
@@ -45,6 +63,9 @@ def infer_text(payload: dict, console) -> None:
     head = f"[bold]{escape(str(src.get('path', '')))}[/bold] ({escape(where)}): column{'s' if ',' in cols else ''} " \
            f"{escape(cols)}; {payload['rows']:,} rows, {payload['missing']:,} missing"
     console.print(head)
+    words = payload.get("missing_values")
+    if words:
+        console.print(escape(_missing_values_text(words)))
     for note in src.get("notes", []):
         console.print(f"[dim]{escape(note)}[/dim]")
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2, 0, 0))
