@@ -52,18 +52,19 @@ class Endless(io.RawIOBase):
 
 
 class FifoWriter:
-    """A FIFO at ``path`` fed from a thread: ``pattern`` forever (``yes`` in a test), or
-    ``pattern`` once when ``once``, or nothing (closed empty) when ``pattern`` is empty."""
+    """A FIFO at ``path`` fed from a thread: ``prefix``, then ``pattern`` forever (``yes`` in a
+    test), or ``pattern`` once when ``once``, or nothing (closed empty) when ``pattern`` is empty."""
 
-    def __init__(self, path: Path, pattern: bytes, *, once: bool = False):
+    def __init__(self, path: Path, pattern: bytes, *, once: bool = False, prefix: bytes = b""):
         self.path = path
         os.mkfifo(path)
-        self.thread = threading.Thread(target=self._write, args=(pattern, once), daemon=True)
+        self.thread = threading.Thread(target=self._write, args=(pattern, once, prefix), daemon=True)
         self.thread.start()
 
-    def _write(self, pattern, once):
+    def _write(self, pattern, once, prefix):
         try:
             with open(self.path, "wb") as fh:
+                fh.write(prefix)
                 if once or not pattern:
                     fh.write(pattern)
                     return
@@ -110,8 +111,8 @@ def finishes(call, timeout=30):
 def fifo(tmp_path):
     writers = []
 
-    def make(name: str, pattern: bytes, *, once: bool = False) -> str:
-        writers.append(FifoWriter(tmp_path / name, pattern, once=once))
+    def make(name: str, pattern: bytes, *, once: bool = False, prefix: bytes = b"") -> str:
+        writers.append(FifoWriter(tmp_path / name, pattern, once=once, prefix=prefix))
         return str(tmp_path / name)
 
     yield make
@@ -272,51 +273,19 @@ def test_an_endless_first_line_stops_at_the_line_limit(fifo, name, pattern):
 
 @needs_fifo
 @pytest.mark.usefixtures("small_caps")
-def test_an_endless_later_line_stops_at_the_line_limit(tmp_path):
-    path = tmp_path / "labels.csv"
-    os.mkfifo(path)
-
-    def writer():
-        try:
-            with open(path, "wb") as fh:
-                fh.write(b"y\n1\n0\n")
-                while True:
-                    fh.write(b"1" * 4096)
-        except BrokenPipeError:
-            pass
-
-    t = threading.Thread(target=writer, daemon=True)
-    t.start()
-    try:
-        with pytest.raises(InputError, match=r"line 4 is longer than 10 KiB; is this a CSV file\?"):
-            finishes(lambda: _rows(open_target(str(path))))
-    finally:
-        t.join(timeout=10)
+def test_an_endless_later_line_stops_at_the_line_limit(fifo):
+    path = fifo("labels.csv", b"1", prefix=b"y\n1\n0\n")
+    with pytest.raises(InputError, match=r"line 4 is longer than 10 KiB; is this a CSV file\?"):
+        finishes(lambda: _rows(open_target(path)))
 
 
 @needs_fifo
 @pytest.mark.usefixtures("small_caps")
-def test_an_endless_json_array_from_a_fifo_stops_at_the_array_cap(tmp_path):
-    path = tmp_path / "labels.json"
-    os.mkfifo(path)
-
-    def writer():
-        try:
-            with open(path, "wb") as fh:
-                fh.write(b"[1")
-                while True:
-                    fh.write(b",1" * 2048)
-        except BrokenPipeError:
-            pass
-
-    t = threading.Thread(target=writer, daemon=True)
-    t.start()
-    try:
-        with pytest.raises(InputError, match=r"labels.json: stopped reading at 20 KiB, the size limit for a JSON "
-                                             r"array from a pipe or a device \(it is parsed whole\); write JSON Lines"):
-            finishes(lambda: open_target(str(path)))
-    finally:
-        t.join(timeout=10)
+def test_an_endless_json_array_from_a_fifo_stops_at_the_array_cap(fifo):
+    path = fifo("labels.json", b",1", prefix=b"[1")
+    with pytest.raises(InputError, match=r"labels.json: stopped reading at 20 KiB, the size limit for a JSON "
+                                         r"array from a pipe or a device \(it is parsed whole\); write JSON Lines"):
+        finishes(lambda: open_target(path))
 
 
 @needs_fifo

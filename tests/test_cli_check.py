@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 SCHEMA = Path(__file__).resolve().parent.parent / "lossadvisor" / "schemas" / "check.schema.json"
 
@@ -82,25 +83,9 @@ def test_usage_and_input_errors_exit_2(run_cli, args, words):
         assert w in err, (w, err)
 
 
-def test_a_failing_check_exits_1(run_cli, tmp_path, validator):
+def test_a_failing_check_exits_1(run_cli, validator):
     # a rule overlay whose worked example is wrong: the check must fail, exit 1
-    rules = tmp_path / "wrong.yaml"
-    rules.write_text(textwrap.dedent('''
-        schema_version: 1
-        losses:
-          - id: mean_squared_error
-            name: Mean squared error
-            family: regression
-            formula: "mean of (y - ŷ)²"
-            distribution: Gaussian
-            activation: linear
-            params: {}
-            worked_example:
-              y_true: [0, 0]
-              y_pred: [1, 3]
-              expected: 4.0
-              derivation: "deliberately wrong: the right value is (1 + 9) / 2 = 5"
-    '''))
+    rules = FIXTURES / "rules" / "wrong-mse-worked-example.yaml"
     code, out, err = run_cli("check", "mean_squared_error", "--rules", str(rules), "--framework", "none", "--json")
     assert code == 1, err
     doc = json.loads(out)

@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import FIXTURES
 
 from lossadvisor import checks
 
@@ -89,27 +90,12 @@ def test_verdict_statuses():
     assert checks.verdict([{"passed": True}])["status"] == "passed"
 
 
-WRONG_MSE = textwrap.dedent('''
-    schema_version: 1
-    losses:
-      - id: mean_squared_error
-        name: Mean squared error
-        family: regression
-        formula: "mean of (y - ŷ)²"
-        distribution: Gaussian
-        activation: linear
-        params: {}
-        worked_example:
-          y_true: [0, 0]
-          y_pred: [1, 3]
-          expected: 4.0
-          derivation: "deliberately wrong: the right value is (1 + 9) / 2 = 5"
-''')
+#: an overlay whose worked example for mean_squared_error is deliberately wrong
+WRONG_MSE = FIXTURES / "rules" / "wrong-mse-worked-example.yaml"
 
 
-def test_recommend_checks_against_the_overlay_catalog(run_cli, tmp_path):
-    rules = tmp_path / "wrong.yaml"
-    rules.write_text(WRONG_MSE)
+def test_recommend_checks_against_the_overlay_catalog(run_cli):
+    rules = WRONG_MSE
     code_check, out, _ = run_cli("check", "mean_squared_error", "--rules", str(rules), "--framework", "none",
                                  "--json")
     assert code_check == 1
