@@ -522,6 +522,9 @@ def framework_installed(name: str) -> tuple[bool, str]:
 def require_frameworks(names) -> None:
     """UsageError naming what to install when a framework the user named is missing or
     fails to import: a comparison asked for by name is never silently skipped."""
+    unknown = [name for name in names if name not in MODULES]
+    if unknown:
+        raise UsageError(f"--framework: unknown framework '{unknown[0]}' (known: {', '.join(FRAMEWORKS)})")
     problems = []
     for name in names:
         try:

@@ -56,7 +56,7 @@ def fmt_bytes(n: int) -> str:
     """A size for a message: ``64 MiB``, ``4 GiB``, ``1.5 KiB``, or ``97 bytes`` below one KiB."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if n >= 1 << shift:
-            return f"{n / (1 << shift):.3g} {unit}"
+            return f"{n / (1 << shift):.4g} {unit}"
     return f"{n} byte" + ("" if n == 1 else "s")
 
 

@@ -136,7 +136,7 @@ def small_caps(monkeypatch):
 
 @pytest.mark.parametrize(("n", "text"), [
     (64 << 20, "64 MiB"), (4 << 30, "4 GiB"), (256 << 20, "256 MiB"), (1536, "1.5 KiB"),
-    (97, "97 bytes"), (1, "1 byte"),
+    (97, "97 bytes"), (1, "1 byte"), (1000 << 20, "1000 MiB"), (1023 << 10, "1023 KiB"),
 ])
 def test_sizes_in_messages(n, text):
     # by hand: 1536 = 1.5 * 1024

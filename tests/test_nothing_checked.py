@@ -36,11 +36,19 @@ def test_all_frameworks_require_each(run_cli, torch_missing):
     assert code == 2 and "pip install torch" in err
 
 
-def test_default_frameworks_skip_the_missing_one_and_say_so(run_cli, torch_missing):
-    # not named: every installed framework is compared, the missing one is not listed as passed
+def test_default_frameworks_are_the_installed_ones(run_cli, torch_missing):
+    # not named: every installed framework is compared; the missing one gets no row at all,
+    # so nothing about it can read as passed
     code, out, _ = run_cli("check", "huber", "--json")
     doc = json.loads(out)
-    assert not any(r["name"] == "framework agreement (PyTorch)" and r["passed"] for r in doc["results"])
+    assert not any("PyTorch" in r["name"] for r in doc["results"])
+
+
+def test_unknown_framework_in_the_core_is_a_usage_error():
+    from lossadvisor.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown framework 'tensorflow'"):
+        checks.run_checks(["huber"], frameworks=["tensorflow"])
 
 
 CUSTOM = textwrap.dedent('''
@@ -120,7 +128,10 @@ def test_recommend_with_a_custom_loss_says_not_checked(run_cli, tmp_path):
             why: "my own loss, which lossadvisor has no reference for"
     '''))
     code, out, err = run_cli("recommend", "--rules", str(rules), "--task", "regression", "--no-input", "--json")
-    assert code == 0, err
     doc = json.loads(out)
     assert doc["loss"]["id"] == "my_loss", doc["rule"]
     assert doc["check"]["status"] == "not_checked" and doc["check"]["passed"] is False
+    assert code == 1, err  # nothing checked is not a success...
+    code, out, err = run_cli("recommend", "--rules", str(rules), "--task", "regression", "--no-input", "--json",
+                             "--no-check")
+    assert code == 0 and "check" not in json.loads(out)  # ...unless no check was asked for

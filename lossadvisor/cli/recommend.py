@@ -76,7 +76,8 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
 
     Prints the pairing, the code for your framework, why it is the
     maximum-likelihood choice, the alternatives, any warnings, and the NumPy
-    reference check of the pairing (exit 1 if a check fails).
+    reference check of the pairing (exit 1 if a check fails or nothing could be
+    checked, as for a loss without a NumPy reference; --no-check skips it).
     """
     from lossadvisor.answers import FlagConflict, given_answers
     from lossadvisor.engine import advice_payload, advise
@@ -122,5 +123,6 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
     from lossadvisor.render.recommend import recommendation_text
 
     render(payload, fmt, recommendation_text)
-    # a pairing the reference cannot check (a custom loss) is said so under "check", not a finding
-    return 1 if payload.get("check", {}).get("status") == "failed" else 0
+    # a check that failed, or that could check nothing (a custom loss without a NumPy
+    # reference: --no-check says the check is not wanted), is not a success
+    return 1 if payload.get("check", {}).get("status") in ("failed", "not_checked") else 0
