@@ -110,21 +110,28 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
 
 
 def verdict(results: list[dict]) -> dict:
-    """``{"passed", "status", "counts"}`` of check rows (``passed`` True, False or None).
+    """``{"passed", "status", "counts", "unchecked"}`` of check rows (``passed`` True, False or None).
 
-    The status is "failed" when a check failed, "passed" when none failed and at least one
-    passed, and "not_checked" when every check was skipped: nothing checked is not a pass.
+    The status is "failed" when a check failed; "not_checked" when a loss had every one of
+    its checks skipped (nothing checked is not a pass, even beside other losses that
+    passed); "passed" otherwise. ``unchecked`` lists those losses.
 
-    >>> verdict([{"passed": True}, {"passed": None}])
-    {'passed': True, 'status': 'passed', 'counts': {'passed': 1, 'failed': 0, 'skipped': 1}}
-    >>> verdict([{"passed": None}])["status"]
+    >>> verdict([{"loss": "a", "passed": True}, {"loss": "a", "passed": None}])
+    {'passed': True, 'status': 'passed', 'counts': {'passed': 1, 'failed': 0, 'skipped': 1}, 'unchecked': []}
+    >>> verdict([{"loss": "a", "passed": True}, {"loss": "mine", "passed": None}])["unchecked"]
+    ['mine']
+    >>> verdict([])["status"]
     'not_checked'
     """
     counts = {"passed": 0, "failed": 0, "skipped": 0}
+    checked: dict = {}
     for row in results:
         counts[{True: "passed", False: "failed"}.get(row["passed"], "skipped")] += 1
-    status = "failed" if counts["failed"] else "passed" if counts["passed"] else "not_checked"
-    return {"passed": status == "passed", "status": status, "counts": counts}
+        loss = row.get("loss")
+        checked[loss] = checked.get(loss, False) or row["passed"] is not None
+    unchecked = [loss for loss, ran in checked.items() if not ran]
+    status = "failed" if counts["failed"] else "not_checked" if unchecked or not results else "passed"
+    return {"passed": status == "passed", "status": status, "counts": counts, "unchecked": unchecked}
 
 
 def unknown_loss_message(loss_id: str, catalog: dict) -> str:

@@ -50,3 +50,26 @@ def test_emit_code_with_a_format_is_a_usage_error(run_cli, extra):
 def test_emit_code_alone_prints_the_program(run_cli):
     code, out, _ = run_cli("recommend", "--task", "binary", "--no-input", "--emit-code")
     assert code == 0 and out.startswith('"""') and "BCEWithLogitsLoss" in out
+
+
+def test_closed_stdout_is_a_one_line_error():
+    # started with fd 1 closed (`lossadvisor ... >&-`): Python gives sys.stdout None
+    proc = subprocess.run([PYTHON, "-m", "lossadvisor", "recommend", "--task", "binary", "--no-input", "--no-check"],
+                          stderr=subprocess.PIPE, env=python_env(), text=True, timeout=120,
+                          preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2
+    assert proc.stderr == "Error: standard output is closed; redirect it to a file or to /dev/null\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [
+    ("recommend", "--task", "binary", "--no-input", "--no-check"),
+    ("recommend", "--task", "binary", "--no-input", "--no-check", "--json"),
+    ("check", "huber", "--framework", "none"),
+])
+def test_a_full_disk_is_a_one_line_error(args):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([PYTHON, "-m", "lossadvisor", *args], stdout=full, stderr=subprocess.PIPE,
+                              env=python_env(), text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "Error: cannot write the output: No space left on device\n"

@@ -77,6 +77,18 @@ def test_loss_without_reference_is_not_checked(run_cli, tmp_path):
     assert code == 1 and "NOTHING CHECKED" in out and "all checks passed" not in out
 
 
+def test_a_named_loss_not_checked_beside_one_that_passed_is_not_a_pass(run_cli, tmp_path):
+    # my_loss has no reference: every check of it is skipped, whatever the other loss does
+    rules = tmp_path / "custom.yaml"
+    rules.write_text(CUSTOM)
+    code, out, _ = run_cli("check", "my_loss", "huber", "--rules", str(rules), "--framework", "none", "--json")
+    doc = json.loads(out)
+    assert doc["status"] == "not_checked" and doc["unchecked"] == ["my_loss"] and code == 1
+    assert doc["counts"]["passed"] >= 1  # huber's checks did pass
+    code, out, _ = run_cli("check", "my_loss", "huber", "--rules", str(rules), "--framework", "none")
+    assert code == 1 and "NOTHING CHECKED for my_loss" in out
+
+
 def test_counts_match_the_rows(run_cli):
     code, out, _ = run_cli("check", "huber", "mean_squared_error", "--framework", "none", "--json")
     doc = json.loads(out)

@@ -6,6 +6,7 @@ become one line on stderr and exit 2 (usage or input) or 1 (findings).
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -77,6 +78,8 @@ def main(argv=None) -> None:
     from lossadvisor.errors import LossAdvisorError
 
     args = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to write the answer
+        _fail("standard output is closed; redirect it to a file or to /dev/null", 2)
     for stream in (sys.stdout, sys.stderr):
         # a terminal or pipe that cannot show a character gets an escape, not a crash
         if hasattr(stream, "reconfigure") and getattr(stream, "errors", "strict") == "strict":
@@ -105,11 +108,29 @@ def main(argv=None) -> None:
         from lossadvisor.render import closed_pipe
 
         closed_pipe()
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRNOS:
+            _internal_error(exc)
+        # the disk is full (`> /dev/full`) or the device failed while writing the answer
+        from lossadvisor.render import discard_stdout
+
+        discard_stdout()
+        _fail(f"cannot write the output: {exc.strerror or exc}", 2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
-        if os.environ.get("LOSSADVISOR_DEBUG"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set LOSSADVISOR_DEBUG=1 for the traceback)", 70)
+        _internal_error(exc)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _internal_error(exc: Exception) -> None:
+    if os.environ.get("LOSSADVISOR_DEBUG"):
+        raise exc
+    _fail(f"internal error: {type(exc).__name__}: {exc} (set LOSSADVISOR_DEBUG=1 for the traceback)", 70)
+
+
+#: write errors of the output (a full disk or quota, an I/O error, a closed descriptor): an
+#: error of where the output goes (exit 2), not an internal one. Readers of the user's files
+#: turn their own OSErrors into InputError before they get here.
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EBADF}
 
 
 def _fail(message: str, code: int) -> None:

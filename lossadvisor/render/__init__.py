@@ -17,14 +17,19 @@ SCHEMA_VERSION = 1
 CLOSED_PIPE_EXIT = 141
 
 
-def closed_pipe() -> None:
-    """The reader of stdout went away (`| head -1`): end quietly with the closed-pipe code,
-    never the findings code. stdout is pointed at the null device first, so that the
-    interpreter's final flush of what is still buffered cannot fail again."""
+def discard_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's final flush of what is
+    still buffered cannot fail again after a write to it failed."""
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # pragma: no cover - a stdout without a descriptor
         pass
+
+
+def closed_pipe() -> None:
+    """The reader of stdout went away (`| head -1`): end quietly with the closed-pipe code,
+    never the findings code."""
+    discard_stdout()
     raise SystemExit(CLOSED_PIPE_EXIT)
 
 

@@ -35,6 +35,9 @@ def summary_line(payload: dict) -> str:
     if status == "failed":
         return f"{line} — [bold red]FAILED[/bold red]"
     if status == "not_checked":
+        if losses > len(payload["unchecked"]):
+            return (f"{line} — [bold yellow]NOTHING CHECKED[/bold yellow] for {', '.join(payload['unchecked'])}: "
+                    "every check of it was skipped")
         return f"{line} — [bold yellow]NOTHING CHECKED[/bold yellow]: every check was skipped"
     if counts["skipped"]:
         return f"{line} — [green]passed[/green] (the skipped checks were not run; see why above)"
