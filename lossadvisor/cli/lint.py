@@ -14,14 +14,18 @@ Examples:
       --activation linear --loss "nn.CrossEntropyLoss()" --json
   lossadvisor lint model.keras --task multiclass --labels one_hot
   lossadvisor lint models.yaml model.json --format github
+  cat spec.yaml | lossadvisor lint -
   lossadvisor explain LA101
 
 \b
 FILES are spec files (YAML or JSON: one model, a list, or {models: [...]},
 with the keys of the flags: task, activation, loss, framework, from_logits,
 units, labels, classes, target, reduction, target_shape, name), .keras
-archives, or the JSON of Keras model.to_json(). Flags fill in what a file
-does not say (task, labels); a flag that contradicts a file is an error.
+archives, or the JSON of Keras model.to_json(). - reads a spec from
+standard input; a file without a suffix (a pipe, <(...)) is judged by its
+content. Specs stop at 64 MiB; like cat, lint waits for a pipe whose
+writer neither writes nor closes it. Flags fill in what a file does not
+say (task, labels); a flag that contradicts a file is an error.
 Without --task, a softmax over several units or a loss over exclusive
 classes (nn.CrossEntropyLoss, categorical cross-entropy) is linted as
 multiclass, and the output says so; --task overrides it. Rules that lack

@@ -1,7 +1,8 @@
 """Pairing lint: find output-layer / loss / label combinations that train badly.
 
-Pure core: no click, no rich. The rules, the spellings of activations and the
-Keras layer roles are data (``rules/lint.yaml``); the spellings of each loss in
+Pure core: no click, no rich. The rules, the spellings and output ranges of
+activations, the task a model implies and the Keras layer roles are data
+(``rules/lint.yaml``); the spellings of each loss in
 each framework are part of its catalog entry (``spellings:`` in
 ``rules/losses.yaml``). This package interprets them:
 
@@ -18,8 +19,9 @@ A model is described by a few keys (``task``, ``activation``, ``loss``,
 flags, a spec file (YAML or JSON, one model or a list), or read from a Keras
 model file. Each is normalised into *facts* (canonical activation, catalog loss
 id, what the loss takes as input, ...) and every rule whose ``when`` holds gives
-a finding. Without a task, the task the model implies is assumed (a softmax over
-several units, or a loss over exclusive classes: multiclass) and said; the rules
+a finding. Without a task, the task the model implies (``implies_task`` in
+rules/lint.yaml: a softmax over several units, or a loss over exclusive classes, is
+multiclass) is assumed and said; the rules
 that lack a stated fact to be decided are listed as not applied, and a model of
 which no rule could be decided is not called clean.
 

@@ -1,7 +1,8 @@
 """The lint data: ``rules/lint.yaml`` and the loss catalog's spellings, validated and indexed.
 
-``rules/lint.yaml`` holds the activations (range and spellings), the Keras layer
-roles and the rules (the LA codes with their explanations). The spellings of a
+``rules/lint.yaml`` holds the activations (range and spellings), the task a model
+implies by itself, the Keras layer roles and the rules (the LA codes with their
+explanations, whose ``when``/``unless`` conditions :func:`conditions_hold` interprets). The spellings of a
 loss are part of its catalog entry (``spellings:`` in ``rules/losses.yaml``, or
 in a ``--rules`` overlay), so lint understands every loss of the rule base in use.
 """
@@ -46,7 +47,7 @@ STATED_FACTS = {
 # not apply (a loss without from_logits); absent when one of them is missing, it is unknown.
 DERIVED_FACTS = {
     "output_range": ("activation",),
-    "effective_activation": ("activation",),
+    "effective_activation": ("activation", "loss"),   # a loss applies its link to a linear output
     "loss_family": ("loss",),
     "loss_input": ("loss",),
     "link": ("loss",),
@@ -62,6 +63,48 @@ EXTRA_TEMPLATE_NAMES = (
     "activation_spelling", "loss_spelling", "answers", "recommended", "rule", "current", "alternative",
     "recommend_args", "reason", "missing", "missing_flags",
 )
+
+
+
+def condition_holds(condition: Any, value: Any, known: bool) -> bool:
+    """One `when`/`unless` condition against one fact (see rules/lint.yaml)."""
+    if isinstance(condition, list):
+        if not known:
+            return None in condition
+        return value in condition
+    if not known:
+        return False
+    if isinstance(condition, dict):
+        if "not" in condition:
+            banned = condition["not"]
+            banned = banned if isinstance(banned, list) else [banned]
+            return value not in banned
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        lo, hi = condition.get("min"), condition.get("max")
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+    return value == condition
+
+
+def conditions_hold(when: dict, unless: dict, facts: dict) -> bool:
+    """Every condition of ``when`` holds on ``facts`` and not every one of ``unless`` does."""
+    if not all(condition_holds(c, facts.get(k), k in facts) for k, c in when.items()):
+        return False
+    return not (unless and all(condition_holds(c, facts.get(k), k in facts) for k, c in unless.items()))
+
+
+class _Template(dict):
+    def __missing__(self, key):
+        return "?"
+
+
+def fill_template(text: str, values: dict) -> str:
+    """A message, fix or reason of rules/lint.yaml with its {names} filled in (``?`` for an unknown one)."""
+    try:
+        return text.format_map(_Template(values))
+    except (ValueError, IndexError, KeyError):
+        return text
+
 
 _TABLES: dict[str, LintData] = {}   # lint.yaml path -> its tables, without loss spellings
 _DATA: dict[str, LintData] = {}     # lint.yaml path -> with the shipped catalog's loss spellings
@@ -231,6 +274,28 @@ def _lint_tables(path: str, doc: Any) -> LintData:
                 problems.append(f"{where(spec)}: spelling {s!r} means both {activation_index[norm]} and {name}")
             activation_index[norm] = name
 
+    # implies_task (optional: without it no task is assumed)
+    implied_tasks: list = []
+    for item in doc.get("implies_task") or []:
+        w = where(item)
+        if not isinstance(item, dict) or not isinstance(item.get("task"), str) or not isinstance(item.get("when"), dict) \
+                or not item["when"] or not isinstance(item.get("because"), str) or not item["because"].strip():
+            problems.append(f"{w}: each implies_task entry needs a task, a `when` and a `because` text")
+            continue
+        for key in ("when", "unless"):
+            cond = item.get(key) or {}
+            if not isinstance(cond, dict):
+                problems.append(f"{w}: implies_task: {key} must map facts to conditions")
+                continue
+            for fact in cond:
+                if fact not in FACTS or fact == "task":
+                    problems.append(f"{w}: implies_task: {key} tests {fact!r}, not a fact that implies a task")
+        for ref in re.findall(r"\{(\w+)\}", item["because"]):
+            if ref not in FACTS and ref != "loss_spelling":
+                problems.append(f"{w}: implies_task: because uses unknown name {{{ref}}}")
+        implied_tasks.append({"task": item["task"], "when": dict(item["when"]),
+                              "unless": dict(item.get("unless") or {}), "because": item["because"]})
+
     # layers
     layers: dict = {}
     for cls, spec in (doc["layers"] or {}).items():
@@ -316,7 +381,7 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             problems.append(f"{path}: the computed rule {required} is missing")
     if problems:
         raise RuleBaseError(problems)
-    return LintData(path, activations, activation_index, [], {}, layers, rules, codes)
+    return LintData(path, activations, activation_index, [], {}, layers, rules, codes, implied_tasks)
 
 
 def _bool_key(key: Any) -> Any:

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError, UsageError
-from lossadvisor.lint.data import FACTS
+from lossadvisor.lint.data import FACTS, conditions_hold, fill_template
 from lossadvisor.lint.spellings import (
     LINT_PARAMS,
     LintData,
@@ -236,7 +236,8 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
         spelled = model.display.get("loss") or str(v["loss"])
         names["loss_spelling"] = spelled
 
-    # the output the likelihood sees
+    # the output the likelihood sees; a loss may apply its link to a linear or log-softmax
+    # output, so without the loss those are unknown
     act = facts.get("activation")
     if act is not None:
         inp = facts.get("loss_input")
@@ -244,10 +245,10 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
             facts["effective_activation"] = facts["link"]
         elif act == "log_softmax" and inp == "log_probabilities":
             facts["effective_activation"] = "softmax"
-        else:
+        elif "loss" in facts or act not in ("linear", "log_softmax"):
             facts["effective_activation"] = act
     names["_answers"] = answers
-    assumed = assumed_task(facts, names, rb)
+    assumed = assumed_task(facts, names, rb, data)
     if assumed is not None:
         facts["task"] = assumed["task"]
     names["_assumed"] = assumed
@@ -255,32 +256,27 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
     return facts, names
 
 
-# The task a model's output or loss implies by itself: a distribution over several units,
-# or a loss over exclusive classes, is a single-label multiclass model.
-IMPLIED_TASK = "multiclass"
-
-
-def assumed_task(facts: dict, names: dict, rb) -> dict | None:
+def assumed_task(facts: dict, names: dict, rb, data: LintData) -> dict | None:
     """The task the model implies when none is given: ``{"task", "because"}``, or None.
 
-    The one place that decides it; the rules read the ``task`` fact it sets. A simplex output
-    (softmax) over more than one unit, or a loss of the catalog's multiclass family
-    (nn.CrossEntropyLoss, categorical and sparse categorical cross-entropy), means exclusive
-    classes. Nothing is assumed when the task is given (``--task`` wins), when the rule base has
-    no multiclass task, or when another stated answer does not fit it (``--labels zero_one``).
+    The one place that decides it; the rules read the ``task`` fact it sets. The entries of
+    ``implies_task`` in rules/lint.yaml whose conditions hold give the task and the reasons (a
+    softmax over several units, a loss over exclusive classes: multiclass). Nothing is assumed
+    when the task is given (``--task`` wins), when the entries that hold give different tasks,
+    when the rule base has no such task, or when another stated answer does not fit it
+    (``--labels zero_one``).
     """
     if "task" in facts:
         return None
-    reasons = []
-    units = facts.get("units")
-    if facts.get("output_range") == "simplex" and (units is None or units > 1):
-        over = f"over {units} units" if units else "output (units not given)"
-        reasons.append(f"{facts['activation']} {over}")
-    if facts.get("loss_family") == IMPLIED_TASK:
-        reasons.append(f"{names.get('loss_spelling', facts['loss'])} is a loss over exclusive classes")
-    if not reasons or not _answers_fit_task(rb, names["_answers"], IMPLIED_TASK):
+    implied = [item for item in data.implied_tasks if conditions_hold(item["when"], item["unless"], facts)]
+    tasks = {item["task"] for item in implied}
+    if len(tasks) != 1:
         return None
-    return {"task": IMPLIED_TASK, "because": "; ".join(reasons)}
+    task = tasks.pop()
+    if not _answers_fit_task(rb, names["_answers"], task):
+        return None
+    values = dict(facts, loss_spelling=names.get("loss_spelling", facts.get("loss")))
+    return {"task": task, "because": "; ".join(fill_template(item["because"], values) for item in implied)}
 
 
 def possible_answers(rb, facts: dict, answers: dict) -> dict[str, tuple]:

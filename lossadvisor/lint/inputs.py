@@ -1,5 +1,6 @@
 """The models to lint, read from files: spec files (YAML or JSON: one model, a list, or
-``{models: [...]}``), ``.keras`` archives and the JSON of Keras ``model.to_json()``.
+``{models: [...]}``), ``.keras`` archives and the JSON of Keras ``model.to_json()``; a file
+without a known suffix (``-`` for standard input, a pipe, a device) is judged by its content.
 
 Flags are the third input; the command line turns them into a :class:`ModelInput`
 and :func:`lossadvisor.lint.lint_models` merges them into every model.
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,20 @@ from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.lint import kerasfile
 from lossadvisor.lint.data import load_lint_data
 from lossadvisor.lint.spellings import LintData, ModelInput
-from lossadvisor.textutil import decode_text, preview, read_bytes, read_head
+from lossadvisor import textutil
+from lossadvisor.textutil import (
+    decode_text,
+    preview,
+    read_at_most,
+    read_bytes,
+    read_head,
+    size_limit_message,
+)
+
+STDIN = "-"                     # the file name that means standard input
+STDIN_NAME = "<stdin>"          # how messages and model names call it
+SPEC = "a spec file"            # the kind of file in the size cap's message
+ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
 
 def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[ModelInput]:
@@ -29,6 +46,16 @@ def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[Mode
 
 
 def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
+    """The models of one file: by its suffix (.yaml, .yml, .json, .keras, .h5; another is a .keras
+    archive when it starts as a zip) or, without one (a pipe such as ``<(...)``, a device, ``-``
+    for standard input), by its content: a zip signature is a .keras archive (which needs a
+    regular file), anything else is read through the size cap as a spec or the JSON of
+    ``model.to_json()``."""
+    if path == STDIN:
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        if stream is None:  # the shell closed standard input (`<&-`)
+            raise InputError(f"{STDIN_NAME}: standard input is closed; pipe a spec in, or give a file")
+        return _read_by_content(stream, STDIN_NAME, False, data)
     p = Path(path)
     if p.is_dir():
         if (p / "config.json").is_file() and p.suffix == ".keras":
@@ -37,29 +64,61 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     suffix = p.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):
         return kerasfile.read_keras(path, data or load_lint_data())
-    if suffix not in (".json", ".yaml", ".yml"):
-        # only a zip's signature tells anything here: 4 bytes, not the whole of /dev/urandom
-        if read_head(path, 4) == b"PK\x03\x04":
+    if suffix in (".json", ".yaml", ".yml"):
+        return _parse_document(read_bytes(path, what=SPEC), path, suffix[1:], data)
+    if suffix:
+        # only a zip's signature tells anything here: 4 bytes, not the whole of a device
+        if read_head(path, len(ZIP_SIGNATURE)) == ZIP_SIGNATURE:
             return kerasfile.read_keras(path, data or load_lint_data())
         raise InputError(f"{path}: unknown kind of file; expected a spec (.yaml, .yml, .json), a .keras "
                          "archive or the JSON of model.to_json()")
-    raw = read_bytes(path, what="a spec file")
-    if suffix == ".json":
-        text = decode_text(raw, path)
+    try:
+        with open(path, "rb") as fh:
+            return _read_by_content(fh, path, stat.S_ISREG(os.fstat(fh.fileno()).st_mode), data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _read_by_content(stream, path: str, regular: bool, data: LintData | None) -> list[ModelInput]:
+    """A file without a known suffix, judged by its first bytes: a zip is a .keras archive, read
+    from ``path`` when it is a regular file; anything else a document read whole, through the cap.
+    The stream is read once, so a pipe loses nothing to the look at its head."""
+    try:
+        head = stream.read(len(ZIP_SIGNATURE))
+        if head == ZIP_SIGNATURE:
+            if regular:
+                return kerasfile.read_keras(path, data or load_lint_data())
+            raise kerasfile.needs_random_access(path)
+        rest = read_at_most(stream, textutil.MAX_DOCUMENT_BYTES - len(head))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if rest is None:
+        raise InputError(size_limit_message(path, SPEC))
+    return _parse_document(head + rest, path, None, data)
+
+
+def _parse_document(raw: bytes, path: str, kind: str | None, data: LintData | None) -> list[ModelInput]:
+    """A spec (YAML or JSON) or the JSON of ``model.to_json()``. ``kind`` is the suffix's ``json``,
+    ``yaml`` or ``yml``; None when there was none: a document that parses as JSON is JSON, any
+    other is YAML (a superset of JSON, so a flow mapping such as ``{loss: mse}`` is read too)."""
+    text = decode_text(raw, path)
+    sniffed = kind is None and text.lstrip()[:1] in ("{", "[")
+    if kind == "json" or sniffed:
         try:
             doc = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            if not sniffed:
+                raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
         except ValueError as exc:
             raise InputError(f"{path}: {exc}") from None
         except RecursionError:
             raise InputError(f"{path}: invalid JSON: nested too deeply") from None
-        if kerasfile.looks_like_keras_config(doc):
-            return kerasfile.models_from_config(doc, path, data or load_lint_data())
-        return _spec_models(doc, path)
+        else:
+            if kerasfile.looks_like_keras_config(doc):
+                return kerasfile.models_from_config(doc, path, data or load_lint_data())
+            return _spec_models(doc, path)
     from lossadvisor.rulebase import read_yaml
 
-    text = decode_text(raw, path)
     try:
         doc = read_yaml(path, text)
     except RuleBaseError as exc:

@@ -47,6 +47,13 @@ def looks_like_keras_config(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("class_name"), str) and "config" in doc
 
 
+def needs_random_access(path: str) -> InputError:
+    """The error for a .keras archive in a pipe, a FIFO or a device (standard input included)."""
+    # zipfile reopens the file and seeks to its end: a FIFO blocks or cannot, a device has no end
+    return InputError(f"{path}: a .keras archive needs random access, and this is a pipe or a device; "
+                      "save it to a regular file first")
+
+
 def read_keras(path: str, data: LintData) -> list[ModelInput]:
     """The lint models of a `.keras` archive (or unzipped folder)."""
     p = Path(path)
@@ -62,9 +69,7 @@ def read_keras(path: str, data: LintData) -> list[ModelInput]:
                 metadata = _json_or_empty(read_at_most(fh, MAX_METADATA_BYTES) or b"")
     else:
         if os.path.exists(path) and not os.path.isfile(path):
-            # zipfile reopens the file and seeks to its end: a FIFO blocks or cannot, a device has no end
-            raise InputError(f"{path}: a .keras archive needs random access, and this is a pipe or a device; "
-                             "save it to a regular file first")
+            raise needs_random_access(path)
         head = read_head(path, 8)
         if head == HDF5_SIGNATURE:
             raise InputError(f"{path}: this is an HDF5 file (the legacy Keras .h5 format), not a .keras zip; "

@@ -16,38 +16,23 @@ import json
 from typing import Any
 
 from lossadvisor.errors import LossAdvisorError, UsageError
-from lossadvisor.lint.data import DERIVED_FACTS, SEVERITIES, STATED_FACTS, load_lint_data
+from lossadvisor.lint.data import (
+    DERIVED_FACTS,
+    SEVERITIES,
+    STATED_FACTS,
+    condition_holds,
+    conditions_hold,
+    fill_template,
+    load_lint_data,
+)
 from lossadvisor.lint.facts import merge_flags, model_facts
 from lossadvisor.lint.spellings import LintData, ModelInput
-
-
-def condition_holds(condition: Any, value: Any, known: bool) -> bool:
-    """One `when`/`unless` condition against one fact (see rules/lint.yaml)."""
-    if isinstance(condition, list):
-        if not known:
-            return None in condition
-        return value in condition
-    if not known:
-        return False
-    if isinstance(condition, dict):
-        if "not" in condition:
-            banned = condition["not"]
-            banned = banned if isinstance(banned, list) else [banned]
-            return value not in banned
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        lo, hi = condition.get("min"), condition.get("max")
-        return (lo is None or value >= lo) and (hi is None or value <= hi)
-    return value == condition
 
 
 def rule_fires(rule: dict, facts: dict) -> bool:
     if rule["computed"] or rule["retired"]:
         return False
-    if not all(condition_holds(c, facts.get(k), k in facts) for k, c in rule["when"].items()):
-        return False
-    return not (rule["unless"] and all(condition_holds(c, facts.get(k), k in facts)
-                                       for k, c in rule["unless"].items()))
+    return conditions_hold(rule["when"], rule["unless"], facts)
 
 
 def missing_facts(rule: dict, facts: dict, possible: dict | None = None) -> list[str] | None:
@@ -105,18 +90,6 @@ def _not_applied(rule: dict, lacking: list[str]) -> dict:
             "missing": [STATED_FACTS[f][1] for f in lacking]}
 
 
-class _Template(dict):
-    def __missing__(self, key):
-        return "?"
-
-
-def _fill(text: str, values: dict) -> str:
-    try:
-        return text.format_map(_Template(values))
-    except (ValueError, IndexError, KeyError):
-        return text
-
-
 def _template_values(facts: dict, names: dict) -> dict:
     out = {k: v for k, v in facts.items()}
     out.update({k: v for k, v in names.items() if not k.startswith("_")})
@@ -138,8 +111,8 @@ def _finding(rule: dict, values: dict, model: ModelInput) -> dict:
         "code": rule["code"],
         "name": rule["name"],
         "severity": rule["severity"],
-        "message": _fill(rule["message"], values),
-        "fix": _fill(rule["fix"], values),
+        "message": fill_template(rule["message"], values),
+        "fix": fill_template(rule["fix"], values),
         "model": model.name,
         "source": model.source,
         "line": line or model.line,

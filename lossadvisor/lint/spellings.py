@@ -50,6 +50,7 @@ class LintData:
     layers: dict                 # Keras class name -> role dict
     rules: list                  # rule dicts, file order
     codes: dict                  # code -> rule
+    implied_tasks: list = field(default_factory=list)  # implies_task: {"task", "when", "unless", "because"}
 
 
 @dataclass
