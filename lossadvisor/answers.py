@@ -1,6 +1,7 @@
 """Answers given outside the prompts: flags, `--answer ID=VALUE`, `--answers FILE` and data.
 
-``given_answers`` applies their precedence; the engine then asks or defaults the rest.
+``given_answers`` applies their precedence, ``answers_with_data`` adds the answers inferred from
+target data under the task given; the engine then asks or defaults the rest.
 ``parse_pairs`` is the one reader of ``KEY=VALUE`` flags (`--answer`, and `check --param`).
 """
 
@@ -47,20 +48,16 @@ def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def given_answers(flags: dict[str, str | None], *, answer_pairs: list[str] | tuple[str, ...] = (),
-                  answers_file: str | None = None, inferred: dict[str, Any] | None = None,
-                  ) -> tuple[dict[str, Any], dict[str, str]]:
+                  answers_file: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers given outside the prompts, and where each came from ("flag", "file", "data").
 
-    Strongest first: the question flags and `--answer` ("flag"), `--answers FILE`
-    ("file", or "data" for the output of `infer --json`), then the answers
-    ``inferred`` from target data ("data"). ``flags`` maps question id to the text
-    of its flag, None when not given. The engine asks or defaults the rest.
+    Strongest first: the question flags and `--answer` ("flag"), then `--answers FILE`
+    ("file", or "data" for the output of `infer --json`). ``flags`` maps question id
+    to the text of its flag, None when not given. The engine asks or defaults the rest.
     Raises FlagConflict when a flag and `--answer` give one question two values.
     """
     given: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for k, v in (inferred or {}).items():
-        given[k], sources[k] = v, "data"
     if answers_file:
         file_answers, kind = read_answers_file(answers_file)
         for k, v in file_answers.items():
@@ -73,6 +70,44 @@ def given_answers(flags: dict[str, str | None], *, answer_pairs: list[str] | tup
                 raise FlagConflict(f"--{k.replace('_', '-')} {v} conflicts with --answer {k}={given[k]}")
             given[k], sources[k] = v, "flag"
     return given, sources
+
+
+def answers_with_data(flags: dict[str, str | None], *, answer_pairs: list[str] | tuple[str, ...] = (),
+                      answers_file: str | None = None, read_data: Callable[[str | None], dict] | None = None,
+                      ) -> tuple[dict[str, Any], dict[str, str], dict | None]:
+    """The given answers (:func:`given_answers`) with those inferred from target data under them.
+
+    The task comes from what was given first (flags, `--answer`, `--answers FILE`);
+    ``read_data(task)`` (the ``infer`` document; ``task`` None when none was given, or one
+    inference does not know, left to the engine) then derives the other answers from the
+    data under that task, so no inferred answer belongs to another task. A given answer
+    wins over the data's ("data", weakest), and where the two differ a warning naming
+    both leads the document's ``warnings``.
+
+    Returns (answers, sources, the ``infer`` document or None without ``read_data``).
+    """
+    given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file)
+    if read_data is None:
+        return given, sources, None
+    from lossadvisor.infer import TASKS
+
+    task = given.get("task")
+    data = read_data(task if task in TASKS else None)
+    inferred = data["answers"]
+    differs = [f"{_given_as(k, v, sources[k], flags, answers_file)}, but the data says {k}={inferred[k]} "
+               f"({data['evidence'].get(k, 'inferred')}); the given answer is used"
+               for k, v in given.items() if k in inferred and str(v) != str(inferred[k])]
+    data["warnings"] = differs + data["warnings"]
+    answers = {**inferred, **given}
+    return answers, {**{k: "data" for k in inferred}, **sources}, data
+
+
+def _given_as(key: str, value: Any, source: str, flags: dict[str, str | None], answers_file: str | None) -> str:
+    """How the user gave an answer, as they wrote it: ``--classes 3``, ``--answer classes=3``,
+    ``classes: 3 in answers.yaml``."""
+    if source == "flag":
+        return f"--{key.replace('_', '-')} {value}" if flags.get(key) is not None else f"--answer {key}={value}"
+    return f"{key}: {value} in {answers_file}"
 
 
 def read_answers_file(path: str) -> tuple[dict[str, Any], str]:

@@ -63,13 +63,22 @@ def fmt_bytes(n: int) -> str:
 def read_at_most(fh, limit: int) -> bytes | None:
     """The rest of the binary stream ``fh``, or None when it holds more than ``limit`` bytes.
 
-    Reads ``limit + 1`` bytes at most, in pieces of a MiB: a character device, a FIFO fed
-    forever or a zip member whose header lies ends the read instead of filling the memory.
+    ``fh`` is a binary stream, or a function ``read(n) -> bytes`` (a reader's own read that
+    turns OS errors into its messages). Reads ``limit + 1`` bytes at most, in pieces of a MiB:
+    a character device, a FIFO fed forever or a zip member whose header lies ends the read
+    instead of filling the memory.
+
+    >>> import io
+    >>> read_at_most(io.BytesIO(b"abc"), 3), read_at_most(io.BytesIO(b"abcd"), 3)
+    (b'abc', None)
+    >>> read_at_most(io.BytesIO(b"abc").read, 5)
+    b'abc'
     """
+    read = fh if callable(fh) else fh.read
     parts = []
     got = 0
     while got <= limit:
-        piece = fh.read(min(1 << 20, limit + 1 - got))
+        piece = read(min(1 << 20, limit + 1 - got))
         if not piece:
             return b"".join(parts)
         parts.append(piece)

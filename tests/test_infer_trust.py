@@ -163,19 +163,31 @@ def test_distinct_values_that_are_targets(y, task):
 
 
 def test_whole_dollar_amounts_with_a_few_zeros_are_positive_wide():
-    # lognormal(mu=4, sigma=1.5) amounts rounded to whole dollars with 3% exact zeros: on the log
-    # scale the values above 0 are normal (symmetric) and their 99th / 1st percentile is about
-    # exp(2 * 2.326 * 1.5) = 1,080 >= wide_ratio; 3% zeros <= wide_zero_share (5%)
+    # lognormal(mu=6, sigma=1.5) amounts rounded to whole dollars with 3% exact zeros: log(1 + y) is
+    # close to normal (symmetric) and 1 + the 99th percentile is exp(6 + 2.326 * 1.5) = 13,000 times
+    # 1 + the 1st (a zero) >= wide_ratio; 3% zeros <= wide_zero_share (5%). No small counts: the 5th
+    # percentile, the 2.1% point of the lognormal, exp(6 - 2.04 * 1.5) = 19, is above count_small (10)
     rng = np.random.default_rng(3)
-    y = np.maximum(np.round(rng.lognormal(4, 1.5, 4000)), 1.0)
+    y = np.maximum(np.round(rng.lognormal(6, 1.5, 4000)), 1.0)
     y[rng.random(4000) < 0.03] = 0
     doc = infer_array(y)
     assert doc["answers"]["target"] == "positive_wide", doc["evidence"]["target"]
     assert "exact zeros (<= 5%, wide_zero_share)" in doc["evidence"]["target"]
+    # round 2 (a count rule before the wide rule): with mu=4 the 5th percentile is
+    # exp(4 - 2.04 * 1.5) = 2.5 <= count_small, so the whole numbers are also counts; they stay count
+    # (negative binomial) and the ambiguity names positive_wide for whole-dollar amounts
+    small = np.maximum(np.round(rng.lognormal(4, 1.5, 4000)), 1.0)
+    small[rng.random(4000) < 0.03] = 0
+    doc = infer_array(small)
+    assert doc["answers"]["target"] == "count"
+    assert any(a["alternative"] == {"target": "positive_wide"} for a in doc["ambiguities"])
+    # the same amounts in cents (not whole numbers, so no counts) are positive_wide
+    cents = small + rng.integers(0, 100, 4000) / 100 * (small > 0)
+    doc = infer_array(cents)
+    assert doc["answers"]["target"] == "positive_wide"
     # outliers are judged where mean squared logarithmic error works: log(1 + y), where it is normal-like
+    # (the zeros lie (4 - 0) / 1.5 = 2.7 robust standard deviations below the median 4: no outliers)
     assert doc["answers"]["outliers"] == "no" and "log(1 + y)" in doc["evidence"]["outliers"]
-    # the same amounts in cents (not whole numbers) agree
-    assert infer_array(y + rng.integers(0, 100, 4000) / 100 * (y > 0))["answers"]["target"] == "positive_wide"
 
 
 @pytest.mark.parametrize("y, target", [
@@ -212,7 +224,9 @@ def test_positive_wide_help_states_the_rule():
     target = next(q for q in shipped_questions() if q.id == "target")
     help_text = next(c.help for c in target.choices if c.value == "positive_wide")
     ratio, zeros = THRESHOLDS["wide_ratio"][0], THRESHOLDS["wide_zero_share"][0]
-    assert f"99th percentile at least {ratio:g} times the 1st" in help_text
+    # round 2: judged on 1 + y, as the threshold's meaning says
+    assert f"1 + the 99th percentile at least {ratio:g} times 1 + the 1st" in help_text
+    assert "1 + the 99th percentile is at least this many times 1 + the 1st" in THRESHOLDS["wide_ratio"][1]
     assert f"up to {zeros:.0%} zeros" in help_text and "prices" in help_text
 
 

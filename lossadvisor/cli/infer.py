@@ -6,8 +6,10 @@ import click
 
 from lossadvisor.cli.common import format_option
 from lossadvisor.infer.decide import TASKS  # no numpy at import
+from lossadvisor.infer.thresholds import MISSING_CLASS_MAX_DISTINCT, threshold
+from lossadvisor.infer.values import missing_tokens_text
 
-EPILOG = """\b
+EPILOG = f"""\b
 Examples:
   lossadvisor infer train.csv --column label
   lossadvisor infer y_train.npy
@@ -24,9 +26,10 @@ Examples:
 Reads CSV/TSV (delimiter and header detected; .gz too), .npy, .npz, JSON Lines,
 and Parquet/Feather (with pip install 'lossadvisor[data]'); - is CSV on stdin.
 Several --column values make a matrix target (one-hot, multi-hot, probabilities,
-multi-output regression). Missing cells (empty, NA, NaN, null, None) are
-counted per word and left out, but a word such as None that takes at least 5%
-of the rows of a text column of few values is a class. --task derives the other
+multi-output regression). Missing cells are counted per word and left out:
+{missing_tokens_text()};
+but a word such as None that takes at least {threshold("missing_class_share"):.0%} of the rows of a text
+column of at most {MISSING_CLASS_MAX_DISTINCT} values is a class. --task derives the other
 answers for the task you give. Ambiguous cases are listed with the alternative and what settles it;
 every threshold used is named in the output (see the README).
 

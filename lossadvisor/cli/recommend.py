@@ -49,6 +49,8 @@ Examples:
 Answers come from, strongest first: flags and --answer, --answers FILE,
 --from-data, then the prompts (only on a terminal, and not with --no-input),
 then the defaults. The JSON says where each answer came from ("sources").
+With --from-data, the task given (flag, --answer or file) is the one the data
+is read under, and a given answer that differs from the data's is a warning.
 """
 
 
@@ -79,7 +81,7 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
     reference check of the pairing (exit 1 if a check fails or nothing could be
     checked, as for a loss without a NumPy reference; --no-check skips it).
     """
-    from lossadvisor.answers import FlagConflict, given_answers
+    from lossadvisor.answers import FlagConflict, answers_with_data
     from lossadvisor.engine import advice_payload, advise
     from lossadvisor.render import render
 
@@ -87,19 +89,15 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
         raise click.UsageError("--emit-code prints only the program: it cannot be combined with --json or --format")
     if not data_file and (columns or key or delimiter):
         raise click.UsageError("--column, --key and --delimiter go with --from-data")
-    data = None
+    read_data = None
     if data_file:
-        from lossadvisor.answers import parse_answer_pairs
-        from lossadvisor.infer import TASKS, infer_framing
+        from lossadvisor.infer import infer_framing
 
-        # a task given by flag: the other answers are derived from the data for that task, never
-        # carried over from the inferred one (an unknown task is left to the engine's error)
-        task = flags.get("task") or parse_answer_pairs(answer_pairs).get("task")
-        data = infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter,
-                             task=task if task in TASKS else None)
+        def read_data(task):
+            return infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter, task=task)
     try:
-        given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file,
-                                       inferred=data["answers"] if data is not None else None)
+        given, sources, data = answers_with_data(flags, answer_pairs=answer_pairs, answers_file=answers_file,
+                                                 read_data=read_data)
     except FlagConflict as exc:
         raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
 
@@ -122,6 +120,10 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
         return
     from lossadvisor.render.recommend import recommendation_text
 
+    if data is not None and fmt == "text":
+        # the text has one list of warnings: the data's (a given answer the data contradicts,
+        # labels to map) lead it; the JSON keeps them apart, under "data"
+        payload = {**payload, "warnings": payload["data"]["warnings"] + payload["warnings"]}
     render(payload, fmt, recommendation_text)
     # a check that failed, or that could check nothing (a custom loss without a NumPy
     # reference: --no-check says the check is not wanted), is not a success

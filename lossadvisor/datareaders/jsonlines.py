@@ -12,7 +12,7 @@ from lossadvisor.datareaders.cells import MISSING_TOKENS
 from lossadvisor.datareaders.columns import default_target, describe_columns, did_you_mean, resolve_columns
 from lossadvisor.datareaders.streams import close_quietly, safe_read, whole_lines
 from lossadvisor.errors import InputError
-from lossadvisor.textutil import fmt_bytes
+from lossadvisor.textutil import fmt_bytes, read_at_most
 
 
 def open_jsonl(name, stream, size, wanted, *, counter, whole_json=False):
@@ -88,14 +88,9 @@ def _read_array(name, stream, prefix, *, bounded):
     if not bounded:
         return prefix + safe_read(stream, -1, name)
     cap = limits.MAX_JSON_ARRAY_BYTES
-    parts = [prefix]
-    got = len(prefix)
-    while got <= cap:
-        more = safe_read(stream, min(limits.CHUNK_BYTES, cap + 1 - got), name)
-        if not more:
-            return b"".join(parts)
-        parts.append(more)
-        got += len(more)
+    rest = read_at_most(lambda n: safe_read(stream, n, name), cap - len(prefix))
+    if rest is not None:
+        return prefix + rest
     raise InputError(f"{name}: stopped reading at {fmt_bytes(cap)}, the size limit for a JSON array from a pipe "
                      "or a device (it is parsed whole); write JSON Lines (one record per line), or save it to "
                      "a regular file")

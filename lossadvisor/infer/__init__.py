@@ -14,11 +14,14 @@ Several target columns (K >= 2), rows with a missing cell left out:
   4. otherwise                                         -> regression, outputs K (target and outliers
      from the columns: the target kind when all columns agree, outliers when any column has them)
 One target column, first:
-     missing-value words (None, NA, null, ...) that take at least missing_class_share of the rows of a
-     text column of at most 20 values are classes; the other missing cells are left out and counted
-     per word. A column of IDs, timestamps or lines split at the wrong delimiter (more than
-     distinct_share_max distinct text, or integers that are one consecutive run, each once) is no
-     target: InputError (exit 2), never a 2,000-class answer. Then:
+     missing-value words (None, NA, null, ...; :data:`lossadvisor.datareaders.MISSING_TOKENS`) that take
+     at least missing_class_share of the rows of a text column of at most MISSING_CLASS_MAX_DISTINCT
+     values are classes; the other missing cells are left out and counted per word. A column of IDs,
+     timestamps or lines split at the wrong delimiter (more than distinct_share_max distinct text,
+     integers that are one consecutive run, each once, or text whose every value and header hold the
+     same number of another delimiter) is no target: InputError (exit 2), never a 2,000-class answer.
+     Distinct integers of id_min_digits or more digits each, all of one length, get a warning
+     (IDs, timestamps). Then:
   5. text: two values true/false, or any two strings   -> binary, labels zero_one (with the mapping);
      three or more strings                             -> multiclass, labels integer (sorted mapping)
   6. one distinct value                                -> a single class (binary) or a constant
@@ -28,10 +31,11 @@ One target column, first:
      -1, 0 or 1, are at most class_max_distinct, and the histogram is not count-shaped
      (-> multiclass, labels integer); otherwise counts / integers (-> regression)
   9. everything else                                   -> regression
-Regression target (:mod:`~lossadvisor.infer.target`): positive_wide (all >= 0 with at most
-wide_zero_share exact zeros, whole numbers included; the values above 0 have 99th / 1st percentile
->= wide_ratio, and the logarithm makes their quartiles more symmetric), else count (non-negative
-integers whose 5th percentile is at most count_small), else real. Outliers: the share of
+Regression target (:mod:`~lossadvisor.infer.target`): count (non-negative integers whose 5th
+percentile is at most count_small; when they are also wide, an ambiguity names positive_wide), else
+positive_wide (all >= 0 with at most wide_zero_share exact zeros, whole numbers included;
+(1 + 99th percentile) / (1 + 1st) >= wide_ratio, and log(1 + y) makes the quartiles more symmetric),
+else real. Outliers: the share of
 values whose robust z-score exceeds outlier_z is above outlier_share (on the log scale for
 positive_wide, log(1 + y) when it has zeros, on the Anscombe scale 2 sqrt(y + 3/8) with a spread
 of at least 1 for counts).
@@ -100,6 +104,8 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
 def _read_and_decide(src, task, progress):
     """One pass over the blocks of an opened target, then the decision."""
     acc = Accumulator(src.name)
+    if src.format in ("csv", "tsv"):
+        acc.delimiter, acc.header = src.details.get("delimiter"), bool(src.details.get("header"))
     total = src.total_bytes
     for block in src.blocks():
         acc.add(block, src.columns)

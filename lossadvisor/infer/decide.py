@@ -12,8 +12,9 @@ Several target columns (:data:`MATRIX_RULES`):
   3. :func:`probability_rows`         every cell >= 0, every row sums to 1
   4. :func:`multi_output_regression`  otherwise
 One target column, before the rules: :func:`missing_words_as_classes` (a frequent missing-value
-word of a text column of few values is a class) and :func:`not_an_id_column` (IDs, timestamps and
-lines split at the wrong delimiter stop with an InputError). Then (:data:`COLUMN_RULES`):
+word of a text column of few values is a class), :func:`not_an_id_column` and :func:`wrong_delimiter`
+(IDs, timestamps and lines split at the wrong delimiter stop with an InputError) and
+:func:`id_like_integers` (distinct integers of one length: a warning). Then (:data:`COLUMN_RULES`):
   5. :func:`text_labels`              text
   6. :func:`single_value`             one distinct value
   7. :func:`two_values`               two distinct numbers
@@ -31,7 +32,7 @@ from lossadvisor.infer.stats import weighted_quantiles
 from lossadvisor.infer.target import count_rule, integer_shape, outliers, target_verdict
 from lossadvisor.infer.thresholds import (FEW_INTEGERS, LABEL_MAPPING_MAX, MISSING_CLASS_MAX_DISTINCT,
                                           NONE_ROWS_SHARE, threshold)
-from lossadvisor.infer.values import distribution_text, fmt_value, is_number, percent, quoted
+from lossadvisor.infer.values import distribution_text, fmt_value, is_number, missing_tokens_text, percent, quoted
 
 # the words that make one of two string labels the negative class (0) or the positive one (1)
 NEGATIVE_WORDS = frozenset({"false", "no", "n", "neg", "negative", "ham", "normal", "benign", "healthy",
@@ -76,7 +77,8 @@ def decide(acc, task=None) -> Framing:
         missing_words_as_classes(acc, r)
     names = ", ".join(f"'{n}'" for n in acc.names)
     if all(st.n == 0 for st in acc.stats) or (acc.matrix is not None and acc.matrix.rows == 0):
-        what = "every row has a missing (empty, NA or NaN)" + (" or infinite" if acc.infinite_rows else "") + " value"
+        what = f"every row has a missing ({missing_tokens_text()})" + (" or infinite" if acc.infinite_rows else "") \
+            + " value"
         raise InputError(f"{acc.name}: target column{'s' if len(acc.stats) > 1 else ''} {names}: {what} "
                          f"({acc.rows:,} rows)")
     if acc.missing_rows:
@@ -95,6 +97,10 @@ def decide(acc, task=None) -> Framing:
     else:
         rules, subject, forced_rule = COLUMN_RULES, acc.stats[0], COLUMN_TASK_RULES.get(task)
         not_an_id_column(subject, acc.name)
+        wrong_delimiter(acc)
+        id_like = id_like_integers(subject)
+        if id_like:
+            r.warnings.append(id_like)
     inferred = Framing()
     inferred.warnings = list(r.warnings)
     for rule in rules:
@@ -120,12 +126,15 @@ def missing_words_as_classes(acc, r) -> None:
 
     A numeric column has no classes of words: there every such word is missing.
 
-    >>> acc = _with_missing(["Some", "Marked", "Some"] * 20, {"None": 40, "": 3})
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> acc = accumulate_array(["Some", "Marked", "Some"] * 20)
+    >>> acc.add_missing({"None": 40, "": 3})
     >>> r = Framing()
     >>> missing_words_as_classes(acc, r)
     >>> sorted(acc.stats[0].text.items()), acc.missing_rows, acc.missing_words, acc.class_words
     ([('Marked', 20), ('None', 40), ('Some', 40)], 3, {'': 3}, {'None': 40})
-    >>> acc = _with_missing(["cat", "dog"] * 100, {"NA": 4})  # 4 of 204 rows: 2% < 5%
+    >>> acc = accumulate_array(["cat", "dog"] * 100)
+    >>> acc.add_missing({"NA": 4})  # 4 of 204 rows: 2% < 5%
     >>> missing_words_as_classes(acc, Framing())
     >>> acc.missing_rows, acc.class_words
     (4, {})
@@ -147,29 +156,20 @@ def missing_words_as_classes(acc, r) -> None:
                           "rows")
 
 
-def _with_missing(texts, words):
-    """An accumulator of a text column with the missing-value ``words`` (word -> rows) left out (doctests)."""
-    from lossadvisor.infer.stats import accumulate_array
-
-    acc = accumulate_array(texts)
-    acc.rows += sum(words.values())
-    acc.missing_rows += sum(words.values())
-    acc.missing_words.update(words)
-    return acc
-
-
 def missing_words_text(acc) -> str:
     """The missing cells in words: ``'NA' 30 rows, empty 12 rows`` where the readers said which.
 
-    >>> acc = _with_missing(["a", "b"], {"NA": 30, "": 12})
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> acc = accumulate_array(["a", "b"])
+    >>> acc.add_missing({"NA": 30, "": 12})
     >>> missing_words_text(acc)
     "empty 12 rows, 'NA' 30 rows"
-    >>> acc.missing_words.clear(); missing_words_text(acc)
-    'empty, NA or NaN'
+    >>> missing_words_text(accumulate_array([1.5, float("nan")]))  # a binary format: no words
+    'empty, #n/a, #na, +nan, -nan, <na>, n/a, na, nan, nil, none, null (in any case)'
     """
     words = sorted(acc.missing_words.items())
     if not words:
-        return "empty, NA or NaN"
+        return missing_tokens_text()
     parts = [f"{'empty' if not w else quoted(w)} {c:,} row{'' if c == 1 else 's'}" for w, c in words]
     other = acc.missing_rows - sum(c for _, c in words)
     if other > 0:
@@ -214,6 +214,78 @@ def not_an_id_column(st, name) -> None:
         raise InputError(f"{name}: column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}.."
                          f"{fmt_value(st.vmax)}, each once: a row number or an ID, not a target; choose the target "
                          "column with --column")
+
+
+def id_like_integers(st) -> str | None:
+    """A warning for integers that look like IDs or timestamps, else None: in a column of at least
+    distinct_min_rows rows, every value a different integer, and all of them with the same number
+    of digits, at least id_min_digits (5-digit IDs; epoch seconds, 10 digits from 2001 to 2286;
+    epoch milliseconds, 13). A warning, not a stop: a real integer target may be all distinct.
+
+    >>> import numpy as np
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> ids = np.random.default_rng(0).choice(np.arange(10000, 100000), 300, replace=False)
+    >>> id_like_integers(accumulate_array(ids).stats[0])  # doctest: +ELLIPSIS
+    "column 'array': the 300 values are different integers of 5 digits each (10245..99521): ..."
+    >>> id_like_integers(accumulate_array(np.arange(2000) * 7 + 3).stats[0]) is None  # 1 to 5 digits
+    True
+    >>> id_like_integers(accumulate_array([1200, 1300, 1200] * 10).stats[0]) is None  # repeated values
+    True
+    """
+    n = st.n
+    if not (st.integral and n >= threshold("distinct_min_rows") and st.distinct == n and st.vmin >= 0):
+        return None
+    digits = len(str(int(st.vmin)))
+    if digits < threshold("id_min_digits") or len(str(int(st.vmax))) != digits:
+        return None
+    epoch = ""
+    for unit, scale in (("seconds", 1), ("milliseconds", 1000)):
+        if len(str(int(1e9 * scale))) == digits:
+            import datetime
+
+            def day(v, scale=scale):
+                return datetime.datetime.fromtimestamp(v / scale, datetime.timezone.utc).date().isoformat()
+            epoch = f"; read as epoch {unit} they are the dates {day(st.vmin)}..{day(st.vmax)}"
+    return (f"column '{st.name}': the {n:,} values are different integers of {digits} digits each "
+            f"({fmt_value(st.vmin)}..{fmt_value(st.vmax)}){epoch}: they may be IDs or timestamps, not a "
+            "target (id_min_digits); if so, choose the target column with --column")
+
+
+def wrong_delimiter(acc) -> None:
+    """Stop (``InputError``) on a text column of delimited data whose every value, and the header
+    when there is one, holds the same number (1 or more) of another common delimiter (, ; tab |):
+    whole lines read with the wrong ``--delimiter``, whatever the number of distinct values.
+
+    A decimal comma (every value a number once ',' reads as '.') is no delimiter.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> acc = accumulate_array(["m,yes,0", "f,no,1", "m,no,0"] * 10, "sex,smoker,label")
+    >>> acc.delimiter, acc.header = ";", True
+    >>> wrong_delimiter(acc)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lossadvisor.errors.InputError: sex,smoker,label: column 'sex,smoker,label': the values all contain ',' 2 times, ...
+    >>> acc = accumulate_array(["1,5", "2,25", "0,5"] * 10)
+    >>> acc.delimiter = ";"
+    >>> wrong_delimiter(acc)  # decimal commas
+    """
+    st = acc.stats[0]
+    if acc.delimiter is None or not st.is_text or st.text_overflow or not st.text:
+        return
+    for sep in (",", ";", "\t", "|"):
+        if sep == acc.delimiter:
+            continue
+        times = {t.count(sep) for t in st.text}
+        if len(times) != 1 or 0 in times or (acc.header and st.name.count(sep) not in times):
+            continue
+        if sep == "," and all(is_number(t.replace(",", ".")) for t in st.text):
+            continue
+        k = times.pop()
+        header = ", as does the header" if acc.header else ""
+        times_text = f"{k} time{'s' if k > 1 else ''}"
+        raise InputError(f"{acc.name}: column '{st.name}': the values all contain {sep!r} {times_text}{header}: "
+                         f"is {sep!r} the delimiter? (read with {acc.delimiter!r}; pass --delimiter "
+                         f"{'tab' if sep == chr(9) else repr(sep)})")
 
 
 # --------------------------------------------------------------------------- several target columns
@@ -326,6 +398,9 @@ def multi_output_regression(acc, r) -> bool:
     if len(kinds) == 1:
         target = verdicts[0][0]
         r.set("target", target, f"every column is {target}; '{acc.stats[0].name}': {verdicts[0][1]}")
+        ambiguity = next((v[2] for v in verdicts if v[2] is not None), None)
+        if ambiguity is not None:
+            r.ambiguous("target", target, *ambiguity)
     else:
         target = "real"
         per = "; ".join(f"'{st.name}' {v[0]}" for st, v in zip(acc.stats, verdicts))
@@ -549,8 +624,7 @@ def integer_class_labels(st, r) -> bool:
     r.set("classes", k, f"{k} distinct values {lo}..{hi}")
     imbalance_from_counts(r, [fmt_value(v) for v in keys], cnts)
     if lo != 0:
-        r.warnings.append(f"the class labels run {lo}..{hi}: shift them to 0..{k - 1} "
-                          "(sparse cross-entropy expects 0-based class indices)")
+        r.warnings.append(_reindex_warning(keys))
         r.label_mapping = {fmt_value(v): i for i, v in enumerate(keys)}
     if st.float_stored:
         r.warnings.append("the labels are stored as floats: cast them to integers (int64) for sparse "
@@ -568,6 +642,23 @@ def integer_class_labels(st, r) -> bool:
     return True
 
 
+def _reindex_warning(keys) -> str:
+    """The warning for integer class labels other than 0..K-1 (sorted ``keys``), and what to do.
+
+    >>> _reindex_warning([1.0, 2.0, 3.0])
+    'the class labels run 1..3: shift them to 0..2 (sparse cross-entropy expects 0-based class indices)'
+    >>> _reindex_warning([-1.0, 1.0])  # doctest: +ELLIPSIS
+    'the class labels are -1, 1: map them to 0..1 (the label mapping) before training (sparse ...)'
+    """
+    k = len(keys)
+    lo, hi = fmt_value(keys[0]), fmt_value(keys[-1])
+    why = "(sparse cross-entropy expects 0-based class indices)"
+    if keys[-1] - keys[0] == k - 1:
+        return f"the class labels run {lo}..{hi}: shift them to 0..{k - 1} {why}"
+    shown = ", ".join(fmt_value(v) for v in keys[:6]) + (f", ... {hi}" if k > 6 else "")
+    return f"the class labels are {shown}: map them to 0..{k - 1} (the label mapping) before training {why}"
+
+
 def single_output_regression(st, r) -> bool:
     """Rule 9: everything else -> regression, outputs 1; target count, positive_wide or real; outliers.
 
@@ -581,7 +672,7 @@ def single_output_regression(st, r) -> bool:
     (True, {'task': 'regression', 'target': 'count', 'outliers': 'no', 'outputs': 1})
     """
     k = st.distinct
-    target, why_target = target_verdict(st)
+    target, why_target, target_ambiguity = target_verdict(st)
     shape = None
     if not st.integral:
         why = "not all integers, so not class labels"
@@ -601,6 +692,8 @@ def single_output_regression(st, r) -> bool:
     what = "integers" if st.integral else "real values"
     r.set("task", "regression", f"{st.n:,} {what} from {fmt_value(st.vmin)} to {fmt_value(st.vmax)} ({kd}); {why}")
     r.set("target", target, why_target)
+    if target_ambiguity is not None:
+        r.ambiguous("target", target, *target_ambiguity)
     o = outliers(st, target)
     r.set("outliers", o[0], o[1])
     r.set("outputs", 1, "1 target column")
@@ -625,9 +718,10 @@ def single_output_regression(st, r) -> bool:
         zeros = float(w[~pos].sum()) / float(w.sum())
         if pos.any() and zeros > threshold("wide_zero_share"):
             q01, q99 = weighted_quantiles(vals[pos], w[pos], [0.01, 0.99])
-            if q01 > 0 and q99 / q01 >= threshold("wide_ratio"):
+            if (1 + q99) / (1 + q01) >= threshold("wide_ratio"):
                 r.ambiguous("target", "real", {"target": "positive_wide"},
-                            f"the positive values span {q99 / q01:,.0f} times (99th / 1st percentile, at least "
+                            f"the positive values span {(1 + q99) / (1 + q01):,.0f} times on the scale 1 + y "
+                            f"((1 + 99th) / (1 + 1st percentile), at least "
                             f"{threshold('wide_ratio'):g}, wide_ratio), but {percent(zeros, 1.0)} are zeros "
                             f"(more than {threshold('wide_zero_share'):.0%}, wide_zero_share)",
                             "if relative errors matter, pass --target positive_wide (mean squared "
@@ -638,9 +732,6 @@ def single_output_regression(st, r) -> bool:
 # --------------------------------------------------------------------------- a task given by the caller
 # Each returns None when it has set the answers of its task, else the reason the data cannot be such a
 # target (decide raises it as an InputError that names the file).
-
-TASKS = ("regression", "binary", "multiclass", "multilabel")
-
 
 def _values_text(st) -> str:
     """The distinct values of a column, the first few with their shares, for a reason."""
@@ -700,6 +791,8 @@ def multiclass_column(st, r):
         items = list(zip(st.keys.tolist(), st.cnts.tolist()))
         labels = [fmt_value(v) for v, _ in items]
         mapping = {fmt_value(v): i for i, (v, _) in enumerate(items)}
+        if labels != [str(i) for i in range(len(items))]:
+            r.warnings.append(_reindex_warning(st.keys.tolist()))
     k = len(items)
     r.set("task", "multiclass", f"{k} distinct values: {_values_text(st)}")
     r.set("labels", "integer", f"one class index per row, 0..{k - 1} in sorted order")
@@ -774,6 +867,8 @@ COLUMN_TASK_RULES = {"regression": regression_column, "binary": binary_column, "
                      "multilabel": multilabel_column}
 MATRIX_TASK_RULES = {"regression": regression_matrix, "binary": binary_matrix, "multiclass": multiclass_matrix,
                      "multilabel": multilabel_matrix}
+#: the tasks a caller may give
+TASKS = tuple(COLUMN_TASK_RULES)
 #: the rules for several target columns, in order: the first that returns True decides
 MATRIX_RULES = (one_hot_rows, multi_hot_rows, probability_rows, multi_output_regression)
 #: the rules for one target column, in order: the first that returns True decides

@@ -290,6 +290,25 @@ class Accumulator:
         self.infinite_rows = 0
         self.missing_words = {}  # one column: cell text read as missing -> rows ("" the empty cell)
         self.class_words = {}  # one column: missing-value words read as classes -> rows (see decide)
+        self.delimiter = None  # delimited text: the delimiter the file was read with
+        self.header = False  # delimited text: whether the first row was a header (the column names)
+
+    def add_missing(self, words):
+        """Rows whose target cell was missing, by the cell's text (word -> rows; "" the empty cell).
+
+        >>> acc = accumulate_array(["cat", "dog"])
+        >>> acc.add_missing({"NA": 3, "": 1})
+        >>> acc.rows, acc.missing_rows, acc.missing_words
+        (6, 4, {'NA': 3, '': 1})
+        """
+        rows = sum(words.values())
+        self.rows += rows
+        self.missing_rows += rows
+        self._count_missing_words(words)
+
+    def _count_missing_words(self, words):
+        for word, rows in words.items():
+            self.missing_words[word] = self.missing_words.get(word, 0) + int(rows)
 
     def add(self, block, names):
         import numpy as np
@@ -314,8 +333,7 @@ class Accumulator:
             c = cols[0]
             st = self.stats[0]
             # which texts the reader took for missing values, where it says (not for NaN in binary formats)
-            for word, rows in (c.missing_words or {}).items():
-                self.missing_words[word] = self.missing_words.get(word, 0) + int(rows)
+            self._count_missing_words(c.missing_words or {})
             if c.kind == "text":
                 self.missing_rows += c.n_missing
                 st.add_text(c.text, c.counts)

@@ -47,10 +47,13 @@ def count_rule(st):
 
 
 def wide_rule(st):
-    """(is positive_wide, evidence): values >= 0, at most wide_zero_share exact zeros, and the values
-    above 0 span wide_ratio (99th / 1st percentile) and grow more symmetric under the logarithm.
+    """(is positive_wide, evidence): values >= 0, at most wide_zero_share exact zeros, 1 + the 99th
+    percentile at least wide_ratio times 1 + the 1st, and the values more symmetric as log(1 + y).
 
-    Whole numbers included: amounts in whole dollars are wide amounts, not counts.
+    Judged on 1 + y, the quantity mean squared logarithmic error takes the logarithm of: below 1,
+    log(1 + y) is about y and MSLE is mean squared error in disguise, so values that span orders of
+    magnitude below 1 (0.003 to 0.7) are not wide. Whole numbers included: amounts in whole dollars
+    are wide amounts (when they are also counts, :func:`target_verdict` says which wins).
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> wide_rule(accumulate_array([0, 3, 10, 30, 100, 300, 1000, 20, 50, 7, 15, 200]).stats[0])[0]
@@ -59,49 +62,69 @@ def wide_rule(st):
     >>> amounts = np.round(np.exp(np.linspace(0, 8, 400)) + 0.3).tolist() + [0] * 8  # 2% zeros
     >>> wide_rule(accumulate_array(amounts).stats[0])[0]
     True
+    >>> wide_rule(accumulate_array(np.exp(np.linspace(-7, -1, 400))).stats[0])[0]  # 0.0009 to 0.37
+    False
     """
     if not (st.vmin >= 0 and st.vmax > 0):
         return False, ""
     vals, w = st.weighted()
-    pos = vals > 0
-    zero_share = float(w[~pos].sum() / w.sum())
+    zero_share = float(w[vals == 0].sum() / w.sum())
     if zero_share > threshold("wide_zero_share"):
         return False, ""
-    q01, q25, q50, q75, q99 = weighted_quantiles(vals[pos], w[pos], [0.01, 0.25, 0.5, 0.75, 0.99])
-    ratio = q99 / q01
+    q01, q25, q50, q75, q99 = weighted_quantiles(vals, w, [0.01, 0.25, 0.5, 0.75, 0.99])
+    ratio = (1 + q99) / (1 + q01)
     raw_skew = quartile_skew(q25, q50, q75)
-    log_skew = quartile_skew(math.log(q25), math.log(q50), math.log(q75))
-    zeros = f"; {percent(float(w[~pos].sum()), float(w.sum()))} exact zeros (<= {threshold('wide_zero_share'):.0%}, " \
+    log_skew = quartile_skew(math.log1p(q25), math.log1p(q50), math.log1p(q75))
+    zeros = f"; {percent(zero_share, 1.0)} exact zeros (<= {threshold('wide_zero_share'):.0%}, " \
             "wide_zero_share)" if zero_share else ""
     times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
-    span = (f"the 99th percentile {fmt_value(q99)} is {times} times the 1st {fmt_value(q01)}"
-            + (" of the values above 0" if zero_share else ""))
+    span = f"1 + the 99th percentile {fmt_value(q99)} is {times} times 1 + the 1st {fmt_value(q01)}"
     if ratio < threshold("wide_ratio"):
         return False, f"{span} (< {threshold('wide_ratio'):g}, wide_ratio)"
     if abs(log_skew) >= abs(raw_skew):
-        return False, (f"{span}, but the logarithm makes the values less symmetric (quartile skewness "
+        return False, (f"{span}, but log(1 + y) makes the values less symmetric (quartile skewness "
                        f"{raw_skew:.2f} -> {log_skew:.2f}): not log-normal-like")
     return True, (f"every value {'>=' if zero_share else '>'} 0{zeros}; {span} (>= {threshold('wide_ratio'):g}, "
-                  "wide_ratio) and the logarithm makes the values more symmetric (quartile skewness "
+                  "wide_ratio) and log(1 + y) makes the values more symmetric (quartile skewness "
                   f"{raw_skew:.2f} -> {log_skew:.2f})")
 
 
 def target_verdict(st):
-    """(target, evidence): positive_wide, else count, else real."""
+    """(target, evidence, ambiguity): count, else positive_wide, else real; ``ambiguity`` is None, or
+    the ``(alternative, why, settle)`` of :meth:`~lossadvisor.infer.decide.Framing.ambiguous`.
+
+    Non-negative integers with small values (the count rule) that also span orders of magnitude
+    (the wide rule) stay ``count``: event counts, overdispersed ones included, need a count
+    likelihood (Poisson, negative binomial) that handles their small values exactly, and the
+    dispersion question follows; an ambiguity names positive_wide for amounts in whole units.
+
+    >>> import numpy as np
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> nb = np.random.default_rng(0).negative_binomial(1, 1 / 21, 2000)  # mean 20, 4.6% zeros
+    >>> target, why, ambiguity = target_verdict(accumulate_array(nb).stats[0])
+    >>> target, ambiguity[0]
+    ('count', {'target': 'positive_wide'})
+    """
     is_wide, why_wide = wide_rule(st)
-    if is_wide:
-        return "positive_wide", why_wide
     is_count, q05 = count_rule(st)
     if is_count:
-        return "count", (f"non-negative integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}; "
-                         f"5th percentile {fmt_value(q05)} <= {threshold('count_small')} (count_small)")
+        why = (f"non-negative integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}; "
+               f"5th percentile {fmt_value(q05)} <= {threshold('count_small')} (count_small)")
+        if not is_wide:
+            return "count", why, None
+        return "count", why, ({"target": "positive_wide"},
+                              f"the counts also span orders of magnitude: {why_wide}",
+                              "if the values are amounts in whole units (money, durations) rather than counts "
+                              "of events, pass --target positive_wide")
+    if is_wide:
+        return "positive_wide", why_wide, None
     if st.integral and st.vmin >= 0:
         return "real", (f"non-negative integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)} but the 5th percentile "
                         f"{fmt_value(q05)} > {threshold('count_small')} (count_small): large values behave like "
-                        "real numbers" + (f"; {why_wide}" if why_wide else ""))
+                        "real numbers" + (f"; {why_wide}" if why_wide else "")), None
     if st.vmin > 0:
-        return "real", f"every value > 0 but {why_wide}"
-    return "real", f"real values from {fmt_value(st.vmin)} to {fmt_value(st.vmax)}"
+        return "real", f"every value > 0 but {why_wide}", None
+    return "real", f"real values from {fmt_value(st.vmin)} to {fmt_value(st.vmax)}", None
 
 
 def outliers(st, target):

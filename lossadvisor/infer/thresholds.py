@@ -20,10 +20,11 @@ THRESHOLDS = {
                        "then 1.2533 x the mean absolute deviation)"),
     "outlier_share": (0.01, "outliers is yes when more than this share of the values are outliers "
                             "(Gaussian noise gives 0.05%)"),
-    "wide_ratio": (10.0, "target is positive_wide when every value is >= 0, the 99th percentile of the values "
-                         "above 0 is at least this many times their 1st (one order of magnitude: prices from 10 "
-                         "to 400 are, prices from 10 to 70 are not) and the logarithm makes those values more "
-                         "symmetric (smaller absolute quartile skewness)"),
+    "wide_ratio": (10.0, "target is positive_wide when every value is >= 0, 1 + the 99th percentile is at least "
+                         "this many times 1 + the 1st (judged on 1 + y, which mean squared logarithmic error takes "
+                         "the logarithm of: prices from 10 to 400 are wide, prices from 10 to 70 are not, values "
+                         "below 1 never are) and log(1 + y) makes the values more symmetric (smaller absolute "
+                         "quartile skewness); non-negative integers that are also counts (count_small) stay count"),
     "wide_zero_share": (0.05, "positive_wide allows at most this share of exact zeros (mean squared logarithmic "
                               "error uses log(1 + y), which accepts them); whole numbers included"),
     "missing_class_share": (0.05, "a missing-value word (None, NA, null, ...) in a text column of at most "
@@ -34,6 +35,9 @@ THRESHOLDS = {
                                 "least distinct_min_rows rows: an ID, a timestamp or a line read with the wrong "
                                 "delimiter, not a target"),
     "distinct_min_rows": (20, "columns with fewer rows are never called an ID column"),
+    "id_min_digits": (4, "infer warns (and goes on) when every value is a different integer and all have the same "
+                         "number of digits, at least this many, in a column of at least distinct_min_rows rows: "
+                         "IDs or timestamps (epoch seconds have 10 digits)"),
     "count_small": (10, "non-negative integers are counts when their 5th percentile is at most this "
                         "(small counts occur; large counts without small ones behave like real values)"),
     "class_max_distinct": (1000, "integers with more distinct values are never read as class labels"),

@@ -67,3 +67,15 @@ def is_number(t) -> bool:
         return True
     except ValueError:
         return False
+
+
+def missing_tokens_text() -> str:
+    """The cell texts the readers take for missing values, for a sentence (from
+    :data:`lossadvisor.datareaders.MISSING_TOKENS`).
+
+    >>> missing_tokens_text().startswith("empty, ")
+    True
+    """
+    from lossadvisor.datareaders import MISSING_TOKENS
+
+    return "empty, " + ", ".join(sorted(t for t in MISSING_TOKENS if t)) + " (in any case)"
