@@ -202,6 +202,16 @@ class Pairing:
                        from_logits=self.from_logits, spec=self.spec, entry=self.entry)
 
 
+def ignored_params_row(loss_id: str, ignored: dict) -> dict:
+    """The skipped row of the catalog parameters the reference does not take (``check`` and
+    ``check --impl``)."""
+    text = ", ".join(f"{k}={v}" for k, v in ignored.items())
+    why = ("class weights scale each example's term and leave the pairing unchanged"
+           if "class_weight" in ignored else "the reference takes no such parameter")
+    return _row(loss_id, "parameters", None, f"skipped: {text} is applied by the framework, not the reference; "
+                                             f"the checks use the unweighted loss ({why})")
+
+
 def _accepted_params(spec) -> set:
     """The parameters a loss takes from a recommendation (not from_logits or the extra
     heads' values, which are data)."""
@@ -242,12 +252,7 @@ def pairing_results(loss_id: str, params: dict, activation: str | None, *, frame
     pairing = make_pairing(loss_id, params, activation, catalog)
     rows: list[dict] = []
     if pairing.ignored:
-        text = ", ".join(f"{k}={v}" for k, v in pairing.ignored.items())
-        why = ("class weights scale each example's term and leave the pairing unchanged"
-               if "class_weight" in pairing.ignored else "the reference takes no such parameter")
-        rows.append(_row(loss_id, "parameters", None,
-                         f"skipped: {text} is applied by the framework, not the reference; the checks use the "
-                         f"unweighted loss ({why})"))
+        rows.append(ignored_params_row(loss_id, pairing.ignored))
     if pairing.kwargs:
         try:
             _validate_params(pairing)

@@ -240,8 +240,8 @@ def test_a_convention_is_accepted_only_when_every_case_agrees(user):
     # right on ordinary probabilities, wrong on the edge case (no clip: log 0); under logits wrong everywhere
     out = check_implementation("binary_crossentropy", user("bce_probs_unclipped"))
     assert out["passed"] is False
-    assert out["convention"]["form"] == "probabilities"  # the most plausible: 3 of 4 cases agree
-    assert "overflow" in _codes(out)
+    assert out["convention"]["form"] == "probabilities"  # the most plausible: all cases but the edge one agree
+    assert _codes(out) == ["log_zero"]  # log 0 at probabilities of exactly 0 or 1, not an overflow
 
 
 def test_import_and_lookup_errors(tmp_path, user):

@@ -1,23 +1,23 @@
 """Property: ``check --impl`` passes a function if and only if it is a correct implementation
 under some convention (argument order, logits or probabilities, 2-D batches or 1-D vectors).
 
-Random user functions are written to a file and go through ``check_implementation``, the
-core entry of ``check --impl`` (child process included): correct ones under each
-convention, mutated ones (scaled, offset, sum instead of mean), and ones that return a
+Random user functions are written to a file and go through the real command line,
+``lossadvisor check LOSS --impl FILE:f --json`` (child process included): correct ones under
+each convention, mutated ones (scaled, offset, sum instead of mean), and ones that return a
 constant, an array or NaN, raise, call ``sys.exit`` or ``os._exit``, sleep past the time
-limit or print.
+limit or print. The exit code itself is asserted: 0 for a correct implementation, 1 (a
+failed check) for every other, and stdout is the JSON report alone.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import textwrap
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from lossadvisor.implcheck import check_implementation
 
 CLIP = "min(max(b, 1e-7), 1 - 1e-7)"
 #: loss -> form -> (the batch expression, the term of one element for the 1-D loop); Y the
@@ -81,13 +81,15 @@ def user_functions(draw):
     return loss, pin, source, correct
 
 
-@settings(max_examples=30, deadline=None)
+# run_cli is stateless (a new CliRunner per call), so sharing it across examples is safe
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(user_functions())
-def test_passes_if_and_only_if_correct_under_some_convention(case):
+def test_passes_if_and_only_if_correct_under_some_convention(run_cli, case):
     loss, pin, source, correct = case
+    flags = [] if pin is None else ["--logits" if pin else "--probabilities"]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "user_loss.py"
         path.write_text(source)
-        out = check_implementation(loss, f"{path}:f", from_logits=pin, timeout=1.0)
-    exit_code = 0 if out["passed"] else 1  # what `check --impl` exits with
-    assert (exit_code == 0) == correct, (source, pin, out["results"])
+        code, out, err = run_cli("check", loss, "--impl", f"{path}:f", *flags, "--timeout", "1", "--json")
+    assert code == (0 if correct else 1), (source, pin, out, err)
+    assert json.loads(out)["passed"] is correct

@@ -7,6 +7,9 @@ from click.core import ParameterSource
 
 from lossadvisor.cli.common import format_option, rules_option
 from lossadvisor.framework_names import FRAMEWORKS
+from lossadvisor.implcheck import (DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, IMPL_FRAMEWORKS, IMPORT_TIMEOUT_RULE,
+                                   MAX_MEMORY_MIB, MAX_TIMEOUT, MIN_MEMORY_MIB)
+from lossadvisor.textutil import fmt_number
 
 EPILOG = """\b
 Examples:
@@ -31,7 +34,9 @@ function agrees with the reference on every case under one convention, and
 says which: argument order f(y_true, y_pred) (Keras) or f(y_pred, y_true)
 (PyTorch; a variance comes last, as in f(y_true, y_pred, variance) for
 gaussian_nll), logits or probabilities (losses that take from_logits; pin it
-with --logits/--probabilities), 2-D batches or 1-D vectors (one row per call).
+with --logits/--probabilities), 2-D batches or 1-D vectors (one row per call,
+when the whole call raised or gave no scalar), one output at a time (quantile),
+and any clip of probabilities 0 and 1 from 1e-4 to PyTorch's log clamp (-100).
 A call that raises, exits (sys.exit, os._exit), crashes, runs past --timeout
 or --memory-limit, or prints to stdout is a failed check (exit 1); an import
 that fails, exits, crashes or hangs is an input error (exit 2).
@@ -79,16 +84,17 @@ def parse_params(pairs) -> dict:
 @click.option("--impl", "impl", metavar="MODULE:FUNCTION",
               help="Check your own loss function (MODULE:FUNCTION or path/to/file.py:FUNCTION) against the "
                    "reference. Needs exactly one LOSS.")
-@click.option("--impl-framework", type=click.Choice(["numpy", "torch", "jax"]), default="numpy", show_default=True,
+@click.option("--impl-framework", type=click.Choice(IMPL_FRAMEWORKS), default=IMPL_FRAMEWORKS[0], show_default=True,
               help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
 @click.option("--logits/--probabilities", "from_logits", default=None,
               help="With --impl, for the losses that take from_logits: pin the form your function takes "
                    "(logits or probabilities). [default: both are tried]")
-@click.option("--timeout", type=float, default=10.0, show_default=True, metavar="SECONDS",
-              help="With --impl: the time limit of each call of your function (its import gets 6 times as "
-                   "much, at least 5 s).")
-@click.option("--memory-limit", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
-              help="With --impl: the memory limit of the process running your function (RLIMIT_DATA; 0 for none).")
+@click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
+              help=f"With --impl: the time limit of each call of your function, at most {fmt_number(MAX_TIMEOUT)} "
+                   f"(its import gets {IMPORT_TIMEOUT_RULE}).")
+@click.option("--memory-limit", type=int, default=DEFAULT_MEMORY_MIB, show_default=True, metavar="MIB",
+              help=f"With --impl: the memory limit of the process running your function (RLIMIT_DATA): 0 for "
+                   f"none, or {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB}.")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
               type=click.Choice([*FRAMEWORKS, "all", "none"]),
               help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. A framework "
