@@ -58,6 +58,14 @@ def python_env(**extra):
 PYTHON = sys.executable
 
 
+def impl_specs(folder: Path, source: str):
+    """``spec(name)``: the ``--impl`` spec of the function ``name`` of ``source``, written to
+    ``folder/user_losses.py`` (the user's module, imported in the child process)."""
+    path = Path(folder) / "user_losses.py"
+    path.write_text(source)
+    return lambda name: f"{path}:{name}"
+
+
 def framework_variant_cases(rb, frameworks):
     """(extra, Recommendation) for the framework-code tests beyond the shipped answer sets.
 

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import impl_specs
 
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.implcheck import check_implementation
@@ -110,10 +111,8 @@ USER_CODE = textwrap.dedent('''
 
 @pytest.fixture
 def user(tmp_path):
-    """``user(name)``: the --impl spec of a function of USER_CODE (imported in the child process)."""
-    path = tmp_path / "user_losses.py"
-    path.write_text(USER_CODE)
-    return lambda name: f"{path}:{name}"
+    """``user(name)``: the --impl spec of a function of USER_CODE."""
+    return impl_specs(tmp_path, USER_CODE)
 
 
 def _codes(out):

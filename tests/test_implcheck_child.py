@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import PYTHON, python_env
+from conftest import PYTHON, impl_specs, python_env
 from lossadvisor.errors import InputError
 from lossadvisor.implcheck import check_implementation
 
@@ -73,9 +73,7 @@ CALLS = textwrap.dedent('''
 
 @pytest.fixture
 def calls(tmp_path):
-    path = tmp_path / "calls.py"
-    path.write_text(CALLS)
-    return lambda name: f"{path}:{name}"
+    return impl_specs(tmp_path, CALLS)
 
 
 def _rows(out):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import impl_specs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -206,10 +207,8 @@ USER_CODE = textwrap.dedent('''
 
 @pytest.fixture(scope="module")
 def user(tmp_path_factory):
-    """``user(name)``: the --impl spec of a function of USER_CODE (imported in the child process)."""
-    path = tmp_path_factory.mktemp("judging") / "user_losses.py"
-    path.write_text(USER_CODE)
-    return lambda name: f"{path}:{name}"
+    """``user(name)``: the --impl spec of a function of USER_CODE."""
+    return impl_specs(tmp_path_factory.mktemp("judging"), USER_CODE)
 
 
 def _codes(out):
