@@ -193,7 +193,7 @@ def _lint_codes(activation: str, loss: str, units: int = 1) -> list[str]:
     return _codes(lint_models([ModelInput("m", {"activation": activation, "loss": loss, "units": units})]))
 
 
-@pytest.mark.parametrize("activation", _activations("non_negative", "positive"))
+@pytest.mark.parametrize("activation", _activations("non_negative", "positive", "near_non_negative"))
 def test_a_never_negative_output_before_sigmoid_logits_is_an_error(activation):
     spellings = _logits_spellings("sigmoid")
     assert len(spellings) >= 3     # PyTorch, Keras from_logits, optax
@@ -211,10 +211,27 @@ def test_an_output_in_minus_one_one_before_a_logits_loss_is_a_warning(activation
     assert DATA.codes["LA126"]["severity"] == "warning"
 
 
-@pytest.mark.parametrize("activation", _activations("unit_interval", "simplex", "non_negative", "positive"))
+@pytest.mark.parametrize("activation", _activations("unit_interval", "simplex", "non_negative", "positive",
+                                                     "near_non_negative"))
 @pytest.mark.parametrize("loss", ["hinge", "Hinge", "squared_hinge", "optax.losses.hinge_loss"])
 def test_a_never_negative_output_before_a_hinge_is_an_error(activation, loss):
     assert "LA127" in _lint_codes(activation, loss)
+
+
+def test_the_ranges_bounded_below_hold_the_activations_the_messages_name():
+    assert set(_activations("near_non_negative")) == {"gelu", "silu", "mish"}
+    assert set(_activations("lower_bounded")) == {"elu", "selu", "celu"}
+
+
+@pytest.mark.parametrize("activation", _activations("lower_bounded"))
+def test_an_output_with_a_floor_of_minus_one_or_lower_before_sigmoid_logits_is_a_warning(activation):
+    for loss in _logits_spellings("sigmoid"):
+        codes = _lint_codes(activation, loss)
+        assert "LA128" in codes and "LA125" not in codes, (activation, loss)
+    assert DATA.codes["LA128"]["severity"] == "warning"
+    # a softmax over logits >= -1 still reaches any probability; a hinge margin of -1 is within reach
+    assert not {"LA125", "LA126", "LA127", "LA128"} & set(_lint_codes(activation, "nn.CrossEntropyLoss", units=10))
+    assert not {"LA127", "LA128"} & set(_lint_codes(activation, "hinge"))
 
 
 @pytest.mark.parametrize("activation", _activations("unit_interval", "simplex"))
@@ -248,7 +265,79 @@ def test_the_floors_the_messages_state():
     assert reference.hinge(-np.ones_like(outputs), outputs) >= 1.0
 
 
+def _sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+
+
+# Closed forms of the outputs bounded below (min found by golden-section search on the formula).
+_FLOORED_ACTIVATIONS = {
+    "gelu": lambda x: 0.5 * x * (1 + math.erf(x / math.sqrt(2))),
+    "silu": lambda x: x * _sigmoid(x),
+    "mish": lambda x: x * math.tanh(math.log1p(math.exp(x))),
+}
+
+
+def _minimum(f, lo=-5.0, hi=0.0):
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(200):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        lo, hi = (lo, b) if f(a) < f(b) else (a, hi)
+    return (lo + hi) / 2
+
+
+def test_the_floors_of_gelu_silu_mish_the_messages_state():
+    where = {name: _minimum(f) for name, f in _FLOORED_ACTIVATIONS.items()}
+    floor = {name: _FLOORED_ACTIVATIONS[name](x) for name, x in where.items()}
+    # GELU: min -0.1700 at x = -0.7518; SiLU: min -0.2785 at x = -1.2785 (SiLU' = 0 gives x sigmoid(x) = x + 1,
+    # so x = -1 - W(1/e) and the minimum is -W(1/e), W(1/e) = 0.27846); Mish: min -0.3088 at x = -1.1924
+    assert math.isclose(where["gelu"], -0.7518, abs_tol=1e-4) and math.isclose(floor["gelu"], -0.1700, abs_tol=1e-4)
+    assert math.isclose(where["silu"], -1.2785, abs_tol=1e-4) and math.isclose(floor["silu"], -0.2785, abs_tol=1e-4)
+    w = 0.278464542761074                                   # W(1/e): w e^w = 1/e
+    assert math.isclose(w * math.exp(w), math.exp(-1), rel_tol=1e-12)
+    assert math.isclose(floor["silu"], -w, abs_tol=1e-12) and math.isclose(where["silu"], -1 - w, abs_tol=1e-6)
+    assert math.isclose(where["mish"], -1.1924, abs_tol=1e-4) and math.isclose(floor["mish"], -0.3088, abs_tol=1e-4)
+    # LA125: "never below -0.31", "p never falls below 0.42", "a negative example costs at least 0.55"
+    lowest = min(floor.values())
+    assert -0.31 < lowest and _sigmoid(lowest) > 0.42
+    negative_cost = reference.binary_crossentropy(np.array([[0.0]]), np.array([[lowest]]), from_logits=True)
+    assert math.isclose(negative_cost, -math.log(1 - _sigmoid(lowest)), rel_tol=1e-9) and negative_cost > 0.55
+    # the explanation's per-activation p floors 0.458, 0.431, 0.423 and costs 0.61, 0.56, 0.55
+    assert [round(_sigmoid(floor[n]), 3) for n in ("gelu", "silu", "mish")] == [0.458, 0.431, 0.423]
+    assert [round(-math.log(1 - _sigmoid(floor[n])), 2) for n in ("gelu", "silu", "mish")] == [0.61, 0.56, 0.55]
+    # LA127: with y = -1 the hinge max(0, 1 + y_hat) stays at least 1 + floor: 0.83, 0.72, 0.69
+    floors = np.array([[floor["gelu"]], [floor["silu"]], [floor["mish"]]])
+    per_example = [reference.hinge(-np.ones((1, 1)), row[None, :]) for row in floors]
+    assert [round(v, 2) for v in per_example] == [0.83, 0.72, 0.69] and min(per_example) > 0.69 - 0.005
+
+
+def test_the_floors_of_elu_and_selu_the_warning_states():
+    # ELU/CELU (alpha = 1) tend to -1; SELU to -scale * alpha (PyTorch's constants)
+    selu_floor = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+    assert math.isclose(selu_floor, -1.7581, abs_tol=1e-4)
+    assert math.isclose(_sigmoid(-1), 0.269, abs_tol=1e-3) and math.isclose(_sigmoid(selu_floor), 0.147, abs_tol=1e-3)
+    # "a negative example costs at least 0.31 or 0.16"
+    assert round(-math.log(1 - _sigmoid(-1)), 2) == 0.31 and round(-math.log(1 - _sigmoid(selu_floor)), 2) == 0.16
+
+
 # ------------------------------------------------ specs from stdin and from pipes
+
+
+@pytest.mark.parametrize("files", [("-", "-"), ("-", "tests/fixtures/lint/LA125.yaml", "-")])
+def test_standard_input_given_twice_is_a_usage_error(run_cli, files):
+    code, out, err = run_cli("lint", *files, input="activation: relu\nloss: nn.BCEWithLogitsLoss\n")
+    assert code == 2 and out == ""
+    assert "- (standard input) can be given once" in err and "empty" not in err
+
+
+def test_models_read_from_stdin_are_labelled_once(run_cli, tmp_path):
+    two_models = "- {activation: relu, loss: nn.BCEWithLogitsLoss}\n- {activation: linear, loss: mse}\n"
+    code, out, err = run_cli("lint", "-", input=two_models)
+    assert "<stdin>[1]\n" in out and "✓ <stdin>[2]: clean" in out and "(<stdin>)" not in out, out
+    # a file's models still name their file
+    spec = tmp_path / "models.yaml"
+    spec.write_text(two_models)
+    code, out, err = run_cli("lint", str(spec))
+    assert f"models[1] ({spec})" in out and f"models[2] ({spec})" in out, out
 
 
 def test_a_spec_from_stdin(run_cli):

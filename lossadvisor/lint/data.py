@@ -21,8 +21,9 @@ from lossadvisor.textutil import suggest
 
 SEVERITIES = ("error", "warning", "info")
 HEADINGS = ("What it flags", "Why it matters", "Example", "Use instead", "References")
+# near_non_negative: never below -0.31 (GELU, SiLU, Mish); lower_bounded: a floor of -1 or lower (ELU, SELU)
 RANGES = ("real", "unit_interval", "simplex", "signed_unit", "non_negative", "positive", "non_positive",
-          "lower_bounded")
+          "lower_bounded", "near_non_negative")
 LAYER_ROLES = ("units", "activation", "passthrough", "input", "model")
 # The facts rules may test. Computed from the input in `lossadvisor.lint.facts.model_facts`.
 FACTS = (

@@ -39,6 +39,9 @@ ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
 def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[ModelInput]:
     """Every model of every file: spec files (YAML/JSON), `.keras` archives, `model.to_json()` JSON."""
+    paths = list(paths)
+    if paths.count(STDIN) > 1:
+        raise UsageError(f"{STDIN} (standard input) can be given once")
     models: list[ModelInput] = []
     for path in paths:
         models.extend(read_input(path, data))

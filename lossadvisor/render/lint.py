@@ -79,7 +79,8 @@ def lint_text(payload: dict, console) -> None:
     for model in payload.get("models", []):
         key = (model.get("source"), model["name"])
         head = escape(_clean(model["name"]))
-        if model.get("source") and model["source"] != model["name"]:
+        source = model.get("source")
+        if source and model["name"] != source and not model["name"].startswith(f"{source}["):  # "<stdin>[1]" names it
             head += f" [dim]({escape(_clean(model['source']))})[/dim]"
         found = by_model.get(key, [])
         if model.get("nothing_checked"):
