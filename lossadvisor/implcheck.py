@@ -19,7 +19,9 @@ Conventions. A correct implementation is judged correct whatever its honest conv
 - ``order``: ``"y_true, y_pred"`` (Keras) or ``"y_pred, y_true"`` (PyTorch); a variance head
   comes last either way;
 - ``form``: ``"logits"`` or ``"probabilities"`` for the losses that take ``from_logits``
-  (``reference.FROM_LOGITS``), None for the others;
+  (``reference.FROM_LOGITS``), None for the others (the reference's own form); then the
+  other input forms the loss's spec names (``LossSpec.input_forms``: log rate for a rate,
+  log-probabilities, labels 0/1 for labels -1/+1), the same cases with the input mapped;
 - ``shape``: ``"2-D batches"`` (the arrays as generated, 1-D and 2-D) or ``"1-D vectors"``
   (a 2-D case is passed one row at a time and the row values averaged, as the reference
   does), or, for a loss with several predictions per target (quantiles), ``"one output at a
@@ -27,9 +29,11 @@ Conventions. A correct implementation is judged correct whatever its honest conv
   to a case only when the whole call raised or returned a non-scalar: a scalar is judged as
   it is.
 
-Clipping. On the cases of probabilities exactly 0 and 1, a finite value that is the
-reference's with another clip of the probabilities passes, from ε = 1e-4 down to PyTorch's
-log clamp at -100 (``CLIP_RANGE``); the row says which clip was assumed.
+Clipping. The cases of probabilities exactly 0 and 1 are two: all right (each prediction
+equals its 0/1 target) and all wrong. Any clip from ε = 1e-4 down gives about 0 on the
+first (at most ``RIGHT_EDGE_BOUND``, -log(1 - 1e-4), per term); on the second a finite value
+that is the reference's with another clip passes, from ε = 1e-4 down to PyTorch's log clamp
+at -100 (``CLIP_RANGE``); the row says which clip was assumed.
 
 The function passes when it agrees with the reference on every case, edge and large ones
 included, under one convention; they are tried in that order of preference (2-D batches
@@ -46,8 +50,9 @@ cross-entropy that applies one itself), missing the ``(1 - y)`` term, logits tak
 probabilities (or the reverse, with the form pinned), log 0 at probabilities of exactly 0
 or 1, overflow at large inputs, saturation (a loss over probabilities or logits), an array
 instead of a scalar, and arguments swapped on some cases. The cases include soft targets
-(label smoothing) for labels and one-hot rows, and target rows with zeros for probability
-targets.
+(label smoothing) for labels and one-hot rows, target rows with zeros for probability
+targets, class labels out of order, repeated and with a class absent, counts of 0, and
+predictions in (-1, 0) for positive targets (the reference clips them at ε, as Keras).
 ``impl_framework="torch"|"jax"``: the child passes tensors and reads the result back.
 """
 
@@ -89,6 +94,8 @@ MAX_MEMORY_MIB = 1 << 20
 PREPARE_TIMEOUT = 120.0
 
 ORDERS = ("y_true, y_pred", "y_pred, y_true")
+#: the forms of a loss that takes from_logits, in order of preference
+LOGIT_FORMS = ("logits", "probabilities")
 SHAPES = ("2-D batches", "1-D vectors")
 
 DIAGNOSES = {
@@ -289,11 +296,18 @@ def _start(impl: str, framework: str, timeout: float, memory_mib: int) -> ImplPr
 # ======================================================================= cases
 
 
+#: the edge cases of probabilities exactly 0 and 1: all right, all wrong
+EDGE_RIGHT = "probabilities exactly 0 and 1, all right"
+EDGE_WRONG = "probabilities exactly 0 and 1, all wrong"
+
+
 class Case(NamedTuple):
     """One generated case: the inputs in the form the user's function gets, and how to judge it.
 
-    kind: "normal", "perfect", "large" (large logits or errors), "edge" (probabilities 0, 1:
-    any clip from ``CLIP_RANGE`` is accepted there). atol: the absolute difference allowed
+    kind: "normal", "perfect", "large" (large logits or errors), "edge_right" (probabilities
+    exactly equal to the 0/1 targets: any clip from 1e-4 down gives about 0, at most
+    ``RIGHT_EDGE_BOUND``), "edge" (probabilities 0/1 all wrong: any clip from ``CLIP_RANGE`` is
+    accepted there). atol: the absolute difference allowed
     where two honest conventions differ slightly (targets of 0 clipped at ε, or 0 log 0 = 0).
     """
 
@@ -320,9 +334,12 @@ def _cases(spec, from_logits: bool, kwargs: dict) -> list[Case]:
     cases = []
     if spec.has_classes:
         k = 4
+        # labels out of order and repeated, class 0 absent: a function that re-encodes the labels
+        # of a batch (np.unique) or never reads them (arange(n) % k) differs
+        labels = np.random.default_rng(5).choice(np.arange(1, k), 8)
         for shape_name, rows in (("batch of 8 x 4 classes", 8), ("one example", 1)):
             z = rng.normal(0.0, 1.5, (rows, k))
-            lab = np.arange(rows) % k
+            lab = labels[-rows:]
             y = ref.softmax(rng.normal(0.0, 1.0, (rows, k))) if target == "probabilities" else (
                 lab if target == "integer" else np.eye(k)[lab])
             pred = z if from_logits else ref.softmax(z)
@@ -341,17 +358,20 @@ def _cases(spec, from_logits: bool, kwargs: dict) -> list[Case]:
             clip_effect = np.where(y == 0, EPSILON * (abs(math.log(EPSILON)) + np.abs(np.log(p))), 0.0)
             cases.append(Case("targets with zeros (0 log 0 = 0)", y, pred, None, "normal",
                               float(clip_effect.sum()) / len(y)))
-        lab = np.array([0, 1, 2, 3])
+        lab = np.array([3, 0, 3, 1])  # out of order, repeated, class 2 absent
+        wrong = (lab + 1) % k
         y = lab if target == "integer" else np.eye(k)[lab]
         if target == "probabilities":
             y = np.full((4, k), 1.0 / k)
             cases.append(Case("perfect prediction", y, y.copy(), None, "perfect"))
         elif from_logits:
+            right_and_wrong = np.where(np.arange(4)[:, None] % 2 == 0, np.eye(k)[lab], np.eye(k)[wrong])
             cases.append(Case("confident logits ±40 (right and wrong)", y,
-                              np.where(np.eye(k)[[0, 1, 3, 2]] > 0, 40.0, -40.0), None, "large"))
+                              np.where(right_and_wrong > 0, 40.0, -40.0), None, "large"))
             cases.append(Case("perfect prediction", y, np.where(np.eye(k)[lab] > 0, 30.0, -30.0), None, "perfect"))
         else:
-            cases.append(Case("probabilities exactly 0 and 1", y, np.eye(k)[[0, 1, 3, 2]], None, "edge"))
+            cases.append(Case(EDGE_RIGHT, y, np.eye(k)[lab], None, "edge_right"))
+            cases.append(Case(EDGE_WRONG, y, np.eye(k)[wrong], None, "edge"))
         return cases
     if spec.has_labels:
         margin = target == "plus_minus_one"
@@ -378,7 +398,8 @@ def _cases(spec, from_logits: bool, kwargs: dict) -> list[Case]:
                               "large"))
             cases.append(Case("logits ±1e4", y, np.array([1e4, -1e4, -1e4, 1e4]), None, "large"))
         else:
-            cases.append(Case("probabilities exactly 0 and 1", y, np.array([1.0, 0.0, 0.0, 1.0]), None, "edge"))
+            cases.append(Case(EDGE_RIGHT, y, y.copy(), None, "edge_right"))
+            cases.append(Case(EDGE_WRONG, y, 1.0 - y, None, "edge"))
         return cases
     # regression
     nq = spec.units(kwargs) if spec.units_per_target else None
@@ -403,6 +424,15 @@ def _cases(spec, from_logits: bool, kwargs: dict) -> list[Case]:
         cases.append(Case("perfect prediction", first.y, np.repeat(first.y[:, None], nq, axis=1), None, "perfect"))
     else:
         cases.append(Case("perfect prediction", first.y, first.y.copy(), first.var, "perfect"))
+    if target == "count":
+        # counts of 0, where the loss is the rate alone
+        cases.append(Case("zero counts", np.array([0.0, 2.0, 0.0, 5.0, 1.0, 0.0]),
+                          np.exp(rng.normal(1.0, 0.5, 6)), None, "normal"))
+    if target == "positive":
+        # a linear output can go below 0: the reference, as Keras, clips the predictions at ε
+        # before log1p, so a prediction in (-1, 0) counts as ε
+        cases.append(Case("predictions in (-1, 0)", np.array([1.0, 2.0, 0.5, 3.0]),
+                          np.array([-0.5, 1.0, -0.9, -0.1]), None, "normal"))
     if target == "real" and not nq:
         cases.append(Case("large errors ±1e3", np.zeros(3), np.array([1e3, -1e3, 800.0]),
                           np.ones(3) if spec.heads else None, "large"))
@@ -418,6 +448,9 @@ ONE_OUTPUT = "one output at a time"
 #: the clips of a probability accepted on the edge cases, as log ε: from ε = 1e-4 down to
 #: PyTorch's log clamp at -100
 CLIP_RANGE = (-100.0, math.log(1e-4))
+#: the most a right prediction of probability exactly 1 costs per term under a clip from 1e-4
+#: down: -log(1 - 1e-4)
+RIGHT_EDGE_BOUND = -math.log1p(-1e-4)
 
 
 @dataclass(frozen=True)
@@ -483,6 +516,10 @@ class _Caller:
         non-scalar is called again row by row (output by output) and the values averaged."""
         import numpy as np
 
+        if convention.form in self.spec.input_forms:
+            argument, to_form = self.spec.input_forms[convention.form]
+            with np.errstate(all="ignore"):
+                y, pred = (y, to_form(pred)) if argument == "y_pred" else (to_form(y), pred)
         whole = self.once(y, pred, var, convention.order)
         if convention.shape == SHAPES[0] or whole.fatal or whole.scalar:
             return whole
@@ -520,7 +557,7 @@ def _tolerance(impl_framework: str, dtype: str) -> float:
 
 def _agreement(got: Outcome, want: float, case: Case, impl_framework: str) -> str | None:
     """How a scalar outcome agrees with the reference: "" (equal), the clip assumed on an edge
-    case (see ``CLIP_RANGE``), or None (it does not agree)."""
+    case (see ``CLIP_RANGE``, ``RIGHT_EDGE_BOUND``), or None (it does not agree)."""
     from lossadvisor.reference._core import EPSILON
 
     if not got.scalar:
@@ -528,6 +565,11 @@ def _agreement(got: Outcome, want: float, case: Case, impl_framework: str) -> st
     value = float(got.value)
     if close(value, want, _tolerance(impl_framework, got.dtype), atol=max(1e-7, case.atol)):
         return ""
+    if case.kind == "edge_right":
+        # each term is -log(1 - ε) (or 0), whatever the clip; the mean of the terms too
+        if 0.0 <= value <= RIGHT_EDGE_BOUND:
+            return f"clipping assumed: about 0 on right predictions (at most {_fmt(RIGHT_EDGE_BOUND)}, a clip at 1e-4)"
+        return None
     if case.kind != "edge" or not (math.isfinite(value) and value > 0 and want > 0):
         return None
     # the loss at probabilities 0 and 1 is dominated by the terms -log ε of the clip: it scales
@@ -669,9 +711,9 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
     if not takes_logits:
         forms = [None]
     elif from_logits is None:
-        forms = ["logits", "probabilities"]
+        forms = list(LOGIT_FORMS)
     else:
-        forms = ["logits" if from_logits else "probabilities"]
+        forms = [LOGIT_FORMS[0] if from_logits else LOGIT_FORMS[1]]
     try:
         cases = {form: _cases(spec, form == "logits", kwargs) for form in forms}
     except Exception as exc:  # noqa: BLE001
@@ -681,7 +723,7 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
         kw = dict(kwargs)
         if var is not None:
             kw.update({name: var for name in spec.heads})
-        if form is not None:
+        if form in LOGIT_FORMS:
             kw["from_logits"] = form == "logits"
         return spec.value(y, pred, **kw)
 
@@ -689,6 +731,10 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
         wants = {form: [reference(case.y, case.pred, case.var, form) for case in rows] for form, rows in cases.items()}
     except ValueError as exc:  # a bad --param
         raise UsageError(f"{loss_id}: {exc}") from None
+    # the spec's other input forms: the same cases and reference values, the inputs mapped when called
+    for form in spec.input_forms:
+        cases[form], wants[form] = cases[forms[0]], wants[forms[0]]
+    forms += list(spec.input_forms)
     shapes = SHAPES + ((ONE_OUTPUT,) if spec.units_per_target else ())
     conventions = [Convention(order, form, shape) for shape in shapes for form in forms for order in ORDERS]
     ignored = {k: v for k, v in (entry.get("params") or {}).items() if k not in accepted}
@@ -838,7 +884,7 @@ def _explain(caller: _Caller, spec, convention: Convention, kwargs, case: Case, 
     found: list[tuple[str, str]] = []
     form, kind, y, pred, var = convention.form, case.kind, case.y, case.pred, case.var
     if not math.isfinite(value):
-        if kind == "edge":
+        if kind in ("edge", "edge_right"):
             found.append(("log_zero", f"returns {value} on probabilities of exactly 0 or 1; "
                                       f"clip the probabilities to [eps, 1 - eps] as Keras does"))
         elif kind == "large" or got.overflow:
@@ -861,7 +907,7 @@ def _explain(caller: _Caller, spec, convention: Convention, kwargs, case: Case, 
         return found
     if factor is not None:
         return [("factor", _factor_text(factor))]
-    if form is not None and kind in ("normal", "large"):
+    if form in LOGIT_FORMS and kind in ("normal", "large"):
         act = ref.softmax if spec.logits_of == "softmax" else ref.sigmoid
         if form == "logits":
             probs = act(pred)

@@ -258,24 +258,24 @@ def test_the_seed_loop_still_passes_as_1d_vectors(user):
 def test_a_clip_between_1e_4_and_the_log_clamp_passes(user, name, eps):
     out = check_implementation("binary_crossentropy", user(name))
     assert out["passed"] is True, out["results"]
-    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1")
+    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1, all wrong")
     if eps != 1e-7:
-        # two of four terms are -log eps, the others about 0: the value is -log(eps) / 2
-        assert f"yours {implcheck._fmt(-math.log(eps) / 2)}" in edge["detail"]
+        # each of the four terms is -log eps (all predictions wrong): the value is -log(eps)
+        assert f"yours {implcheck._fmt(-math.log(eps))}" in edge["detail"]
         assert f"clipped at ε = {implcheck._fmt(eps)}" in edge["detail"] and "clipping assumed" in edge["detail"]
 
 
 def test_the_log_clamp_is_named(user):
     out = check_implementation("binary_crossentropy", user("bce_log_clamp"))
-    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1")
-    assert "yours 50" in edge["detail"] and "PyTorch's log clamp at -100" in edge["detail"]
+    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1, all wrong")
+    assert "yours 100" in edge["detail"] and "PyTorch's log clamp at -100" in edge["detail"]
 
 
 def test_a_clip_coarser_than_1e_4_or_log_0_fails(user):
-    # clip 1e-3: -log(1e-3) / 2 = 3.45 on the edge case, below the range
+    # clip 1e-3: -log(1e-3) = 6.91 on the all-wrong edge case, below the range
     out = check_implementation("binary_crossentropy", user("bce_clip_1e3"))
     assert out["passed"] is False
-    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1")
+    edge = next(r for r in out["results"] if r["name"] == "case: probabilities exactly 0 and 1, all wrong")
     assert edge["passed"] is False
     out = check_implementation("binary_crossentropy", user("bce_unclipped"))
     assert out["passed"] is False and _codes(out) == ["log_zero"]

@@ -6,11 +6,11 @@ Every data set here is built so that the right answer is known by construction; 
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from lossadvisor.datareaders import Block, ColumnChunk
 from lossadvisor.infer import THRESHOLDS, infer_array
 from lossadvisor.infer.decide import decide
 from lossadvisor.infer.stats import Accumulator
@@ -40,19 +40,19 @@ def _text_column(counts: dict, missing: dict) -> Accumulator:
     """One block of a text column as a reader gives it: the distinct texts with their counts, and the
     cell texts it read as missing (word -> cells)."""
     n = sum(counts.values()) + sum(missing.values())
-    chunk = SimpleNamespace(kind="text", n=n, text=list(counts), counts=np.array(list(counts.values())),
-                            n_missing=sum(missing.values()), mixed=None, missing_words=dict(missing))
+    chunk = ColumnChunk("text", n, text=list(counts), counts=np.array(list(counts.values())),
+                        n_missing=sum(missing.values()), missing_words=dict(missing))
     acc = Accumulator("f.csv")
-    acc.add(SimpleNamespace(columns=[chunk], n=n, first_row=0, bytes_done=0), ["severity"])
+    acc.add(Block([chunk], n, 0, 0), ["severity"])
     return acc
 
 
 def _number_column(values: list, missing: dict) -> Accumulator:
     n = len(values) + sum(missing.values())
     v = np.array(values + [np.nan] * sum(missing.values()), dtype=float)
-    chunk = SimpleNamespace(kind="float", n=n, values=v, n_missing=sum(missing.values()), missing_words=dict(missing))
+    chunk = ColumnChunk("float", n, values=v, n_missing=sum(missing.values()), missing_words=dict(missing))
     acc = Accumulator("f.csv")
-    acc.add(SimpleNamespace(columns=[chunk], n=n, first_row=0, bytes_done=0), ["y"])
+    acc.add(Block([chunk], n, 0, 0), ["y"])
     return acc
 
 
@@ -116,13 +116,19 @@ def test_none_as_a_class_from_a_csv(run_cli, tmp_path):
 
 
 def test_an_integer_id_column_is_no_target(run_cli, tmp_path):
-    # 2,000 rows numbered 0..1999, each once: a row number, not 2,000 values of a regression
+    # 2,000 rows numbered 0..1999, each once: a row number, not 2,000 values of a regression. Taken by
+    # default (the last column), it stops; named with --column, it is the user's target (round 3: a
+    # rank is an honest target), and a warning says what was assumed
     f = _csv(tmp_path, "ids.csv", "x,id", [f"0.5,{i}" for i in range(2000)])
-    code, out, err = run_cli("infer", f, "--column", "id", "--json")
+    code, out, err = run_cli("infer", f, "--json")
     assert code == 2 and out == ""
     assert "column 'id': the 2,000 values are the integers 0..1999, each once" in err
-    code, out, err = run_cli("recommend", "--from-data", f, "--column", "id", "--no-input", "--json")
+    code, out, err = run_cli("recommend", "--from-data", f, "--no-input", "--json")
     assert code == 2 and "each once" in err
+    code, out, err = run_cli("infer", f, "--column", "id", "--json")
+    assert code == 0, err
+    assert any("each once, like a row number or an ID; read as the target because --column named it" in w
+               for w in json.loads(out)["warnings"])
 
 
 @pytest.mark.parametrize("values, example", [

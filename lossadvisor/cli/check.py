@@ -34,9 +34,12 @@ function agrees with the reference on every case under one convention, and
 says which: argument order f(y_true, y_pred) (Keras) or f(y_pred, y_true)
 (PyTorch; a variance comes last, as in f(y_true, y_pred, variance) for
 gaussian_nll), logits or probabilities (losses that take from_logits; pin it
-with --logits/--probabilities), 2-D batches or 1-D vectors (one row per call,
+with --logits/--probabilities), the other input form a loss names, reported as
+the form (log rate for poisson, log-probabilities for kl_divergence, labels 0/1
+for hinge and squared_hinge), 2-D batches or 1-D vectors (one row per call,
 when the whole call raised or gave no scalar), one output at a time (quantile),
-and any clip of probabilities 0 and 1 from 1e-4 to PyTorch's log clamp (-100).
+and any clip of probabilities 0 and 1 from 1e-4 to PyTorch's log clamp (-100):
+about 0 on right predictions, the clip's -log(eps) on wrong ones.
 A call that raises, exits (sys.exit, os._exit), crashes, runs past --timeout
 or --memory-limit, or prints to stdout is a failed check (exit 1); an import
 that fails, exits, crashes or hangs is an input error (exit 2).

@@ -10,7 +10,9 @@ most a few thousand to a few hundred thousand rows, so memory grows with the chu
 Each block holds one :class:`ColumnChunk` per target column:
 
 - numeric (``kind`` ``int``, ``float`` or ``bool``): ``values`` is float64, one per row, NaN where
-  the cell is missing;
+  the cell is missing; ``decimal_commas`` counts the cells written with a decimal comma (``10,03``),
+  read as numbers in delimited text whose delimiter is not ',' (or of one column) when every other
+  cell of the chunk is a number too;
 - ``text``: the distinct non-missing strings of the chunk (``text``) with their ``counts``, and the
   number of missing cells (text columns are single-column targets, so rows need no alignment);
 - ``None`` kind: every cell of the chunk is missing.

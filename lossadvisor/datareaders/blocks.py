@@ -9,9 +9,11 @@ from __future__ import annotations
 class ColumnChunk:
     """One target column's values in one block (see :mod:`lossadvisor.datareaders`)."""
 
-    __slots__ = ("kind", "values", "text", "counts", "n_missing", "n", "mixed", "missing_words")
+    __slots__ = ("kind", "values", "text", "counts", "n_missing", "n", "mixed", "missing_words",
+                 "decimal_commas")
 
-    def __init__(self, kind, n, values=None, text=None, counts=None, n_missing=0, mixed=None, missing_words=None):
+    def __init__(self, kind, n, values=None, text=None, counts=None, n_missing=0, mixed=None, missing_words=None,
+                 decimal_commas=0):
         self.kind = kind
         self.n = n
         self.values = values
@@ -20,6 +22,7 @@ class ColumnChunk:
         self.n_missing = n_missing
         self.mixed = mixed  # text chunks: an example of a non-number when numbers occur too
         self.missing_words = missing_words  # cell text read as missing -> cells ("" the empty cell), where known
+        self.decimal_commas = decimal_commas  # number chunks: cells read as numbers written with a decimal comma
 
 
 class Block:

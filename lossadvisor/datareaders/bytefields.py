@@ -8,12 +8,13 @@ per-line Python. Fields that are not plain numbers are classified once per disti
 from __future__ import annotations
 
 from lossadvisor.datareaders.blocks import Block, ColumnChunk
-from lossadvisor.datareaders.cells import classify_strings
+from lossadvisor.datareaders.cells import classify_strings, decimal_comma_applies
 from lossadvisor.errors import InputError
 
 
 def parse_csv_chunk(name, chunk, d, ncols, targets, state, bytes_done):
-    """One chunk of whole lines (ending with a newline) -> Block, vectorised."""
+    """One chunk of whole lines (ending with a newline) -> Block, vectorised; numbers written with a
+    decimal comma are numbers where :func:`decimal_comma_applies` (see :func:`classify_strings`)."""
     import numpy as np
 
     arr = np.frombuffer(chunk, dtype=np.uint8)
@@ -76,17 +77,18 @@ def parse_csv_chunk(name, chunk, d, ncols, targets, state, bytes_done):
     n = len(ls)
     if n == 0:
         return None
+    decimal_comma = decimal_comma_applies(d, ncols)
     cols = []
     for j in targets:
         s = ls if j == 0 else D[:, j - 1] + 1
         e = le if j == ncols - 1 else D[:, j]
-        cols.append(_parse_fields(arr, s, e))
+        cols.append(_parse_fields(arr, s, e, decimal_comma))
     first_row = state["row"]
     state["row"] += n
     return Block(cols, n, first_row, bytes_done)
 
 
-def _parse_fields(arr, s, e):
+def _parse_fields(arr, s, e, decimal_comma):
     """Fields ``arr[s[i]:e[i]]`` -> ColumnChunk.
 
     Plain integers and decimals (optional sign, digits, at most one point, at most 15 digits) are
@@ -115,7 +117,7 @@ def _parse_fields(arr, s, e):
         chunk = _parse_decimals(arr, s, L, w)
         if chunk is not None:
             return chunk
-    return _general_fields(arr, s, e, L, w)
+    return _general_fields(arr, s, e, L, w, decimal_comma)
 
 
 def _parse_decimals(arr, s, L, w):
@@ -168,7 +170,7 @@ def _parse_decimals(arr, s, L, w):
     return ColumnChunk("float" if any_dot else "int", n, values=values, n_missing=n_missing)
 
 
-def _general_fields(arr, s, e, L, w):
+def _general_fields(arr, s, e, L, w, decimal_comma):
     """Distinct texts first (labels have few), then classify each distinct text once."""
     import numpy as np
 
@@ -182,7 +184,7 @@ def _general_fields(arr, s, e, L, w):
         S = F.view(f"S{w}").reshape(n)
         uniq, inv = np.unique(S, return_inverse=True)
         texts = [u.decode("utf-8", "replace").strip() for u in uniq.tolist()]
-        return classify_strings(texts, inv.reshape(-1), n)
+        return classify_strings(texts, inv.reshape(-1), n, decimal_comma=decimal_comma)
     # long fields: a dict of distinct texts instead of a fixed-width n x w array
     data = arr.tobytes()
     index: dict = {}
@@ -190,4 +192,4 @@ def _general_fields(arr, s, e, L, w):
     for i, (a, b) in enumerate(zip(s.tolist(), e.tolist())):
         inv[i] = index.setdefault(data[a:b], len(index))
     texts = [k.decode("utf-8", "replace").strip() for k in index]
-    return classify_strings(texts, inv, n)
+    return classify_strings(texts, inv, n, decimal_comma=decimal_comma)

@@ -13,10 +13,31 @@ from lossadvisor.datareaders.blocks import ColumnChunk
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "-nan", "+nan", "null", "none", "nil", "<na>", "#n/a", "#na"})
 
 _INT_TEXT = re.compile(r"[+-]?\d+\Z")
+#: a number written with a decimal comma (``10,03``, ``-0,5``): read as a number only when the
+#: delimiter is not ',' and every other non-missing cell of the chunk is a number too
+DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+\Z")
 
 
-def classify_strings(uniq, inv, n):
-    """Distinct cell texts ``uniq`` (stripped str) and the row -> distinct index ``inv`` -> ColumnChunk."""
+def decimal_comma_applies(delimiter: bytes, ncols: int) -> bool:
+    """Can a ',' inside a field of delimited text be a decimal comma? Yes when the delimiter is
+    another character, or when the file has one column (nothing was split)."""
+    return delimiter != b"," or ncols == 1
+
+
+def classify_strings(uniq, inv, n, *, decimal_comma=False):
+    """Distinct cell texts ``uniq`` (stripped str) and the row -> distinct index ``inv`` -> ColumnChunk.
+
+    ``decimal_comma``: when every non-missing text is a number, written with '.' or with a decimal
+    comma (:data:`DECIMAL_COMMA`), the comma ones are numbers too (the chunk's ``decimal_commas``
+    counts their cells); otherwise they stay text.
+
+    >>> import numpy as np
+    >>> c = classify_strings(["10,03", "7", "NA"], np.array([0, 1, 2, 0]), 4, decimal_comma=True)
+    >>> c.kind, c.values.tolist()[:2], c.decimal_commas
+    ('float', [10.03, 7.0], 2)
+    >>> classify_strings(["10,03", "cat"], np.array([0, 1]), 2, decimal_comma=True).kind
+    'text'
+    """
     import numpy as np
 
     m = len(uniq)
@@ -37,6 +58,13 @@ def classify_strings(uniq, inv, n):
         except ValueError:
             is_text[i] = True
     counts = np.bincount(inv, minlength=m) if m else np.zeros(0, dtype=np.int64)
+    comma_cells = 0
+    if decimal_comma and is_text.any() and all(DECIMAL_COMMA.match(uniq[i]) for i in np.flatnonzero(is_text)):
+        for i in np.flatnonzero(is_text):
+            nums[i] = float(uniq[i].replace(",", "."))
+        comma_cells = int(counts[is_text].sum())
+        is_text[:] = False
+        all_int = False
     n_missing = int(counts[is_missing].sum())
     missing_words = {uniq[i]: int(counts[i]) for i in np.flatnonzero(is_missing)}
     if n_missing == n:
@@ -49,7 +77,7 @@ def classify_strings(uniq, inv, n):
                            missing_words=missing_words)
     values = nums[inv]  # missing -> NaN already
     return ColumnChunk("int" if all_int else "float", n, values=values, n_missing=n_missing,
-                       missing_words=missing_words)
+                       missing_words=missing_words, decimal_commas=comma_cells)
 
 
 def text_chunk_from_array(arr):

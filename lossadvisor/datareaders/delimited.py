@@ -15,7 +15,7 @@ import re
 from lossadvisor.datareaders import limits
 from lossadvisor.datareaders.blocks import Block, TargetSource
 from lossadvisor.datareaders.bytefields import parse_csv_chunk
-from lossadvisor.datareaders.cells import MISSING_TOKENS, classify_strings
+from lossadvisor.datareaders.cells import DECIMAL_COMMA, MISSING_TOKENS, classify_strings, decimal_comma_applies
 from lossadvisor.datareaders.columns import TARGET_NAMES, default_target, resolve_columns
 from lossadvisor.datareaders.streams import ChainedReader, close_quietly, safe_read, whole_lines
 from lossadvisor.errors import InputError, UsageError
@@ -69,10 +69,12 @@ def _sniff_delimiter(lines, tsv):
     return best[0].encode()
 
 
-def _looks_numeric(s):
+def _looks_numeric(s, decimal_comma=False):
     s = s.strip()
     if s.lower() in MISSING_TOKENS:
         return None
+    if decimal_comma and DECIMAL_COMMA.match(s):
+        return True
     try:
         if "_" in s:
             return False
@@ -82,8 +84,12 @@ def _looks_numeric(s):
         return False
 
 
-def _detect_header(rows, wanted):
-    """Is the first row a header? (rule order documented in the README / infer docs)."""
+def _detect_header(rows, wanted, decimal_comma=False):
+    """Is the first row a header? (rule order documented in the README / infer docs). With
+    ``decimal_comma`` (a delimiter other than ','), ``10,03`` is a number."""
+    def numeric(s):
+        return _looks_numeric(s, decimal_comma)
+
     first, rest = rows[0], rows[1:]
     # 1. a --column name matches a field of the first row
     if wanted:
@@ -94,13 +100,13 @@ def _detect_header(rows, wanted):
     # 2. a field of the first row is text while its column below is numeric
     if rest:
         for j, f in enumerate(first):
-            below = [_looks_numeric(r[j]) for r in rest if j < len(r)]
+            below = [numeric(r[j]) for r in rest if j < len(r)]
             below = [b for b in below if b is not None]
-            if _looks_numeric(f) is False and below and all(below):
+            if numeric(f) is False and below and all(below):
                 return True
     # 3. no field of the first row is numeric, none reappears in its column below, and a column
     #    below repeats its values (labels do) without ever showing its first-row text
-    if all(_looks_numeric(f) is False for f in first):
+    if all(numeric(f) is False for f in first):
         repeats = False
         for j, f in enumerate(first):
             col = [r[j].strip() for r in rest if j < len(r)]
@@ -114,9 +120,9 @@ def _detect_header(rows, wanted):
     # 4. a field of the first row is a number while its column below is all text (at least two
     #    values): pandas writes a Series of labels under the header "0"
     for j, f in enumerate(first):
-        below = [_looks_numeric(r[j]) for r in rest if j < len(r)]
+        below = [numeric(r[j]) for r in rest if j < len(r)]
         below = [b for b in below if b is not None]
-        if _looks_numeric(f) is True and len(below) >= 2 and not any(below):
+        if numeric(f) is True and len(below) >= 2 and not any(below):
             return True
     # 5. the first row is pandas' default column names 0, 1, ..., K-1 (after an empty index
     #    header, ",0,1,2"), and the rows below cannot continue it: an empty index header, or a
@@ -131,11 +137,11 @@ def _detect_header(rows, wanted):
         for j, f in enumerate(names):
             col = [r[j].strip() for r in rest if j < len(r)]
             col = [c for c in col if c.lower() not in MISSING_TOKENS]
-            if not col or not all(_looks_numeric(c) for c in col):
+            if not col or not all(numeric(c) for c in col):
                 continue
-            if all(re.search(r"[.eE]", c) for c in col):
+            if all(re.search(r"[.,eE]", c) for c in col):
                 return True
-            if int(f) >= 2 and all(float(c) in (0.0, 1.0) for c in col):
+            if int(f) >= 2 and all(float(c.replace(",", ".")) in (0.0, 1.0) for c in col):
                 return True
     return False
 
@@ -192,7 +198,7 @@ def open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
     if not rows:
         raise InputError(f"{name}: the file holds only blank lines")
     ncols = len(rows[0])
-    header = _detect_header(rows[: limits.SNIFF_LINES + 1], wanted)
+    header = _detect_header(rows[: limits.SNIFF_LINES + 1], wanted, decimal_comma_applies(d, ncols))
     if header:
         all_names = [f.strip() for f in rows[0]]
         if len(set(all_names)) != len(all_names):
@@ -205,6 +211,10 @@ def open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
     else:
         all_names = [str(i) for i in range(ncols)]
     notes = []
+    if delim is None and d == b"," and ncols == 2:
+        split_note = _comma_split_note(rows[1:] if header else rows, header)
+        if split_note:
+            notes.append(split_note)
     if wanted is None:
         targets = default_target(all_names, notes)
     else:
@@ -230,6 +240,36 @@ def open_csv(name, stream, size, wanted, delim, *, tsv, counter=None):
 
     return TargetSource(name, details["format"], [all_names[i] for i in targets], all_names, size, blocks,
                         details=details, notes=notes)
+
+
+def _comma_split_note(rows, header=False):
+    """A warning when the detected ',' may split one column in two, else None: every (sniffed) data
+    row has two fields and either, without a header (two column names), the first is an integer and
+    the second digits (``7,34``, a number with a decimal comma), or the second starts with a space
+    and is no number (``Paris, France``, text with a comma). An honest two-column CSV (``3,0.5``;
+    ``a, 1``; ``x,y`` above ``7,34``) gets no warning.
+
+    >>> _comma_split_note([["7", "34"], ["12", "05"]])  # doctest: +ELLIPSIS
+    "every line is two fields split at ',', an integer then digits (e.g. '7,34'): ..."
+    >>> _comma_split_note([["Paris", " France"], ["Austin", " TX"]])  # doctest: +ELLIPSIS
+    "every line is two fields split at ',', the second starting with a space (e.g. 'Paris, France'): ..."
+    >>> _comma_split_note([["3", "0.5"], ["4", "1.5"]]) is None
+    True
+    """
+    if not rows or any(len(r) != 2 for r in rows):
+        return None
+    example = ",".join(rows[0])
+    if not header and all(re.fullmatch(r"[+-]?\d+", a.strip()) and re.fullmatch(r"\d+", b.strip())
+                          for a, b in rows):
+        return (f"every line is two fields split at ',', an integer then digits (e.g. {example!r}): if they are "
+                "numbers written with a decimal comma in one column, pass --delimiter ';' (or any delimiter "
+                "the file does not hold) to read them as numbers; if they are two columns, pass --column to "
+                "choose one")
+    if all(b.startswith(" ") and _looks_numeric(b) is False for _, b in rows):
+        return (f"every line is two fields split at ',', the second starting with a space (e.g. {example!r}): if "
+                "each line is one text value holding a comma, pass --delimiter '|' (or any delimiter the file "
+                "does not hold) or quote the values; if they are two columns, pass --column to choose one")
+    return None
 
 
 def _first_record_end(data: bytes, d: bytes) -> int:
@@ -275,6 +315,7 @@ def _csv_blocks(name, stream, counter, rest, d, ncols, targets, header):
 
 
 def _csv_module_blocks(name, chain, counter, d, ncols, targets, state):
+    decimal_comma = decimal_comma_applies(d, ncols)
     import csv
 
     text = io.TextIOWrapper(io.BufferedReader(chain, buffer_size=limits.CHUNK_BYTES), encoding="utf-8", newline="")
@@ -309,23 +350,24 @@ def _csv_module_blocks(name, chain, counter, d, ncols, targets, state):
                 b.append(row[j])
             rows_in_batch += 1
             if rows_in_batch >= limits.ROWS_PER_BLOCK:
-                yield _text_block(batch, rows_in_batch, state, counter.count)
+                yield _text_block(batch, rows_in_batch, state, counter.count, decimal_comma)
                 batch = [[] for _ in targets]
                 rows_in_batch = 0
         if rows_in_batch:
-            yield _text_block(batch, rows_in_batch, state, counter.count)
+            yield _text_block(batch, rows_in_batch, state, counter.count, decimal_comma)
     finally:
         state["line"] = base_line + reader.line_num + 1
 
 
-def _text_block(batch, n, state, bytes_done):
+def _text_block(batch, n, state, bytes_done, decimal_comma):
     import numpy as np
 
     cols = []
     for values in batch:
         arr = np.array(values, dtype=str)
         uniq, inv = np.unique(arr, return_inverse=True)
-        cols.append(classify_strings([u.strip() for u in uniq.tolist()], inv.reshape(-1), n))
+        texts = [u.strip() for u in uniq.tolist()]
+        cols.append(classify_strings(texts, inv.reshape(-1), n, decimal_comma=decimal_comma))
     first = state["row"]
     state["row"] += n
     return Block(cols, n, first, bytes_done)

@@ -19,9 +19,11 @@ One target column, first:
      values are classes; the other missing cells are left out and counted per word. A column of IDs,
      timestamps or lines split at the wrong delimiter (more than distinct_share_max distinct text,
      integers that are one consecutive run, each once, or text whose every value and header hold the
-     same number of another delimiter) is no target: InputError (exit 2), never a 2,000-class answer.
-     Distinct integers of id_min_digits or more digits each, all of one length, get a warning
-     (IDs, timestamps). Then:
+     same number of another delimiter) is no target: InputError (exit 2), never a 2,000-class answer;
+     the integer run only warns when the caller chose the column (--column, or the task). Numbers
+     written with a decimal comma (10,03) are numbers when the delimiter is not ',' (or the file has
+     one column). Distinct integers of id_min_digits or more digits each, all of one length, get a
+     warning (IDs, timestamps). Then:
   5. text: two values true/false, or any two strings   -> binary, labels zero_one (with the mapping);
      three or more strings                             -> multiclass, labels integer (sorted mapping)
   6. one distinct value                                -> a single class (binary) or a constant
@@ -37,11 +39,13 @@ positive_wide (all >= 0 with at most wide_zero_share exact zeros, whole numbers 
 (1 + 99th percentile) / (1 + 1st) >= wide_ratio, and log(1 + y) makes the quartiles more symmetric),
 else real. Outliers: the share of
 values whose robust z-score exceeds outlier_z is above outlier_share (on the log scale for
-positive_wide, log(1 + y) when it has zeros, on the Anscombe scale 2 sqrt(y + 3/8) with a spread
+positive_wide; when it has zeros, the positive values on log(1 + y), the allowed zeros never
+outliers; on the Anscombe scale 2 sqrt(y + 3/8) with a spread
 of at least 1 for counts).
 A task given by the caller (``task=``) replaces rules 1-9: the answers are derived for that task
-(:data:`~lossadvisor.infer.decide.COLUMN_TASK_RULES`), or InputError says why the data cannot be
-such a target.
+(:data:`~lossadvisor.infer.decide.COLUMN_TASK_RULES`; binary also takes probabilities in [0, 1],
+soft labels, as labels zero_one with a warning), or InputError says why the data cannot be such a
+target.
 Imbalance (:mod:`~lossadvisor.infer.imbalance`): r = count(rarest class) / count(most common class)
 (multilabel: positives vs negatives of each label, the worst label; probabilities: the column
 sums): none if r >= 1/5, moderate if 1/100 <= r < 1/5, severe if r < 1/100.
@@ -98,12 +102,14 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
     # values near the float limit overflow in sums and differences: the statistics say so in
     # words (no mean, 'inf' ratios), numpy's RuntimeWarnings would only clutter stderr
     with np.errstate(all="ignore"):
-        return _read_and_decide(src, task, progress)
+        return _read_and_decide(src, task, progress, column_given=bool(columns),
+                                delimiter_given=delimiter is not None)
 
 
-def _read_and_decide(src, task, progress):
+def _read_and_decide(src, task, progress, *, column_given, delimiter_given):
     """One pass over the blocks of an opened target, then the decision."""
     acc = Accumulator(src.name)
+    acc.column_given, acc.delimiter_given = column_given, delimiter_given
     if src.format in ("csv", "tsv"):
         acc.delimiter, acc.header = src.details.get("delimiter"), bool(src.details.get("header"))
     total = src.total_bytes

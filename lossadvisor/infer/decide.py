@@ -13,7 +13,8 @@ Several target columns (:data:`MATRIX_RULES`):
   4. :func:`multi_output_regression`  otherwise
 One target column, before the rules: :func:`missing_words_as_classes` (a frequent missing-value
 word of a text column of few values is a class), :func:`not_an_id_column` and :func:`wrong_delimiter`
-(IDs, timestamps and lines split at the wrong delimiter stop with an InputError) and
+(IDs, timestamps and lines split at the wrong delimiter stop with an InputError; integers of one
+run only warn when --column or --task chose the column) and
 :func:`id_like_integers` (distinct integers of one length: a warning). Then (:data:`COLUMN_RULES`):
   5. :func:`text_labels`              text
   6. :func:`single_value`             one distinct value
@@ -96,7 +97,10 @@ def decide(acc, task=None) -> Framing:
         rules, subject, forced_rule = MATRIX_RULES, acc, MATRIX_TASK_RULES.get(task)
     else:
         rules, subject, forced_rule = COLUMN_RULES, acc.stats[0], COLUMN_TASK_RULES.get(task)
-        not_an_id_column(subject, acc.name)
+        chosen_by = "--column named it" if acc.column_given else "--task was given" if task is not None else None
+        id_run = not_an_id_column(subject, acc.name, chosen_by)
+        if id_run:
+            r.warnings.append(id_run)
         wrong_delimiter(acc)
         id_like = id_like_integers(subject)
         if id_like:
@@ -107,11 +111,21 @@ def decide(acc, task=None) -> Framing:
         if rule(subject, inferred):
             break
     if forced_rule is None or inferred.answers.get("task") == task:
-        return inferred
+        return _decimal_comma_evidence(acc, inferred)
     reason = forced_rule(subject, r)
     if reason:
         raise InputError(f"{acc.name}: the data cannot be a {task} target: {reason}")
     r.evidence["task"] = f"given; the data alone reads as {inferred.answers['task']}: {inferred.evidence['task']}"
+    return _decimal_comma_evidence(acc, r)
+
+
+def _decimal_comma_evidence(acc, r):
+    """``r``, its task evidence saying how many cells were numbers written with a decimal comma."""
+    if acc.decimal_commas:
+        why = "the file has one column" if acc.delimiter == "," else f"the delimiter is {acc.delimiter!r}"
+        r.evidence["task"] += (f"; {acc.decimal_commas:,} value{'s' if acc.decimal_commas > 1 else ''} written "
+                               f"with a decimal comma (10,5 for 10.5) read as numbers ({why}, and every other "
+                               "value is a number)")
     return r
 
 
@@ -177,33 +191,45 @@ def missing_words_text(acc) -> str:
     return ", ".join(parts)
 
 
-def not_an_id_column(st, name) -> None:
+def not_an_id_column(st, name, chosen_by=None) -> str | None:
     """Stop (``InputError``) on a column that is no target: with at least distinct_min_rows rows, more
     than distinct_share_max of them distinct text (IDs, timestamps, whole lines split at the wrong
     delimiter), or integers that are one consecutive run with every value once (row numbers, IDs).
 
     Presenting such a column as a 2,000-class problem would be a wrong answer; there is no right one.
+    Integers of one run are also an honest rank or permutation target: when the caller chose the
+    column (``chosen_by`` says how: "--column named it", "--task was given"), they get the warning
+    this returns instead of a stop.
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> not_an_id_column(accumulate_array(list(range(100, 130))).stats[0], "f.csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     lossadvisor.errors.InputError: f.csv: column 'array': the 30 values are the integers 100..129, each once: ...
+    >>> not_an_id_column(accumulate_array(list(range(1, 31))).stats[0], "f.csv", "--column named it")
+    "column 'array': the 30 values are the integers 1..30, each once, like a row number or an ID; read as ..."
     >>> not_an_id_column(accumulate_array(["a", "b", "c"] * 10).stats[0], "f.csv")  # 3 classes: fine
     """
     n = st.n
     if n < threshold("distinct_min_rows"):
-        return
+        return None
     share = threshold("distinct_share_max")
     if st.is_text:
         k = st.distinct
         if k is not None and k <= share * n or k is None and threshold("distinct_cap") <= share * n:
-            return
+            return None
         example = min(st.text) if st.text else ""
         many = f"{k:,} of {n:,}" if k is not None else f"more than {threshold('distinct_cap'):,} of {n:,}"
         hint = ""
         sep = next((c for c in (";", "\t", "|", ",") if c in example), None)
-        if sep is not None:
+        from lossadvisor.datareaders.cells import DECIMAL_COMMA
+
+        if sep == "," and DECIMAL_COMMA.match(example):
+            text = next((t for t in sorted(st.text) if not DECIMAL_COMMA.match(t)), None)
+            hint = f"; values such as {quoted(example)} are numbers written with a decimal comma" + (
+                f", others are text (e.g. {quoted(text)}): clean the text values" if text is not None else
+                " in a file delimited by ',': write them with a decimal point")
+        elif sep is not None:
             hint = f"; the values contain {sep!r}: is that the delimiter (--delimiter)?"
         elif st.mixed:
             hint = f"; the column mixes numbers and text (e.g. {quoted(st.first_text)}): clean the text values"
@@ -211,9 +237,13 @@ def not_an_id_column(st, name) -> None:
                          f"more than {share:.0%} (distinct_share_max): an ID, a timestamp or a line read with the "
                          f"wrong delimiter, not class labels; choose the target column with --column{hint}")
     if st.integral and st.distinct == n and st.vmax - st.vmin == n - 1:
-        raise InputError(f"{name}: column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}.."
-                         f"{fmt_value(st.vmax)}, each once: a row number or an ID, not a target; choose the target "
-                         "column with --column")
+        run = (f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, "
+               "each once")
+        if chosen_by:
+            return f"{run}, like a row number or an ID; read as the target because {chosen_by}"
+        raise InputError(f"{name}: {run}: a row number or an ID, not a target; choose the target column with "
+                         "--column (or name this one with --column to take it as the target, e.g. a rank)")
+    return None
 
 
 def id_like_integers(st) -> str | None:
@@ -256,7 +286,8 @@ def wrong_delimiter(acc) -> None:
     when there is one, holds the same number (1 or more) of another common delimiter (, ; tab |):
     whole lines read with the wrong ``--delimiter``, whatever the number of distinct values.
 
-    A decimal comma (every value a number once ',' reads as '.') is no delimiter.
+    A decimal comma (every value a number once ',' reads as '.') is no delimiter, nor, under a
+    delimiter the caller gave (``--delimiter``), a comma followed by a space in every value (text).
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> acc = accumulate_array(["m,yes,0", "f,no,1", "m,no,0"] * 10, "sex,smoker,label")
@@ -280,6 +311,8 @@ def wrong_delimiter(acc) -> None:
             continue
         if sep == "," and all(is_number(t.replace(",", ".")) for t in st.text):
             continue
+        if sep == "," and acc.delimiter_given and all(t.count(", ") == t.count(",") for t in st.text):
+            continue  # text holding a comma and a space ('Paris, France'), read with the delimiter asked for
         k = times.pop()
         header = ", as does the header" if acc.header else ""
         times_text = f"{k} time{'s' if k > 1 else ''}"
@@ -747,20 +780,35 @@ def _values_text(st) -> str:
 
 
 def binary_column(st, r):
-    """Task binary, one column: two distinct values (text or numbers), or one class label present.
+    """Task binary, one column: two distinct values (text or numbers), one class label present, or
+    probabilities in [0, 1] (soft labels: labels zero_one, with a warning).
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> r = Framing()
     >>> binary_column(accumulate_array([0, 2, 2, 0]).stats[0], r), r.answers["labels"], r.label_mapping
     (None, 'zero_one', {'0': 0, '2': 1})
-    >>> binary_column(accumulate_array([0, 1, 2, 1]).stats[0], Framing())
-    "column 'array' has 3 distinct values: 0 (25%), 1 (50%), 2 (25%); a binary target has two"
+    >>> binary_column(accumulate_array([0, 1, 2, 1]).stats[0], Framing())  # doctest: +ELLIPSIS
+    "column 'array' has 3 distinct values: 0 (25%), 1 (50%), 2 (25%); a binary target has two (or ..."
+    >>> r = Framing()
+    >>> binary_column(accumulate_array([0.1, 0.75, 0.5, 0.9]).stats[0], r), r.answers
+    (None, {'task': 'binary', 'labels': 'zero_one', 'imbalance': 'none'})
     """
     one_label = st.distinct == 1 and (st.is_text or float(st.keys[0]) in (0.0, 1.0, -1.0))
     if st.distinct == 2 or one_label:
         text_labels(st, r) or single_value(st, r) or two_values(st, r)
         return None
-    return f"column '{st.name}' has {_values_text(st)}; a binary target has two"
+    if not st.is_text and st.vmin >= 0 and st.vmax <= 1:
+        kd = f"{st.distinct:,}" if st.distinct is not None else f"more than {threshold('distinct_cap'):,}"
+        r.set("task", "binary", f"{st.n:,} values in [0, 1] ({kd} distinct): the probability of the positive "
+                                "class per row (soft binary labels)")
+        r.set("labels", "zero_one", "probabilities in [0, 1], the soft form of 0/1 labels")
+        r.warnings.append(f"column '{st.name}' holds soft labels (probabilities from {fmt_value(st.vmin)} to "
+                          f"{fmt_value(st.vmax)}), not 0/1: binary cross-entropy with a sigmoid accepts them as "
+                          "they are")
+        positives = st.mean * st.n  # the expected number of positive rows
+        imbalance_from_counts(r, ["0", "1"], [st.n - positives, positives], soft=True)
+        return None
+    return f"column '{st.name}' has {_values_text(st)}; a binary target has two (or probabilities in [0, 1])"
 
 
 def multiclass_column(st, r):

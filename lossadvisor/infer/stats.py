@@ -292,6 +292,9 @@ class Accumulator:
         self.class_words = {}  # one column: missing-value words read as classes -> rows (see decide)
         self.delimiter = None  # delimited text: the delimiter the file was read with
         self.header = False  # delimited text: whether the first row was a header (the column names)
+        self.decimal_commas = 0  # delimited text: cells read as numbers written with a decimal comma
+        self.delimiter_given = False  # delimited text: the caller gave the delimiter
+        self.column_given = False  # the caller named the target column(s)
 
     def add_missing(self, words):
         """Rows whose target cell was missing, by the cell's text (word -> rows; "" the empty cell).
@@ -329,6 +332,7 @@ class Accumulator:
                              f"earlier rows {len(self.stats)}")
         n = block.n
         self.rows += n
+        self.decimal_commas += sum(c.decimal_commas for c in cols)
         if len(cols) == 1:
             c = cols[0]
             st = self.stats[0]

@@ -128,17 +128,31 @@ def target_verdict(st):
 
 
 def outliers(st, target):
-    """(answer, evidence, share) by the robust z-score rule on the scale the target suggests."""
+    """(answer, evidence, share) by the robust z-score rule on the scale the target suggests; for
+    positive_wide with exact zeros, the positive values on the scale log(1 + y), the zeros never outliers.
+
+    >>> import numpy as np
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> amounts = np.round(np.exp(np.linspace(2, 8, 400))).tolist() + [0] * 12  # 2.9% zeros
+    >>> outliers(accumulate_array(amounts).stats[0], "positive_wide")[0::2]
+    ('no', 0.0)
+    """
     import numpy as np
 
     vals, w = st.weighted()
+    total = float(w.sum())
     if target == "positive_wide" and st.vmin > 0:
         vals = np.log(vals)
         scale_name = "on the log scale"
         floor = 0.0
     elif target == "positive_wide" and st.vmin == 0:
-        vals = np.log1p(vals)
-        scale_name = "on the scale log(1 + y) (the values include zeros)"
+        # the exact zeros positive_wide allows (wide_zero_share) are values, not outliers: the
+        # positive values are judged among themselves, and the share is of all values
+        zero_share = float(w[vals == 0].sum()) / total
+        keep = vals > 0
+        vals, w = np.log1p(vals[keep]), w[keep]
+        scale_name = (f"on the scale log(1 + y), the {percent(zero_share, 1.0)} exact zeros (allowed by "
+                      "wide_zero_share) not counted as outliers")
         floor = 0.0
     elif target == "count" and st.vmin >= 0:
         vals = 2.0 * np.sqrt(vals + 0.375)
@@ -168,7 +182,7 @@ def outliers(st, target):
     if scale == 0:
         return "no", "every value is the same", 0.0
     z = dev / scale
-    share = float(w[z > threshold("outlier_z")].sum() / w.sum())
+    share = float(w[z > threshold("outlier_z")].sum()) / total
     est = " (estimated from a sample)" if st.overflow else ""
     where = f" {scale_name}" if scale_name else ""
     text = (f"{share:.2%} of values lie more than {threshold('outlier_z')} robust standard deviations ({how}) from the "

@@ -33,7 +33,8 @@ THRESHOLDS = {
     "distinct_share_max": (0.5, "infer stops (exit 2) when more than this share of the rows are distinct text, "
                                 "or every value is a different integer of one consecutive run, in a column of at "
                                 "least distinct_min_rows rows: an ID, a timestamp or a line read with the wrong "
-                                "delimiter, not a target"),
+                                "delimiter, not a target (the integer run only warns when --column or --task "
+                                "chose the column: a rank is a target)"),
     "distinct_min_rows": (20, "columns with fewer rows are never called an ID column"),
     "id_min_digits": (4, "infer warns (and goes on) when every value is a different integer and all have the same "
                          "number of digits, at least this many, in a column of at least distinct_min_rows rows: "

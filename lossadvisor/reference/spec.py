@@ -28,6 +28,9 @@ PREDICTION_KINDS = ("real", "positive", "probability", "simplex")
 CLASS_TARGETS = ("one_hot", "integer", "probabilities")
 #: the target kinds that are binary labels, one per output
 LABEL_TARGETS = ("zero_one", "plus_minus_one")
+#: the ``input_forms`` of a loss on labels -1/+1: a function written for labels 0/1, which maps
+#: them to -1/+1 itself (as Keras does), gets the labels as (y + 1) / 2
+ZERO_ONE_LABELS = {"labels 0/1": ("y_true", lambda y: (y + 1.0) / 2.0)}
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,12 @@ class LossSpec:
     hypotheses
         ``hypotheses(from_logits, params, y, pred, reference_value) -> {code: (value, why)}``:
         mistakes in a user's implementation that only this loss can make.
+    input_forms
+        Other honest forms of the inputs a user's function may take, tried by ``check --impl``
+        after the reference's own: name -> ``(argument, to_form)``, ``argument`` ``"y_pred"`` or
+        ``"y_true"``, ``to_form`` the map from the reference's input to that form
+        (``{"log rate": ("y_pred", log)}``: the function takes log rates where the reference
+        takes rates). The reference is computed on the reference's input.
     plot
         Changes to the picture's scenario: ``needs`` (activations the loss can be drawn
         on), ``x`` (range of z), ``target``, and ``curves(params) -> [(label, params)]``
@@ -110,6 +119,7 @@ class LossSpec:
     kink: Callable | None = None
     frameworks: dict = field(default_factory=dict)
     hypotheses: Callable | None = None
+    input_forms: dict = field(default_factory=dict)
     plot: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -6,7 +6,7 @@ import numpy as np
 
 from lossadvisor.reference import _checks as c
 from lossadvisor.reference._classes import binary_extremes, hinge_labels, hinge_total
-from lossadvisor.reference.spec import LossSpec
+from lossadvisor.reference.spec import ZERO_ONE_LABELS, LossSpec
 
 
 def hinge(y_true, y_pred) -> float:
@@ -48,6 +48,6 @@ def _jax(mods, pairing, y, z, extra):
 
 SPEC = LossSpec(
     value=hinge, gradient=gradient, curve=curve, target="plus_minus_one", minimiser=minimiser,
-    kink=lambda y, p: np.abs(1.0 - hinge_labels(y) * p), extremes=binary_extremes,
+    input_forms=ZERO_ONE_LABELS, kink=lambda y, p: np.abs(1.0 - hinge_labels(y) * p), extremes=binary_extremes,
     frameworks={"jax": _jax, "keras": c.keras_loss(lambda K, kw, fl: K.Hinge(), lambda kw, fl: "Hinge()")},
 )

@@ -76,4 +76,6 @@ SPEC = LossSpec(
     frameworks={"pytorch": _pytorch, "jax": _jax,
                 "keras": c.keras_loss(lambda K, kw, fl: K.KLDivergence(), lambda kw, fl: "KLDivergence()")},
     plot={"needs": ("softmax",), "target": (0.7, 0.2, 0.1)},
+    # PyTorch's KLDivLoss / kl_div and optax's kl_divergence take log-probabilities
+    input_forms={"log-probabilities": ("y_pred", np.log)},
 )

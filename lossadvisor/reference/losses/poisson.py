@@ -82,4 +82,6 @@ SPEC = LossSpec(
     nll_rtol=1e-6, nll_note=" (Keras' ε in log(ŷ + ε) allowed)", minimiser=minimiser,
     canonical=("exponential", "(exp(z) - y) / N", lambda p, t, heads, n: (p - t) / n, 1e-5), extremes=extremes,
     frameworks={"pytorch": _pytorch, "keras": c.keras_loss(lambda K, kw, fl: K.Poisson(), lambda kw, fl: "Poisson()")},
+    # PyTorch's PoissonNLLLoss(log_input=True) and the generated JAX programs take the log rate
+    input_forms={"log rate": ("y_pred", np.log)},
 )

@@ -6,7 +6,7 @@ import numpy as np
 
 from lossadvisor.reference import _checks as c
 from lossadvisor.reference._classes import binary_extremes, hinge_labels, hinge_total
-from lossadvisor.reference.spec import LossSpec
+from lossadvisor.reference.spec import ZERO_ONE_LABELS, LossSpec
 
 
 def squared_hinge(y_true, y_pred) -> float:
@@ -36,6 +36,6 @@ def minimiser(value, params, rng):
 
 SPEC = LossSpec(
     value=squared_hinge, gradient=gradient, curve=curve, target="plus_minus_one", minimiser=minimiser,
-    extremes=binary_extremes,
+    input_forms=ZERO_ONE_LABELS, extremes=binary_extremes,
     frameworks={"keras": c.keras_loss(lambda K, kw, fl: K.SquaredHinge(), lambda kw, fl: "SquaredHinge()")},
 )
