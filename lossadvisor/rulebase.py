@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from lossadvisor.errors import RuleBaseError, UsageError
+from lossadvisor.errors import InputError, RuleBaseError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the stdlib's own idiom for annotations without importing typing
@@ -137,15 +137,12 @@ def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
 
     path = str(path)
     if text is None:
-        from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, size_limit_message
+        from lossadvisor.textutil import read_bytes
 
         try:
-            with open(path, "rb") as fh:
-                raw = read_at_most(fh, MAX_DOCUMENT_BYTES)
-        except OSError as exc:
-            raise RuleBaseError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-        if raw is None:
-            raise RuleBaseError([size_limit_message(path, "a rule file")])
+            raw = read_bytes(path, what="a rule file")
+        except InputError as exc:  # the same message, as a problem of the rule base
+            raise RuleBaseError([str(exc)]) from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -89,12 +89,13 @@ def recommend(fmt, answer_pairs, answers_file, no_input, emit_code, no_check, da
         raise click.UsageError("--emit-code prints only the program: it cannot be combined with --json or --format")
     if not data_file and (columns or key or delimiter):
         raise click.UsageError("--column, --key and --delimiter go with --from-data")
-    read_data = None
     if data_file:
         from lossadvisor.infer import infer_framing
 
         def read_data(task):
             return infer_framing(data_file, columns=list(columns) or None, key=key, delimiter=delimiter, task=task)
+    else:
+        read_data = None
     try:
         given, sources, data = answers_with_data(flags, answer_pairs=answer_pairs, answers_file=answers_file,
                                                  read_data=read_data)

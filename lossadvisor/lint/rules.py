@@ -61,7 +61,7 @@ def missing_facts(rule: dict, facts: dict, possible: dict | None = None) -> list
             continue
         if condition_holds(condition, None, False):
             continue
-        unknown = [f for f in DERIVED_FACTS.get(key, (key,)) if f not in facts]
+        unknown = _unknown_sources(key, facts)
         if not unknown or not could_hold(key, condition) or any(possible.get(f) == () for f in unknown):
             # decided: the fact does not apply (a loss without from_logits), or no value the
             # stated answers leave it (no integer labels for a binary task) lets the rule fire
@@ -71,7 +71,7 @@ def missing_facts(rule: dict, facts: dict, possible: dict | None = None) -> list
     if unless and all(condition_holds(c, facts.get(k), k in facts) for k, c in unless.items()):
         # the exception holds; it stays open only where it holds for an unknown fact (null)
         open_keys = [f for k, c in unless.items() if k not in facts and could_fail(k, c)
-                     for f in DERIVED_FACTS.get(k, (k,)) if f not in facts]
+                     for f in _unknown_sources(k, facts)]
         if not open_keys:
             return None
         lacking.extend(f for f in open_keys if f not in lacking)
@@ -80,8 +80,12 @@ def missing_facts(rule: dict, facts: dict, possible: dict | None = None) -> list
 
 def rule_is_decidable(rule: dict, facts: dict) -> bool:
     """Whether every fact the rule tests is known, or does not apply, for this model."""
-    return all(key in facts or all(f in facts for f in DERIVED_FACTS.get(key, (key,)))
-               for key in rule["when"])
+    return all(key in facts or not _unknown_sources(key, facts) for key in rule["when"])
+
+
+def _unknown_sources(key: str, facts: dict) -> list[str]:
+    """The stated facts a fact comes from (itself, when stated) that the model does not know."""
+    return [f for f in DERIVED_FACTS.get(key, (key,)) if f not in facts]
 
 
 def _not_applied(rule: dict, lacking: list[str]) -> dict:
