@@ -1,4 +1,4 @@
-"""The rule base as reference data: explain an id, list losses and rules, validate."""
+"""The rule base as reference data: explain an id or a name, list losses and rules, validate."""
 
 from __future__ import annotations
 
@@ -47,20 +47,64 @@ def _plain(conditions: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in conditions.items()}
 
 
+def activation_entry(rb: RuleBase, activation_id: str, lint_data) -> dict:
+    """An activation: its output range, its names in the frameworks, the losses it pairs with
+    (the catalog's activation of each) and the rules that recommend it."""
+    spec = lint_data.activations[activation_id]
+    return {
+        "id": activation_id,
+        "range": spec["range"],
+        "spellings": [s for s in dict.fromkeys(spec["spellings"]) if s != activation_id],
+        "losses": [loss_id for loss_id, entry in rb.losses.items() if entry.get("activation") == activation_id],
+        "recommended_by": [r.id for r in rb.rules.values() if r.output.get("activation") == activation_id],
+    }
+
+
 def explain(rb: RuleBase, item_id: str) -> dict:
-    """A loss or a rule, explained. Unknown ids suggest the nearest known one."""
+    """A loss, a rule or an activation, explained.
+
+    Ids come first (a loss id, then a rule id); then any name of a loss (``mse``,
+    ``nn.CrossEntropyLoss``, ``optax.softmax_cross_entropy``: see :mod:`lossadvisor.names`),
+    then any name of an activation. A loss or activation named otherwise than by its id
+    carries ``given``, the name as given (and ``by_labels`` when its meaning depends on the
+    labels). An unknown name suggests the nearest known one.
+    """
+    from lossadvisor.names import find_activation, find_loss, loss_spellings
+
     if item_id in rb.losses:
         return {"kind": "loss", "loss": loss_entry(rb, item_id)}
     if item_id in rb.rules:
         return {"kind": "rule", "rule": rule_entry(rb, item_id)}
-    known = list(rb.losses) + list(rb.rules)
-    hint = suggest(item_id, known, cutoff=0.5, fallback="; see 'lossadvisor losses' and 'lossadvisor rules list'")
-    raise UsageError(f"unknown id '{item_id}': not a loss, a rule or a lint code{hint}")
+    found = find_loss(item_id, rb.losses)
+    lint_data = None
+    if found is None:
+        from lossadvisor.lint import load_lint_data
+
+        lint_data = load_lint_data(rb=rb)
+        found = find_activation(item_id, lint_data)
+    if found is not None:
+        entry = loss_entry(rb, found.id) if found.kind == "loss" else activation_entry(rb, found.id, lint_data)
+        payload = {"kind": found.kind, found.kind: entry}
+        if found.given != found.id:
+            payload["given"] = found.given
+        if found.by_labels:
+            payload["by_labels"] = found.by_labels
+        return payload
+    known = [*rb.losses, *rb.rules, *loss_spellings(rb.losses),
+             *(s for a in lint_data.activations.values() for s in a["spellings"])]
+    hint = suggest(item_id, known, cutoff=0.5, fold_case=True,
+                   fallback="; see 'lossadvisor losses' and 'lossadvisor rules list'")
+    raise UsageError(f"unknown id '{item_id}': not a loss, an activation, a rule or a lint code{hint}")
 
 
-def list_losses(rb: RuleBase, family: str | None = None) -> dict:
+def list_losses(rb: RuleBase, family: str | None = None, names=()) -> dict:
+    """The catalog's losses (those ``names`` name, in their order, when given; of ``family`` when given)."""
+    from lossadvisor.names import resolve_losses
+
+    chosen = resolve_losses(names, rb.losses) if names else list(rb.losses)
     rows = []
-    for loss_id, entry in rb.losses.items():
+    for loss_id in chosen:
+        entry = rb.losses[loss_id]
         if family and entry.get("family") != family:
             continue
         rows.append({

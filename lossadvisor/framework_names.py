@@ -1,12 +1,35 @@
 """The frameworks lossadvisor speaks, in their display order, with their titles and the
-modules each needs, and the array modules ``check --impl`` hands a user's function: the one
-table of each."""
+modules each needs, the array modules ``check --impl`` hands a user's function, and the
+other names people call them by: the one table of each."""
 
 from __future__ import annotations
 
 #: framework id -> title, in the order every listing uses.
 TITLES = {"pytorch": "PyTorch", "keras": "Keras 3", "jax": "JAX + optax"}
 FRAMEWORKS = tuple(TITLES)
+
+#: names that mean one framework, each set once. Every option and question that takes a
+#: framework (recommend's --framework question, check --framework, check --impl-framework)
+#: accepts any name of a set, case-insensitively, and gives the one its own choices hold:
+#: ``pytorch`` for the framework of recommend and check, ``torch`` for --impl-framework,
+#: whose ids name the array module the user's function gets.
+SAME_FRAMEWORK = (("pytorch", "torch"),)
+
+
+def aliases(choices) -> dict[str, str]:
+    """The other names of the frameworks among ``choices``: alias -> the choice it means.
+
+    >>> aliases(("pytorch", "keras", "jax"))
+    {'torch': 'pytorch'}
+    >>> aliases(("numpy", "torch", "jax"))
+    {'pytorch': 'torch'}
+    """
+    out = {}
+    for names in SAME_FRAMEWORK:
+        held = [name for name in names if name in choices]
+        if len(held) == 1:
+            out.update({name: held[0] for name in names if name != held[0]})
+    return out
 
 #: framework id -> the top-level modules it needs, each also the name pip installs it by.
 MODULES = {"pytorch": ("torch",), "keras": ("keras",), "jax": ("jax", "optax")}

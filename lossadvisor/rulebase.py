@@ -193,6 +193,10 @@ def conditions_match(conditions: dict, answers: dict) -> bool:
     return all(condition_matches(c, answers.get(k)) for k, c in conditions.items())
 
 
+#: the question whose choices are frameworks: it also takes their other names (torch for pytorch)
+FRAMEWORK_QUESTION = "framework"
+
+
 class Choice(Record):
     __slots__ = ("value", "help")
     _defaults = {"help": ""}
@@ -219,20 +223,41 @@ class Question(Record):
             bounds += f" and <= {self.max}"
         return f"an integer {bounds}"
 
+    def choice_value(self, text: str) -> str | None:
+        """The choice ``text`` names, case-insensitively (``Binary`` is binary), or an alias of a
+        choice (the framework question takes ``torch`` for pytorch, see
+        :data:`lossadvisor.framework_names.SAME_FRAMEWORK`); None when it names none.
+        """
+        text = text.strip()
+        if text in self.values:
+            return text
+        folded = text.casefold()
+        names = {v.casefold(): v for v in self.values}
+        if self.id == FRAMEWORK_QUESTION:
+            from lossadvisor.framework_names import aliases
+
+            names = {**aliases(self.values), **names}
+        return names.get(folded)
+
     def parse(self, raw: Any, context: str = "") -> Any:
-        """Turn a raw answer (flag text, YAML or JSON value) into a valid value."""
+        """Turn a raw answer (flag text, YAML or JSON value) into a valid value.
+
+        A choice is matched by :meth:`choice_value`; an unknown one suggests the nearest.
+        """
         where = f" ({context})" if context else ""
         raw = _norm_value(raw)
         if self.kind == "choice":
             text = raw if isinstance(raw, str) else None
             if isinstance(raw, int) and not isinstance(raw, bool):
                 text = str(raw)
-            if text is not None:
-                text = text.strip()
-                if text in self.values:
-                    return text
+            value = self.choice_value(text) if text is not None else None
+            if value is not None:
+                return value
+            from lossadvisor.textutil import suggest
+
+            hint = suggest(text.strip(), self.values, fold_case=True) if text is not None else ""
             raise UsageError(
-                f"invalid value {_show(raw)} for {self.id}{where}; choose from: {self.describe_valid()}"
+                f"invalid value {_show(raw)} for {self.id}{where}; choose from: {self.describe_valid()}{hint}"
             )
         # integer
         value: int | None = None
@@ -280,6 +305,16 @@ class RuleBase(Record):
 
     def questions_with_id(self, qid: str) -> list[Question]:
         return [q for q in self.questions if q.id == qid]
+
+    def canonical_answer(self, qid: str, value: Any) -> Any:
+        """The choice ``value`` names among the questions ``qid`` (``Binary`` is binary, ``torch``
+        is pytorch), so that two spellings of one answer compare equal before the engine parses
+        them; ``value`` itself when it names none (the engine then says why)."""
+        if isinstance(value, str):
+            for q in self.questions_with_id(qid):
+                if q.kind == "choice" and (choice := q.choice_value(value)) is not None:
+                    return choice
+        return value
 
     def applicable(self, qid: str, answers: dict) -> Question | None:
         for q in self.questions_with_id(qid):
@@ -657,8 +692,8 @@ def _parse_question(item: Node, problems: list[str]) -> Question | None:
         values = [c.value for c in choices]
         if raw_choices is not None and not choices:
             problems.append(f"{item.where('choices')}: a choice question needs at least one choice")
-        if len(set(values)) != len(values):
-            problems.append(f"{item.where('choices')}: duplicate choice values")
+        if len({v.casefold() for v in values}) != len(values):
+            problems.append(f"{item.where('choices')}: duplicate choice values (choices match case-insensitively)")
     for key in ("min", "max"):
         if key in item and (not isinstance(item[key], int) or isinstance(item[key], bool)):
             problems.append(f"{item.where(key)}: {key!r} must be an integer")

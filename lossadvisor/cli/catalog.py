@@ -6,7 +6,8 @@ import re
 
 import click
 
-from lossadvisor.cli.common import format_option, load_rules, rules_option
+from lossadvisor.cli import completion
+from lossadvisor.cli.common import Choice, format_option, load_rules, rules_option
 
 LINT_CODE = re.compile(r"^LA\d{3}$", re.IGNORECASE)
 
@@ -14,21 +15,28 @@ LINT_CODE = re.compile(r"^LA\d{3}$", re.IGNORECASE)
 @click.command(epilog="""\b
 Examples:
   lossadvisor explain huber
+  lossadvisor explain mse
+  lossadvisor explain nn.CrossEntropyLoss
+  lossadvisor explain sigmoid
   lossadvisor explain multiclass-integer
   lossadvisor explain LA101
   lossadvisor explain --all-codes
   lossadvisor explain binary_crossentropy --plot bce.png
   lossadvisor explain poisson --json""")
-@click.argument("item_id", metavar="ID", required=False)
+@click.argument("item_id", metavar="ID", required=False, shell_complete=completion.explain_ids)
 @click.option("--all-codes", is_flag=True, help="List every lint code.")
 @click.option("--plot", "plot_path", metavar="FILE", help="Draw the loss and its gradient beside its alternatives (PNG or SVG; needs the 'plot' extra).")
 @rules_option
 @format_option()
 def explain(item_id, all_codes, plot_path, rules_paths, fmt):
-    """Explain a loss id, a rule id or a lint code (LA###).
+    """Explain a loss, an activation, a rule id or a lint code (LA###).
 
-    A loss: formula, likelihood, target domain, when to use it, pitfalls and
-    its name in each framework. A rule: what it matches and recommends.
+    A loss or an activation may be named by its id or as any framework
+    spells it (mse, keras.losses.Huber, nn.CrossEntropyLoss, F.cross_entropy,
+    optax.sigmoid_binary_cross_entropy). A loss: formula, likelihood, target
+    domain, when to use it, pitfalls and its name in each framework. An
+    activation: its range and the losses it pairs with. A rule: what it
+    matches and recommends.
     """
     from lossadvisor import catalog
     from lossadvisor.render import render
@@ -43,7 +51,7 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
         render({"codes": lint.list_codes()}, fmt, lint_text.codes_text)
         return
     if not item_id:
-        raise click.UsageError("missing ID: a loss id, a rule id or a lint code; list them with 'lossadvisor losses', 'lossadvisor rules list', 'lossadvisor explain --all-codes'")
+        raise click.UsageError("missing ID: a loss, an activation, a rule id or a lint code; list them with 'lossadvisor losses', 'lossadvisor rules list', 'lossadvisor explain --all-codes'")
     if LINT_CODE.match(item_id):
         if plot_path is not None:
             raise click.UsageError("--plot draws a loss, not a lint code")
@@ -56,10 +64,12 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
     payload = catalog.explain(rb, item_id)
     if plot_path is not None:
         if payload["kind"] != "loss":
-            raise click.UsageError(f"--plot draws a loss; {item_id} is a {payload['kind']}")
+            article = "an" if payload["kind"][0] in "aeiou" else "a"
+            raise click.UsageError(f"--plot draws a loss; {item_id} is {article} {payload['kind']}")
         from lossadvisor.plot import plot_loss
 
-        payload["plot"] = plot_loss(rb, item_id, plot_path)
+        payload["plot"] = plot_loss(rb, payload["loss"]["id"], plot_path)
+        click.echo(f"Wrote {payload['plot']['path']}", err=True)  # stdout keeps only the explanation
     render(payload, fmt, text.explain_text)
 
 
@@ -67,18 +77,24 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
 Examples:
   lossadvisor losses
   lossadvisor losses --family binary
+  lossadvisor losses mse bce nn.CrossEntropyLoss
   lossadvisor losses --json""")
-@click.option("--family", type=click.Choice(["regression", "binary", "multiclass"]), help="Only this family.")
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=completion.loss_ids)
+@click.option("--family", type=Choice(["regression", "binary", "multiclass"]), help="Only this family.")
 @rules_option
 @format_option()
-def losses(family, rules_paths, fmt):
-    """List the loss catalog: id, likelihood, output activation, framework names."""
+def losses(names, family, rules_paths, fmt):
+    """List the loss catalog: id, likelihood, output activation, framework names.
+
+    NAME limits the list to those losses, each named by its id or as any
+    framework spells it (mse, nn.BCEWithLogitsLoss, optax.softmax_cross_entropy).
+    """
     from lossadvisor import catalog
     from lossadvisor.render import catalog as text
     from lossadvisor.render import render
 
     rb = load_rules(rules_paths)
-    render(catalog.list_losses(rb, family=family), fmt, text.losses_text)
+    render(catalog.list_losses(rb, family=family, names=names), fmt, text.losses_text)
 
 
 @click.group(epilog="""\b

@@ -9,12 +9,34 @@ import click
 FORMATS = ("text", "json")
 
 
+class Choice(click.Choice):
+    """A choice matched case-insensitively (``--format JSON``), that also takes the other names
+    ``aliases`` maps to a choice (``--framework torch``) and gives the canonical choice. An unknown
+    value lists the choices and suggests the nearest one."""
+
+    def __init__(self, choices, aliases: dict[str, str] | None = None):
+        super().__init__(choices, case_sensitive=False)
+        self.aliases = {name.casefold(): choice for name, choice in (aliases or {}).items()}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().casefold() in self.aliases:
+            return self.aliases[value.strip().casefold()]
+        return super().convert(value.strip() if isinstance(value, str) else value, param, ctx)
+
+    def get_invalid_choice_message(self, value, ctx) -> str:
+        from lossadvisor.textutil import suggest
+
+        choices = ", ".join(repr(c) for c in self.choices)
+        hint = suggest(str(value), [*self.choices, *self.aliases], fold_case=True)
+        return f"{value!r} is not one of {choices}{hint or '.'}"
+
+
 def format_option(*extra: str, default: str = "text"):
     """`--format text|json[|extra...]` and `--json`, merged into one `fmt` argument."""
     choices = FORMATS + tuple(extra)
 
     def decorator(func):
-        @click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+        @click.option("--format", "fmt", type=Choice(choices), default=default, show_default=True,
                       help="Output format.")
         @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
         @functools.wraps(func)

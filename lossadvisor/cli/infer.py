@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lossadvisor.cli.common import format_option
+from lossadvisor.cli.common import Choice, format_option
 from lossadvisor.infer.decide import TASKS  # no numpy at import
 from lossadvisor.infer.thresholds import MISSING_CLASS_MAX_DISTINCT, threshold
 from lossadvisor.infer.values import missing_tokens_text
@@ -49,7 +49,7 @@ at the wrong delimiter, data that cannot be a target of the --task given).
 @click.option("--key", metavar="NAME", help="The array to read from an .npz file.")
 @click.option("--delimiter", metavar="CHAR",
               help="CSV delimiter, e.g. ',' ';' '|' or 'tab' (detected by default).")
-@click.option("--task", type=click.Choice(TASKS),
+@click.option("--task", type=Choice(TASKS),
               help="The task, if you know it: the other answers are derived from the data for it.")
 @format_option()
 def infer(file, columns, key, delimiter, task, fmt):
@@ -89,13 +89,13 @@ def _progress():
         if "bar" not in state:
             if time.monotonic() - start < 0.5 or (total is not None and done >= total):
                 return
-            import os
-
             from rich.console import Console
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                                        TransferSpeedColumn)
 
-            console = Console(file=sys.stderr, no_color="NO_COLOR" in os.environ, highlight=False)
+            from lossadvisor.render.console import color_enabled
+
+            console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr), highlight=False)
             bar = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                            TimeRemainingColumn(), console=console, transient=True)
             bar.start()

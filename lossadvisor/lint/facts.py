@@ -95,7 +95,8 @@ def _question_value(rb, qid: str, raw: Any, task: str | None, where: str) -> Any
     if last_error is not None:
         if len(rb.questions_with_id(qid)) > 1:
             valid = sorted({v for q in rb.questions_with_id(qid) for v in q.values})
-            raise UsageError(f"{where}invalid value '{raw}' for {qid}; choose from: {', '.join(valid)}")
+            raise UsageError(f"{where}invalid value '{raw}' for {qid}; choose from: {', '.join(valid)}"
+                             f"{suggest(str(raw).strip(), valid, fold_case=True)}")
         raise UsageError(f"{where}{last_error}")
     raise UsageError(f"{where}unknown key {qid!r}")
 

@@ -16,10 +16,12 @@ def explain_text(payload: dict, console) -> None:
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")
     if payload["kind"] == "loss":
         e = payload["loss"]
-        console.print(f"[bold]{escape(e['id'])}[/bold]: {escape(e['name'])}")
+        given = f"{escape(payload['given'])} → " if payload.get("given") else ""
+        console.print(f"{given}[bold]{escape(e['id'])}[/bold]: {escape(e['name'])}")
+        _kv(grid, "Other labels", ", ".join(f"labels={k}: {v}" for k, v in payload.get("by_labels", {}).items()))
         _kv(grid, "Formula", e.get("formula"))
         _kv(grid, "Likelihood", f"{e.get('distribution')}: {e.get('likelihood', '')}")
         _kv(grid, "Minimiser", e.get("statistic"))
@@ -35,12 +37,20 @@ def explain_text(payload: dict, console) -> None:
         console.print(grid)
         if e.get("pitfalls"):
             console.print("[bold]Pitfalls[/bold]")
-            for p in e["pitfalls"]:
-                console.print(f"  ! {escape(p)}")
+            console.print(_marked_list([("!", escape(p)) for p in e["pitfalls"]]))
         example = e.get("worked_example")
         if isinstance(example, dict) and example.get("derivation"):
             console.print("[bold]Worked example[/bold]")
-            console.print(f"  {escape(str(example['derivation']))}")
+            console.print(_marked_list([("", escape(str(example["derivation"])))]))
+    elif payload["kind"] == "activation":
+        a = payload["activation"]
+        given = f"{escape(payload['given'])} → " if payload.get("given") else ""
+        console.print(f"{given}[bold]{escape(a['id'])}[/bold]: output activation")
+        _kv(grid, "Output range", a["range"].replace("_", " "))
+        _kv(grid, "Also written", ", ".join(a["spellings"]))
+        _kv(grid, "Pairs with", ", ".join(a["losses"]))
+        _kv(grid, "Recommended by", ", ".join(a["recommended_by"]))
+        console.print(grid)
     else:
         r = payload["rule"]
         console.print(f"[bold]{escape(r['id'])}[/bold] [dim]({escape(r['source'])})[/dim]")
@@ -50,40 +60,58 @@ def explain_text(payload: dict, console) -> None:
         _kv(grid, "Loss", r["loss"]["id"] + (f" ({params})" if params else ""))
         _kv(grid, "Why", r["why"])
         console.print(grid)
-        for alt in r["alternatives"]:
-            console.print(f"  • [bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}")
+        items = [("•", f"[bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}") for alt in r["alternatives"]]
         for w in r["warnings"]:
             when = ", ".join(f"{k}={v}" for k, v in w.get("when", {}).items())
-            console.print(f"  ! {escape(w['text'])}" + (f" [dim](when {escape(when)})[/dim]" if when else ""))
-    if payload.get("plot"):
-        console.print(f"Wrote {escape(str(payload['plot'].get('path')))}")
+            items.append(("!", escape(w["text"]) + (f" [dim](when {escape(when)})[/dim]" if when else "")))
+        if items:
+            console.print(_marked_list(items))
+
+
+def _marked_list(items):
+    """Rows of (mark, text) under a two-space indent; the text wraps under itself."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for mark, text in items:
+        grid.add_row(mark, text)
+    return grid
 
 
 def losses_text(payload: dict, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
+
+    from lossadvisor.render.console import fit_table
 
     table = Table(show_lines=False)
     for col in ("id", "family", "likelihood", "activation", "built-in in"):
         table.add_column(col, overflow="fold", no_wrap=col == "id")
     for row in payload["losses"]:
         builtin = ", ".join(k for k, v in row["frameworks"].items() if v) or "none (custom code)"
-        table.add_row(row["id"], row["family"] or "", row["distribution"], row["activation"], builtin)
-    console.print(table)
+        table.add_row(escape(row["id"]), escape(row["family"] or ""), escape(row["distribution"]),
+                      escape(row["activation"]), builtin)
+    console.print(fit_table(console, table))
     console.print("[dim]lossadvisor explain ID shows the formula, the likelihood and each framework's name.[/dim]")
 
 
 def rules_text(payload: dict, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
+
+    from lossadvisor.render.console import fit_table
 
     table = Table()
     for col in ("rule", "matches", "units", "activation", "loss"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("rule", "loss"))
+        table.add_column(col, overflow="fold", no_wrap=col == "rule")
     for row in payload["rules"]:
         match = ", ".join(f"{k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in row["match"].items())
         params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
-        table.add_row(row["id"], match, str(row["units"]), row["activation"],
-                      row["loss"] + (f" ({params})" if params else ""))
-    console.print(table)
+        table.add_row(escape(row["id"]), escape(match), str(row["units"]), escape(row["activation"]),
+                      escape(row["loss"] + (f" ({params})" if params else "")))
+    console.print(fit_table(console, table))
 
 
 def validate_text(payload: dict, console) -> None:
