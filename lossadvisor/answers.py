@@ -1,7 +1,8 @@
 """Answers given outside the prompts: flags, `--answer ID=VALUE`, `--answers FILE` and data.
 
 ``given_answers`` applies their precedence, ``answers_with_data`` adds the answers inferred from
-target data under the task given; the engine then asks or defaults the rest.
+target data under the task given; the engine then asks or defaults the rest. ``--answers -``
+reads the answers document from standard input.
 ``parse_pairs`` is the one reader of ``KEY=VALUE`` flags (`--answer`, and `check --param`).
 """
 
@@ -12,10 +13,19 @@ import math
 from pathlib import Path
 from typing import Any, Callable
 
-from lossadvisor.errors import InputError, UsageError
+from lossadvisor.errors import InputError, OptionError, UsageError
 
 
-class FlagConflict(UsageError):
+STDIN = "-"                  # the answers file name that means standard input
+STDIN_NAME = "<stdin>"       # how messages call it
+ANSWERS_FILE = "an answers file"  # the kind of file in the size cap's message
+
+
+#: ``canonical(question id, value)``: the value as the rule base names it
+Canonical = Callable[[str, Any], Any]
+
+
+class FlagConflict(OptionError):
     """A question's flag and `--answer` give it two different values."""
 
 
@@ -48,25 +58,33 @@ def parse_answer_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def given_answers(flags: dict[str, str | None], *, answer_pairs: list[str] | tuple[str, ...] = (),
-                  answers_file: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+                  answers_file: str | None = None, canonical: Canonical | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers given outside the prompts, and where each came from ("flag", "file", "data").
 
     Strongest first: the question flags and `--answer` ("flag"), then `--answers FILE`
     ("file", or "data" for the output of `infer --json`). ``flags`` maps question id
     to the text of its flag, None when not given. The engine asks or defaults the rest.
+    ``canonical(id, value)`` names each answer as the rule base does (``Binary`` is binary,
+    ``torch`` is pytorch; see :meth:`~lossadvisor.rulebase.RuleBase.canonical_answer`), so two
+    spellings of one answer agree.
     Raises FlagConflict when a flag and `--answer` give one question two values.
     """
+    if canonical is None:
+        def canonical(_key, value):
+            return value
     given: dict[str, Any] = {}
     sources: dict[str, str] = {}
     if answers_file:
         file_answers, kind = read_answers_file(answers_file)
         for k, v in file_answers.items():
-            given[k], sources[k] = v, kind
+            given[k], sources[k] = canonical(k, v), kind
     for k, v in parse_answer_pairs(answer_pairs).items():
-        given[k], sources[k] = v, "flag"
+        given[k], sources[k] = canonical(k, v), "flag"
     for k, v in flags.items():
         if v is not None:
-            if k in given and sources[k] == "flag" and str(given[k]) != v:
+            v = canonical(k, v)
+            if k in given and sources[k] == "flag" and str(given[k]) != str(v):
                 raise FlagConflict(f"--{k.replace('_', '-')} {v} conflicts with --answer {k}={given[k]}")
             given[k], sources[k] = v, "flag"
     return given, sources
@@ -74,7 +92,7 @@ def given_answers(flags: dict[str, str | None], *, answer_pairs: list[str] | tup
 
 def answers_with_data(flags: dict[str, str | None], *, answer_pairs: list[str] | tuple[str, ...] = (),
                       answers_file: str | None = None, read_data: Callable[[str | None], dict] | None = None,
-                      ) -> tuple[dict[str, Any], dict[str, str], dict | None]:
+                      canonical: Canonical | None = None) -> tuple[dict[str, Any], dict[str, str], dict | None]:
     """The given answers (:func:`given_answers`) with those inferred from target data under them.
 
     The task comes from what was given first (flags, `--answer`, `--answers FILE`);
@@ -86,7 +104,7 @@ def answers_with_data(flags: dict[str, str | None], *, answer_pairs: list[str] |
 
     Returns (answers, sources, the ``infer`` document or None without ``read_data``).
     """
-    given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file)
+    given, sources = given_answers(flags, answer_pairs=answer_pairs, answers_file=answers_file, canonical=canonical)
     if read_data is None:
         return given, sources, None
     from lossadvisor.infer import TASKS
@@ -107,28 +125,37 @@ def _given_as(key: str, value: Any, source: str, flags: dict[str, str | None], a
     ``classes: 3 in answers.yaml``."""
     if source == "flag":
         return f"--{key.replace('_', '-')} {value}" if flags.get(key) is not None else f"--answer {key}={value}"
-    return f"{key}: {value} in {answers_file}"
+    return f"{key}: {value} in {STDIN_NAME if answers_file == STDIN else answers_file}"
 
 
 def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
     """A YAML or JSON mapping of question id to a scalar answer, and its kind.
 
+    ``path`` ``-`` is standard input (:data:`STDIN`), read under the same size cap; having no
+    suffix, a document there that opens with ``{`` and parses as JSON is JSON, any other YAML.
     The kind is "file", or "data" for the output of `infer --json` (a document
     with `schema_version` and `answers`): answers inferred from data are
     suggestions, dropped where they do not apply to the task a flag chose.
     """
     from lossadvisor.textutil import MAX_YAML_DEPTH, decode_text, preview, read_bytes, yaml_too_deep
 
-    p = Path(path)
-    text = decode_text(read_bytes(path, "a YAML or JSON file", what="an answers file"), path, "answers file")
-    if p.suffix.lower() == ".json":
+    if path == STDIN:
+        path = STDIN_NAME
+        text = decode_text(_read_stdin(), path, "answers document")
+    else:
+        text = decode_text(read_bytes(path, "a YAML or JSON file", what=ANSWERS_FILE), path, "answers file")
+    as_json = Path(path).suffix.lower() == ".json"
+    data = None
+    if as_json or (path == STDIN_NAME and text.lstrip().startswith("{")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            if as_json:
+                raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            # not JSON: YAML, which also has {key: value} mappings
         except RecursionError:
             raise InputError(f"{path}: JSON nested too deeply") from None
-    else:
+    if data is None:
         import yaml
 
         deep = yaml_too_deep(text)
@@ -159,3 +186,24 @@ def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
             raise InputError(f"{path}: the answer for {key} is not a finite number ({value})")
         out[key] = value
     return out, kind
+
+
+def _read_stdin() -> bytes:
+    """Standard input, whole, under the size cap of an answers file; InputError when it is closed,
+    empty, unreadable or endless."""
+    import sys
+
+    from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, size_limit_message
+
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None:  # the shell closed standard input (`<&-`)
+        raise InputError(f"{STDIN_NAME}: standard input is closed; pipe the answers in, or give a file")
+    try:
+        raw = read_at_most(stream, MAX_DOCUMENT_BYTES)
+    except OSError as exc:
+        raise InputError(f"{STDIN_NAME}: cannot read: {exc.strerror or exc}") from None
+    if raw is None:
+        raise InputError(size_limit_message(STDIN_NAME, ANSWERS_FILE))
+    if not raw.strip():
+        raise InputError(f"{STDIN_NAME}: standard input is empty; pipe the answers in, or give a file")
+    return raw

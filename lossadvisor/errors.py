@@ -11,6 +11,10 @@ class UsageError(LossAdvisorError):
     """A flag, answer or argument the user gave is not valid."""
 
 
+class OptionError(UsageError):
+    """Options that cannot go together, or one that needs another: the CLI points to --help."""
+
+
 class InputError(LossAdvisorError):
     """A file or data the user gave cannot be read or makes no sense."""
 

@@ -242,3 +242,22 @@ def test_ascii_only_stdout_does_not_crash():
                        env=python_env(PYTHONIOENCODING="ascii"))
     assert r.returncode == 0, r.stderr
     assert b"\\u" in r.stdout or b"\\x" in r.stdout  # the formula's non-ASCII characters, escaped
+
+
+def test_two_spellings_of_one_answer_do_not_conflict(run_cli):
+    # torch and pytorch, Binary and binary, name one answer: a flag and --answer agree
+    doc = _json(run_cli, "--framework", "torch", "--answer", "framework=pytorch", "--task", "Binary",
+                "--answer", "task=binary", "--no-check")
+    assert doc["answers"]["framework"] == "pytorch" and doc["answers"]["task"] == "binary"
+    # two different answers still conflict
+    code, out, err = run_cli("recommend", "--framework", "torch", "--answer", "framework=keras", "--no-input")
+    assert code == 2 and "conflicts" in err
+
+
+def test_a_task_in_any_case_is_the_task_the_data_is_read_under(run_cli, tmp_path):
+    # 0/1 labels read as a regression target under --task Regression, not guessed as binary
+    f = tmp_path / "y.csv"
+    f.write_text("y\n" + "\n".join(["0", "1"] * 50) + "\n")
+    doc = _json(run_cli, "--from-data", str(f), "--task", "Regression", "--no-check")
+    assert doc["answers"]["task"] == "regression" and doc["rule"].startswith("regression")
+    assert not any("but the data says task" in w for w in doc["data"]["warnings"])

@@ -46,7 +46,8 @@ def test_regression_asks_only_regression_questions_and_reprompts_on_bad_input():
 
 
 def test_flags_skip_their_questions():
-    child = spawn("--task", "multiclass", "--framework", "jax", "--no-check")
+    # --ask: once answers are given, only questions without a default are asked otherwise
+    child = spawn("--task", "multiclass", "--framework", "jax", "--no-check", "--ask")
     child.expect(r"How are the class labels stored\?")
     child.expect(r"labels .*: ")
     child.sendline("one_hot")
