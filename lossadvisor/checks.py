@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.errors import UsageError
-from lossadvisor.framework_names import FRAMEWORKS, MODULES, TITLES as FRAMEWORK_TITLES, install_hint
-from lossadvisor.textutil import close as _close, fmt_number as _fmt, suggest
+from lossadvisor.framework_names import FRAMEWORKS, MODULES, TITLES as FRAMEWORK_TITLES, aliases, install_hint
+from lossadvisor.textutil import close as _close, fmt_number as _fmt
 
 CHECK_NAMES = ("worked example", "maximum likelihood", "gradient", "stability", "minimiser", "framework agreement")
 
@@ -73,18 +73,22 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
     """The checks of every loss named (all of the catalog when None or empty), each paired
     with its catalog activation and default parameters (``params`` overrides them).
 
-    ``frameworks``: names to compare with, each required (UsageError with the install hint
-    when one is missing); None means every installed one.
-    Raises UsageError for an unknown loss id or a parameter the loss rejects.
+    A loss may be named by its id or as any framework spells it (``mse``, ``nn.CrossEntropyLoss``,
+    ``optax.sigmoid_binary_cross_entropy``: see :mod:`lossadvisor.names`); the results name ids,
+    each loss once.
+    ``frameworks``: names to compare with (an id, or another name such as torch), each required
+    (UsageError with the install hint when one is missing); None means every installed one.
+    Raises UsageError for an unknown loss or a parameter the loss rejects.
     """
+    from lossadvisor.names import resolve_losses
+
     catalog = _catalog(catalog)
-    ids = list(loss_ids or catalog)
-    unknown = [i for i in ids if i not in catalog]
-    if unknown:
-        raise UsageError(unknown_loss_message(unknown[0], catalog))
+    ids = resolve_losses(loss_ids, catalog) if loss_ids else list(catalog)
     if frameworks is None:
         frameworks = [f for f in FRAMEWORKS if framework_installed(f)[0]] or list(FRAMEWORKS)
     else:
+        other_names = aliases(FRAMEWORKS)
+        frameworks = [other_names.get(name, name) for name in frameworks]
         require_frameworks(frameworks)
     frameworks = list(frameworks)
     params = dict(params or {})
@@ -134,10 +138,6 @@ def verdict(results: list[dict]) -> dict:
     return {"passed": status == "passed", "status": status, "counts": counts, "unchecked": unchecked}
 
 
-def unknown_loss_message(loss_id: str, catalog: dict) -> str:
-    return f"unknown loss '{loss_id}'" + suggest(loss_id, catalog, fallback=f"; known: {', '.join(catalog)}")
-
-
 def _catalog(catalog):
     if catalog is not None:
         return catalog
@@ -146,8 +146,44 @@ def _catalog(catalog):
     return load_rulebase().losses
 
 
-def _row(loss: str, name: str, passed, detail: str) -> dict:
-    return {"loss": loss, "name": name, "passed": passed, "detail": " ".join(str(detail).split())}
+def _row(loss: str, name: str, passed, detail: str, skip: dict | None = None) -> dict:
+    """A check row; a skipped one (``passed`` None) carries ``skip``, its short reason as data
+    (see ``skip_reason``), beside the detail written for people."""
+    row = {"loss": loss, "name": name, "passed": passed, "detail": " ".join(str(detail).split())}
+    if skip:
+        row["skip"] = skip
+    return row
+
+
+#: the codes of ``skip["reason"]``: why a check was not run (the subject, where there is one)
+SKIP_REASONS = {
+    "custom_loss": "the loss has no NumPy reference (subject: the loss id)",
+    "unknown_activation": "the activation has no reference (subject: the activation)",
+    "params_not_checked": "parameters the framework applies and the reference does not take (subject: their names)",
+    "no_worked_example": "the loss catalog has no worked example",
+    "not_a_likelihood": "the loss is not a negative log-likelihood",
+    "no_framework_requested": "no framework was asked for",
+    "no_framework": "none of the frameworks asked for can be compared with",
+    "unknown_framework": "not a framework id (subject: the name)",
+    "not_installed": "a module the framework needs is not installed (subject: the module)",
+    "import_failed": "the framework is installed but importing it failed (subject: the framework)",
+    "no_builtin": "the framework has no built-in of the loss (subject: the framework)",
+    "not_comparable": "the loss's reference cannot compare with the framework (subject: the framework; "
+                      "note: why, in the reference's words)",
+    "process_lost": "check --impl: the function's process was lost on an earlier case",
+}
+
+
+def skip_reason(reason: str, subject: str = "", note: str = "") -> dict:
+    """The short reason of a skipped row: ``{"reason": code}`` (a key of SKIP_REASONS), with its
+    ``subject`` and ``note`` where it has them.
+
+    >>> skip_reason("no_builtin", "optax")
+    {'reason': 'no_builtin', 'subject': 'optax'}
+    """
+    if reason not in SKIP_REASONS:
+        raise ValueError(f"unknown skip reason {reason!r}")
+    return {"reason": reason, **({"subject": subject} if subject else {}), **({"note": note} if note else {})}
 
 
 # ============================================================================ pairing
@@ -209,7 +245,8 @@ def ignored_params_row(loss_id: str, ignored: dict) -> dict:
     why = ("class weights scale each example's term and leave the pairing unchanged"
            if "class_weight" in ignored else "the reference takes no such parameter")
     return _row(loss_id, "parameters", None, f"skipped: {text} is applied by the framework, not the reference; "
-                                             f"the checks use the unweighted loss ({why})")
+                                             f"the checks use the unweighted loss ({why})",
+                skip_reason("params_not_checked", ", ".join(ignored)))
 
 
 def _accepted_params(spec) -> set:
@@ -248,7 +285,8 @@ def pairing_results(loss_id: str, params: dict, activation: str | None, *, frame
             catalog = {}
     if loss_id not in ref.SPECS:
         return [_row(loss_id, "reference", None,
-                     f"skipped: no NumPy reference for loss '{loss_id}' (a custom loss); nothing was checked")]
+                     f"skipped: no NumPy reference for loss '{loss_id}' (a custom loss); nothing was checked",
+                     skip_reason("custom_loss", loss_id))]
     pairing = make_pairing(loss_id, params, activation, catalog)
     rows: list[dict] = []
     if pairing.ignored:
@@ -265,7 +303,8 @@ def pairing_results(loss_id: str, params: dict, activation: str | None, *, frame
     if pairing.activation not in ref.ACTIVATIONS:
         for name in ("maximum likelihood", "gradient", "stability", "minimiser"):
             rows.append(_row(loss_id, name, None,
-                             f"skipped: no reference for activation '{pairing.activation}'"))
+                             f"skipped: no reference for activation '{pairing.activation}'",
+                             skip_reason("unknown_activation", pairing.activation)))
     else:
         for name, fn in (("maximum likelihood", check_likelihood), ("gradient", check_gradient),
                          ("stability", check_stability), ("minimiser", check_minimiser)):
@@ -286,18 +325,19 @@ def _validate_params(pairing: Pairing) -> None:
 
 
 def _guard(loss_id: str, name: str, fn, pairing: Pairing) -> dict:
-    """Run one check; an unexpected exception is a failed check with its message, not a crash."""
+    """Run one check: ``fn(pairing)`` gives ``(passed, detail)``, or ``(None, detail, skip)`` when it
+    skips with a short reason; an unexpected exception is a failed check with its message, not a crash."""
     import numpy as np
 
     try:
-        passed, detail = fn(pairing)
+        passed, detail, *skip = fn(pairing)
     except Exception as exc:
         if os.environ.get("LOSSADVISOR_DEBUG"):
             raise
-        passed, detail = False, f"{type(exc).__name__}: {exc}"
+        passed, detail, skip = False, f"{type(exc).__name__}: {exc}", []
     if isinstance(passed, np.bool_):
         passed = bool(passed)
-    return _row(loss_id, name, passed, detail)
+    return _row(loss_id, name, passed, detail, *skip)
 
 
 # ====================================================================== sample batches
@@ -381,7 +421,7 @@ def _fmt_list(a) -> str:
 def check_worked_example(pairing: Pairing):
     ex = pairing.entry.get("worked_example")
     if not isinstance(ex, dict) or "expected" not in ex:
-        return None, "skipped: no worked example in the loss catalog"
+        return None, "skipped: no worked example in the loss catalog", skip_reason("no_worked_example")
     params = dict(ex.get("params") or {})
     if ex.get("from_logits"):
         params["from_logits"] = True
@@ -406,7 +446,8 @@ def check_likelihood(pairing: Pairing):
     if spec.likelihood is not None:
         return spec.likelihood(pairing, y, z, extra)
     if spec.nll is None:
-        return None, "skipped: " + (pairing.entry.get("likelihood") or "a margin loss, not a likelihood")
+        return (None, "skipped: " + (pairing.entry.get("likelihood") or "a margin loss, not a likelihood"),
+                skip_reason("not_a_likelihood"))
     got = pairing.value(y, z, extra)
     nll, const, desc = spec.nll(y, pairing.act(z), pairing.heads(extra), pairing.kwargs)
     ok = _close(got, float(nll) - const, spec.nll_rtol)
@@ -520,15 +561,31 @@ def check_minimiser(pairing: Pairing):
 _FW_CACHE: dict[str, Any] = {}
 
 
+class FrameworkUnavailable(ImportError):
+    """A framework that cannot be compared with: the message says why, ``skip`` is the short
+    reason of its skipped row (see ``skip_reason``)."""
+
+    def __init__(self, message: str, skip: dict):
+        super().__init__(message)
+        self.skip = skip
+
+
 def framework_installed(name: str) -> tuple[bool, str]:
     """(installed, reason if not) without importing anything."""
+    unavailable = _not_installed(name)
+    return (False, str(unavailable)) if unavailable else (True, "")
+
+
+def _not_installed(name: str) -> FrameworkUnavailable | None:
+    """Why framework ``name`` is unknown or not installed (None when it is), without importing anything."""
     if name not in MODULES:
-        return False, f"unknown framework '{name}' (known: {', '.join(FRAMEWORKS)})"
+        return FrameworkUnavailable(f"unknown framework '{name}' (known: {', '.join(FRAMEWORKS)})",
+                                    skip_reason("unknown_framework", name))
     for module in MODULES[name]:
         if importlib.util.find_spec(module) is None:
-            return False, f"{module} is not installed"
+            return FrameworkUnavailable(f"{module} is not installed", skip_reason("not_installed", module))
     # Keras without TensorFlow runs on its NumPy backend here (see load_framework)
-    return True, ""
+    return None
 
 
 def require_frameworks(names) -> None:
@@ -554,11 +611,10 @@ def load_framework(name: str):
         if isinstance(mods, Exception):
             raise mods
         return mods
-    ok, why = framework_installed(name)
-    if not ok:
-        err = ImportError(why)
-        _FW_CACHE[name] = err
-        raise err
+    unavailable = _not_installed(name)
+    if unavailable:
+        _FW_CACHE[name] = unavailable
+        raise unavailable
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -584,7 +640,8 @@ def load_framework(name: str):
                 keras = importlib.import_module("keras")
                 mods = {"keras": keras, "label": f"Keras {keras.__version__} ({keras.backend.backend()} backend)"}
     except Exception as exc:  # noqa: BLE001 - a broken install is a skipped check, not a crash
-        err = ImportError(f"importing it failed: {type(exc).__name__}: {exc}")
+        err = FrameworkUnavailable(f"importing it failed: {type(exc).__name__}: {exc}",
+                                   skip_reason("import_failed", FRAMEWORK_TITLES.get(name, name)))
         _FW_CACHE[name] = err
         raise err from None
     _FW_CACHE[name] = mods
@@ -601,23 +658,30 @@ def check_frameworks(pairing: Pairing, frameworks) -> list[dict]:
     loss = pairing.loss
     names = list(frameworks or ())
     if not names:
-        return [_row(loss, "framework agreement", None, "skipped: no framework requested")]
+        return [_row(loss, "framework agreement", None, "skipped: no framework requested",
+                     skip_reason("no_framework_requested"))]
     rows = []
     missing = []
     for name in names:
         title = FRAMEWORK_TITLES.get(name, name)
         try:
             mods = load_framework(name)
-        except ImportError as exc:
-            missing.append((name, str(exc)))
+        except FrameworkUnavailable as exc:
+            missing.append((name, exc))
             continue
         y, z, extra = make_batch(pairing, np.random.default_rng(7))
         try:
             agree = pairing.spec.frameworks.get(name)
-            value, expr, *rtol = agree(mods, pairing, y, z, extra) if agree else (
-                None, f"{_NO_BUILTIN[name]} has no built-in {loss} (the generated code carries a custom implementation)")
-            if value is None:
-                rows.append(_row(loss, f"framework agreement ({title})", None, f"skipped: {expr}"))
+            if agree is None:
+                rows.append(_row(loss, f"framework agreement ({title})", None,
+                                 f"skipped: {_NO_BUILTIN[name]} has no built-in {loss} "
+                                 "(the generated code carries a custom implementation)",
+                                 skip_reason("no_builtin", _NO_BUILTIN[name])))
+                continue
+            value, expr, *rtol = agree(mods, pairing, y, z, extra)
+            if value is None:  # the reference's own reason (expr) why it cannot compare
+                rows.append(_row(loss, f"framework agreement ({title})", None, f"skipped: {expr}",
+                                 skip_reason("not_comparable", title, expr)))
                 continue
             ours = pairing.value(y, z, extra)
         except Exception as exc:
@@ -634,8 +698,10 @@ def check_frameworks(pairing: Pairing, frameworks) -> list[dict]:
                          f"{'=' if ok else '!='} reference {_fmt(ours)} ({prec}, rel. diff {rel:.1e})"))
     if missing and not rows:
         reasons = "; ".join(f"{FRAMEWORK_TITLES.get(n, n)}: {why}" for n, why in missing)
-        rows.append(_row(loss, "framework agreement", None, f"skipped, no framework to compare with ({reasons})"))
+        rows.append(_row(loss, "framework agreement", None, f"skipped, no framework to compare with ({reasons})",
+                         skip_reason("no_framework")))
     elif missing:
         for n, why in missing:
-            rows.append(_row(loss, f"framework agreement ({FRAMEWORK_TITLES.get(n, n)})", None, f"skipped: {why}"))
+            rows.append(_row(loss, f"framework agreement ({FRAMEWORK_TITLES.get(n, n)})", None, f"skipped: {why}",
+                             why.skip))
     return rows

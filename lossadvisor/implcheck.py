@@ -70,8 +70,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from lossadvisor.errors import InputError, UsageError
-from lossadvisor.framework_names import IMPL_MODULES, impl_install_hint, impl_package
-from lossadvisor.textutil import close, fmt_number as _fmt
+from lossadvisor.framework_names import IMPL_MODULES, aliases, impl_install_hint, impl_package
+from lossadvisor.textutil import close, fmt_number as _fmt, suggest
 
 IMPL_FRAMEWORKS = tuple(IMPL_MODULES)
 #: seconds per call of the user's function, and the most accepted (a day: select() and the
@@ -665,7 +665,9 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
                          catalog: dict | None = None, timeout: float = DEFAULT_TIMEOUT,
                          memory_limit: int = DEFAULT_MEMORY_MIB) -> dict:
     """Compare the function named by ``impl`` (``MODULE:FUNCTION`` or ``path/to/file.py:FUNCTION``)
-    with the reference on generated cases, in a child process.
+    with the reference on generated cases, in a child process. ``loss_id`` may be any name of the
+    loss (``bce``, ``nn.BCEWithLogitsLoss``: see :mod:`lossadvisor.names`); ``impl_framework`` is one
+    of IMPL_FRAMEWORKS or another name of one (pytorch for torch).
 
     Returns ``{"passed", "results": [{"loss", "name", "passed", "detail"}], "diagnoses":
     [{"code", "name", "detail"}], "convention": {...}}``. Raises UsageError for an unknown
@@ -674,10 +676,13 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
     import importlib.util
 
     from lossadvisor import reference as ref
-    from lossadvisor.checks import _accepted_params, _catalog, unknown_loss_message
+    from lossadvisor.checks import _accepted_params, _catalog
+    from lossadvisor.names import resolve_loss
 
+    impl_framework = aliases(IMPL_FRAMEWORKS).get(impl_framework, impl_framework)
     if impl_framework not in IMPL_FRAMEWORKS:
-        raise UsageError(f"--impl-framework must be one of {', '.join(IMPL_FRAMEWORKS)}, not {impl_framework!r}")
+        hint = suggest(str(impl_framework), IMPL_FRAMEWORKS, fold_case=True)
+        raise UsageError(f"--impl-framework must be one of {', '.join(IMPL_FRAMEWORKS)}, not {impl_framework!r}{hint}")
     if not 0 < timeout <= MAX_TIMEOUT:
         raise UsageError(f"--timeout must be a positive number of seconds, at most {_fmt(MAX_TIMEOUT)} (a day), "
                          f"not {timeout}")
@@ -685,10 +690,9 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
         raise UsageError(f"--memory-limit must be 0 (no limit) or {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB} MiB, "
                          f"not {memory_limit}" + (" (Python and NumPy need more to start)"
                                                   if 0 < memory_limit < MIN_MEMORY_MIB else ""))
+    loss_id = resolve_loss(loss_id, _catalog(catalog))
     if loss_id not in ref.LOSSES:
-        cat = _catalog(catalog)
-        raise UsageError(unknown_loss_message(loss_id, cat) if loss_id not in cat
-                         else f"loss '{loss_id}' has no NumPy reference to check against")
+        raise UsageError(f"loss '{loss_id}' has no NumPy reference to check against")
     package = impl_package(impl_framework)
     if importlib.util.find_spec(package) is None:
         raise UsageError(f"--impl-framework {impl_framework}: {package} is not installed "
@@ -794,7 +798,7 @@ def _report(loss_id, spec, kwargs, impl_framework, caller, convention, rows, out
     """The case rows, then the diagnosis row; the verdict (counts, status) is the cases'."""
     import numpy as np
 
-    from lossadvisor.checks import _row, verdict
+    from lossadvisor.checks import _row, skip_reason, verdict
 
     results, found = [], {}
 
@@ -806,7 +810,7 @@ def _report(loss_id, spec, kwargs, impl_framework, caller, convention, rows, out
         label = f"case: {name}"
         if index >= len(outcomes):
             results.append(_row(loss_id, label, None, f"not run: the function's process was lost on an earlier "
-                                                      f"case ({caller.fatal[1]})"))
+                                                      f"case ({caller.fatal[1]})", skip_reason("process_lost")))
             continue
         got, want = outcomes[index], wants[index]
         tol = _tolerance(impl_framework, got.dtype)

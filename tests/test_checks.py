@@ -5,6 +5,8 @@ fail when the reference is wrong: each is shown to catch a planted bug."""
 from __future__ import annotations
 
 import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +27,8 @@ def test_contract_shape():
     assert set(out) == {"passed", "status", "counts", "unchecked", "results"}
     assert out["passed"] is True
     for r in out["results"]:
-        assert set(r) == {"loss", "name", "passed", "detail"}
+        # a skipped row also carries its short reason as data
+        assert set(r) == {"loss", "name", "passed", "detail"} | ({"skip"} if r["passed"] is None else set())
         assert r["loss"] == "binary_crossentropy"
         assert r["passed"] in (True, False, None)
         assert isinstance(r["detail"], str) and r["detail"] and "\n" not in r["detail"]
@@ -68,6 +71,7 @@ def test_class_weight_is_reported_and_the_unweighted_loss_checked():
     assert rows["parameters"]["passed"] is None
     assert "class_weight=balanced" in rows["parameters"]["detail"]
     assert "unweighted" in rows["parameters"]["detail"]
+    assert rows["parameters"]["skip"] == {"reason": "params_not_checked", "subject": "class_weight"}
     assert out["passed"] is True
 
 
@@ -82,7 +86,8 @@ def test_custom_loss_without_reference_is_skipped_not_passed():
     out = checks.check_pairing("my_custom_loss", {}, "linear", frameworks=("pytorch",))
     assert out["results"] == [
         {"loss": "my_custom_loss", "name": "reference", "passed": None,
-         "detail": "skipped: no NumPy reference for loss 'my_custom_loss' (a custom loss); nothing was checked"}
+         "detail": "skipped: no NumPy reference for loss 'my_custom_loss' (a custom loss); nothing was checked",
+         "skip": {"reason": "custom_loss", "subject": "my_custom_loss"}}
     ]
 
 
@@ -90,6 +95,7 @@ def test_unknown_activation_skips_the_numeric_checks():
     rows = _by_name(checks.check_pairing("mean_squared_error", {}, "relu", frameworks=()))
     for name in ("maximum likelihood", "gradient", "stability", "minimiser"):
         assert rows[name]["passed"] is None and "relu" in rows[name]["detail"]
+        assert rows[name]["skip"] == {"reason": "unknown_activation", "subject": "relu"}
     assert rows["worked example"]["passed"] is True
 
 
@@ -171,14 +177,73 @@ def test_a_check_that_raises_is_a_failed_row(monkeypatch):
 # ------------------------------------------------------------------ framework agreement
 
 
-def test_framework_absent_is_skipped_with_the_reason(monkeypatch):
-    monkeypatch.setattr(checks, "framework_installed", lambda name: (False, f"{name} is not installed"))
+def _modules_missing(monkeypatch, *modules):
+    """The modules as if not installed (find_spec returns None for a None entry of sys.modules)."""
+    for module in modules:
+        monkeypatch.setitem(sys.modules, module, None)
     monkeypatch.setattr(checks, "_FW_CACHE", {})
+
+
+def test_framework_absent_is_skipped_with_the_reason(monkeypatch):
+    _modules_missing(monkeypatch, "torch", "keras", "jax")
     out = checks.check_pairing("mean_squared_error", {}, "linear", frameworks=("pytorch", "keras", "jax"))
     fw = [r for r in out["results"] if r["name"].startswith("framework agreement")]
     assert len(fw) == 1 and fw[0]["passed"] is None  # skipped, never passed
-    assert "pytorch is not installed" in fw[0]["detail"] and "jax is not installed" in fw[0]["detail"]
+    assert "torch is not installed" in fw[0]["detail"] and "jax is not installed" in fw[0]["detail"]
+    assert fw[0]["skip"] == {"reason": "no_framework"}
     assert out["passed"] is True
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_one_framework_absent_beside_others_names_its_module(monkeypatch):
+    _modules_missing(monkeypatch, "keras")
+    rows = _by_name(checks.check_pairing("mean_squared_error", {}, "linear",
+                                         frameworks=("pytorch", "keras", "nope")))
+    assert rows["framework agreement (PyTorch)"]["passed"] is True
+    assert rows["framework agreement (Keras 3)"]["skip"] == {"reason": "not_installed", "subject": "keras"}
+    assert rows["framework agreement (nope)"]["skip"] == {"reason": "unknown_framework", "subject": "nope"}
+
+
+def test_every_skipped_row_carries_a_known_reason():
+    """Every way the shipped checks skip (no framework; NumPy only: the margin losses' likelihood)
+    gives a reason code of SKIP_REASONS; the skip is only on skipped rows."""
+    rows = checks.run_checks(None, frameworks=[])["results"]
+    rows += checks.check_pairing("huber", {}, "linear", frameworks=())["results"]
+    skipped = [r for r in rows if r["passed"] is None]
+    assert {r["skip"]["reason"] for r in skipped} == {"not_a_likelihood", "no_framework_requested"}
+    assert not any("skip" in r for r in rows if r["passed"] is not None)
+    with pytest.raises(ValueError, match="unknown skip reason"):
+        checks.skip_reason("no_such_reason")
+
+
+def test_a_catalog_entry_without_a_worked_example_is_skipped_with_that_reason(rb):
+    catalog = {**rb.losses, "huber": {k: v for k, v in rb.losses["huber"].items() if k != "worked_example"}}
+    rows = _by_name(checks.check_pairing("huber", {}, "linear", frameworks=(), catalog=catalog))
+    assert rows["worked example"]["passed"] is None
+    assert rows["worked example"]["skip"] == {"reason": "no_worked_example"}
+
+
+def test_skip_schema_matches_the_reasons_and_validates_the_rows():
+    import json
+
+    import jsonschema
+
+    from lossadvisor.render.check import SKIP_NOTES
+
+    schemas = {name: json.loads((Path(checks.__file__).parent / "schemas" / f"{name}.schema.json").read_text())
+               for name in ("check", "recommend")}
+    check_skip = schemas["check"]["$defs"]["skip"]
+    recommend_skip = schemas["recommend"]["properties"]["check"]["properties"]["results"]["items"]["properties"]["skip"]
+    for skip in (check_skip, recommend_skip):
+        assert set(skip["properties"]["reason"]["enum"]) == set(checks.SKIP_REASONS)
+    # every reason has its short note, but not_comparable, whose note is the reference's own words
+    assert set(SKIP_NOTES) == set(checks.SKIP_REASONS) - {"not_comparable"}
+    payload = {"schema_version": 1, **checks.run_checks(["hinge"], frameworks=[])}
+    jsonschema.validate(payload, schemas["check"])
+    row = next(r for r in payload["results"] if r["passed"] is None)
+    for bad in ({"reason": "reworded"}, {"subject": "optax"}, {**row["skip"], "extra": 1}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**payload, "results": [{**row, "skip": bad}]}, schemas["check"])
 
 
 def test_no_framework_requested():
@@ -197,6 +262,19 @@ def test_pytorch_agreement_on_the_recommended_pairings():
     rows = _by_name(checks.check_pairing("log_cosh", {}, "linear", frameworks=("pytorch",)))
     assert rows["framework agreement (PyTorch)"]["passed"] is None
     assert "no built-in" in rows["framework agreement (PyTorch)"]["detail"]
+    assert rows["framework agreement (PyTorch)"]["skip"] == {"reason": "no_builtin", "subject": "PyTorch"}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_a_reference_that_cannot_compare_gives_its_own_reason(monkeypatch):
+    # the focal loss compares with torchvision's sigmoid_focal_loss: without torchvision its
+    # reference declines, in its own words
+    _modules_missing(monkeypatch, "torchvision")
+    rows = _by_name(checks.check_pairing("binary_focal_crossentropy", {}, "sigmoid", frameworks=("pytorch",)))
+    row = rows["framework agreement (PyTorch)"]
+    assert row["passed"] is None
+    assert row["skip"] == {"reason": "not_comparable", "subject": "PyTorch",
+                           "note": "torchvision (sigmoid_focal_loss) is not installed"}
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
