@@ -65,7 +65,7 @@ Examples:
   lossadvisor explain huber
 
 Exit codes: 0 ok, 1 findings or failed checks, 2 usage or input error.
-Set NO_COLOR to turn colour off.""",
+Set NO_COLOR to turn colour off, FORCE_COLOR to keep it in a pipe or file.""",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="lossadvisor", message="%(prog)s %(version)s")
 def cli():

@@ -50,6 +50,8 @@ def infer_text(payload: dict, console) -> None:
     from rich.markup import escape as _escape
     from rich.table import Table
 
+    from lossadvisor.render.console import fit_table
+
     def escape(text):
         return _escape(_clean(text))
 
@@ -69,15 +71,15 @@ def infer_text(payload: dict, console) -> None:
     for note in src.get("notes", []):
         console.print(f"[dim]{escape(note)}[/dim]")
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2, 0, 0))
-    table.add_column("answer")
-    table.add_column("value", style="bold")
+    table.add_column("answer", overflow="fold")
+    table.add_column("value", style="bold", overflow="fold")
     table.add_column("evidence", overflow="fold")
     answers = payload["answers"]
     evidence = payload.get("evidence", {})
     for key in list(ORDER) + [k for k in answers if k not in ORDER]:
         if key in answers:
-            table.add_row(key, escape(str(answers[key])), escape(evidence.get(key, "")))
-    console.print(table)
+            table.add_row(escape(key), escape(str(answers[key])), escape(evidence.get(key, "")))
+    console.print(fit_table(console, table))
     mapping = payload.get("label_mapping")
     if mapping:
         items = list(mapping.items())
