@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
-from lossadvisor.cli.common import format_option, rules_option
-from lossadvisor.framework_names import FRAMEWORKS
+from lossadvisor.cli import completion
+from lossadvisor.cli.common import Choice, format_option, rules_option
+from lossadvisor.framework_names import FRAMEWORKS, aliases
 from lossadvisor.implcheck import (DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, IMPL_FRAMEWORKS, IMPORT_TIMEOUT_RULE,
                                    MAX_MEMORY_MIB, MAX_TIMEOUT, MIN_MEMORY_MIB)
 from lossadvisor.textutil import fmt_number
@@ -83,12 +84,12 @@ def parse_params(pairs) -> dict:
 
 
 @click.command(epilog=EPILOG)
-@click.argument("losses", nargs=-1, metavar="[LOSS]...")
+@click.argument("losses", nargs=-1, metavar="[LOSS]...", shell_complete=completion.loss_ids)
 @click.option("--impl", "impl", metavar="MODULE:FUNCTION",
               help="Check your own loss function (MODULE:FUNCTION or path/to/file.py:FUNCTION) against the "
                    "reference. Needs exactly one LOSS.")
-@click.option("--impl-framework", type=click.Choice(IMPL_FRAMEWORKS), default=IMPL_FRAMEWORKS[0], show_default=True,
-              help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
+@click.option("--impl-framework", type=Choice(IMPL_FRAMEWORKS, aliases(IMPL_FRAMEWORKS)), default=IMPL_FRAMEWORKS[0],
+              show_default=True, help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
 @click.option("--logits/--probabilities", "from_logits", default=None,
               help="With --impl, for the losses that take from_logits: pin the form your function takes "
                    "(logits or probabilities). [default: both are tried]")
@@ -99,52 +100,48 @@ def parse_params(pairs) -> dict:
               help=f"With --impl: the memory limit of the process running your function (RLIMIT_DATA): 0 for "
                    f"none, or {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB}.")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
-              type=click.Choice([*FRAMEWORKS, "all", "none"]),
+              type=Choice([*FRAMEWORKS, "all", "none"], aliases(FRAMEWORKS)),
               help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. A framework "
                    "named here (or by all) must be installed: exit 2 with the install command if it is not. "
                    "[default: every installed one]")
 @click.option("--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
               help="A loss parameter for the checks (delta=2.5, gamma=1, quantiles=0.1,0.9). Repeatable.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Text output: the table of every check with its detail (--impl: every case), not a line per loss.")
 @rules_option
 @format_option()
-def check(fmt, losses, impl, impl_framework, from_logits, timeout, memory_limit, frameworks, param_pairs,
+def check(fmt, losses, impl, impl_framework, from_logits, timeout, memory_limit, frameworks, param_pairs, verbose,
           rules_paths):
     """Run the NumPy reference checks of each LOSS (all losses when none is named),
     or check your own implementation of one loss with --impl.
+
+    Prints a line per loss (checks passed out of all, what was skipped and why,
+    each failed check with its reason) and a summary; --verbose prints the
+    table of every check.
     """
-    from lossadvisor.cli.common import load_rules
+    from functools import partial
+
+    from lossadvisor.api import check_document
+    from lossadvisor.errors import OptionError
     from lossadvisor.render import render
-    from lossadvisor.render.check import check_text
+    from lossadvisor.render.check import check_text, progress
 
     params = parse_params(param_pairs)
-    catalog = load_rules(rules_paths).losses if rules_paths else None
-    if impl:
-        if len(losses) != 1:
-            raise click.UsageError("--impl checks one loss: name exactly one LOSS (e.g. check binary_crossentropy --impl f.py:bce)")
-        from lossadvisor.implcheck import check_implementation
-
-        payload = check_implementation(losses[0], impl, impl_framework=impl_framework, from_logits=from_logits,
-                                       params=params, catalog=catalog, timeout=timeout, memory_limit=memory_limit)
-        payload["impl"] = impl
-    else:
-        ctx = click.get_current_context()
-        impl_only = ("from_logits", "impl_framework", "timeout", "memory_limit")
-        if any(ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT) for name in impl_only):
-            raise click.UsageError("--logits/--probabilities, --impl-framework, --timeout and --memory-limit "
-                                   "apply only with --impl")
-        from lossadvisor.checks import run_checks
-
-        chosen = None
-        if frameworks:
-            if "none" in frameworks:
-                if len(set(frameworks)) > 1:
-                    raise click.UsageError("--framework none cannot be combined with other frameworks")
-                chosen = []
-            elif "all" in frameworks:
-                chosen = list(FRAMEWORKS)
-            else:
-                chosen = list(dict.fromkeys(frameworks))
-        payload = run_checks(list(losses) or None, frameworks=chosen, catalog=catalog, params=params)
-    render(payload, fmt, check_text)
+    ctx = click.get_current_context()
+    impl_only = ("from_logits", "impl_framework", "timeout", "memory_limit")
+    if not impl and any(ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT) for name in impl_only):
+        raise click.UsageError("--logits/--probabilities, --impl-framework, --timeout and --memory-limit "
+                               "apply only with --impl")
+    impl_options = dict(impl_framework=impl_framework, from_logits=from_logits, timeout=timeout,
+                        memory_limit=memory_limit) if impl else {}
+    message = (f"Checking {impl} against the reference…" if impl
+               else "Importing the frameworks and running the reference checks…")
+    try:
+        with progress(message, shown=fmt == "text"):
+            payload = check_document(losses, impl=impl, frameworks=frameworks or None, params=params,
+                                     rules_paths=rules_paths, **impl_options)
+    except OptionError as exc:
+        raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
+    render(payload, fmt, partial(check_text, verbose=verbose))
     if not payload["passed"]:
         click.get_current_context().exit(1)

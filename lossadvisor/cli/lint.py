@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from lossadvisor.cli.common import format_option, load_rules, rules_option
+from lossadvisor.cli import completion
+from lossadvisor.cli.common import format_option, rules_option
 
 EPILOG = """\b
 Examples:
@@ -14,6 +15,7 @@ Examples:
       --activation linear --loss "nn.CrossEntropyLoss()" --json
   lossadvisor lint model.keras --task multiclass --labels one_hot
   lossadvisor lint models.yaml model.json --format github
+  lossadvisor lint models.yaml --format sarif > lint.sarif
   cat spec.yaml | lossadvisor lint -
   lossadvisor explain LA101
 
@@ -43,53 +45,53 @@ without activation and loss), 2 usage or input error.
 
 @click.command(epilog=EPILOG)
 @click.argument("files", nargs=-1, type=click.Path(), metavar="[FILES]...")
-@click.option("--task", metavar="CHOICE", help="regression | binary | multiclass | multilabel.")
-@click.option("--activation", metavar="NAME", help="The model's output activation, as any framework spells it.")
-@click.option("--loss", metavar="NAME", help="The loss, as the framework spells it (a call with keyword args is read).")
-@click.option("--framework", metavar="CHOICE", help="keras | pytorch | jax (usually implied by the loss).")
+@click.option("--task", metavar="CHOICE", shell_complete=completion.question_values("task"),
+              help="regression | binary | multiclass | multilabel.")
+@click.option("--activation", metavar="NAME", shell_complete=completion.activation_ids,
+              help="The model's output activation, as any framework spells it.")
+@click.option("--loss", metavar="NAME", shell_complete=completion.loss_ids,
+              help="The loss, as the framework spells it (a call with keyword args is read).")
+@click.option("--framework", metavar="CHOICE", shell_complete=completion.question_values("framework"),
+              help="keras | pytorch | jax (usually implied by the loss).")
 @click.option("--from-logits/--no-from-logits", "from_logits", default=None,
               help="Keras losses: whether the loss gets logits.")
 @click.option("--units", metavar="N", help="Units of the output layer.")
-@click.option("--labels", metavar="CHOICE",
+@click.option("--labels", metavar="CHOICE", shell_complete=completion.question_values("labels"),
               help="binary: zero_one | plus_minus_one; multiclass: integer | one_hot | probabilities.")
 @click.option("--classes", metavar="N", help="Number of classes (multiclass, multilabel).")
-@click.option("--target", metavar="CHOICE", help="Regression target: real | positive_wide | count.")
+@click.option("--target", metavar="CHOICE", shell_complete=completion.question_values("target"),
+              help="Regression target: real | positive_wide | count.")
 @click.option("--reduction", metavar="NAME", help="The loss's reduction (PyTorch), e.g. mean or batchmean.")
 @click.option("--target-shape", metavar="SHAPE", help="Shape of the targets given to the loss, e.g. '(N,)' or '(N, 1)'.")
-@click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE",
+@click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE", shell_complete=completion.answer_pairs,
               help="Any other question of the rule base (imbalance, outliers, ...). Repeatable.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings or nothing could be checked (report only).")
 @rules_option
-@format_option("github")
+@format_option("github", "sarif")
 @click.pass_context
 def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
     """Find mismatched output activation / loss / label pairings.
 
     Checks a model described by flags, by spec files, or read from Keras model
     files, against the lint rules (codes LA###; see `lossadvisor explain LA101`).
+    --format github prints workflow annotations; --format sarif a SARIF 2.1.0
+    log for code scanning, with each code's explanation as its help.
     """
-    from lossadvisor.answers import parse_answer_pairs
-    from lossadvisor.lint import ModelInput, lint_models, load_lint_data, read_inputs
+    from lossadvisor.answers import FlagConflict
+    from lossadvisor.api import lint_document
 
-    given = {k: v for k, v in flags.items() if v is not None}
-    for key, value in parse_answer_pairs(answer_pairs).items():
-        if key in given and str(given[key]) != value:
-            raise click.UsageError(f"--answer {key}={value} conflicts with --{key.replace('_', '-')} {given[key]}")
-        given[key] = value
-    rb = load_rules(rules_paths)
-    if files:
-        models = read_inputs(files, load_lint_data(rb=rb))  # the loss spellings of the rule base in use
-    elif given:
-        models = [ModelInput(name="flags", values={}, kind="flags")]
-    else:
+    if not files and not answer_pairs and all(v is None for v in flags.values()):
         raise click.UsageError("nothing to lint: give FILES (spec, .keras, model JSON) or flags such as "
                                "--activation and --loss")
-    payload = lint_models(models, flags=given, rb=rb)
-    if fmt == "github":
+    try:
+        payload = lint_document(files, flags=flags, answer_pairs=answer_pairs, rules_paths=rules_paths)
+    except FlagConflict as exc:
+        raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
+    if fmt in ("github", "sarif"):
         from lossadvisor.render import write_out
-        from lossadvisor.render.lint import github_text
+        from lossadvisor.render.lint import github_text, sarif_text
 
-        write_out(github_text(payload))
+        write_out(github_text(payload) if fmt == "github" else sarif_text(payload))
     else:
         from lossadvisor.render import render
         from lossadvisor.render.lint import lint_text

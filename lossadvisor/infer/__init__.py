@@ -172,3 +172,9 @@ def _payload(acc, framing, notes, source_info):
     out["columns"] = [c.summary() for c in acc.stats]
     out["thresholds"] = {name: {"value": value, "meaning": meaning} for name, (value, meaning) in THRESHOLDS.items()}
     return out
+
+
+from lossadvisor.api import callable_package as _callable_package  # noqa: E402 - after the package's names
+
+_callable_package(__name__)  # lossadvisor.infer(path_or_array) runs lossadvisor.api.infer
+del _callable_package

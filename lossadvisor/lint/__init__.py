@@ -14,6 +14,8 @@ each framework are part of its catalog entry (``spellings:`` in
 * :mod:`~lossadvisor.lint.facts` and :mod:`~lossadvisor.lint.rules`: each model
   normalised into facts, and the rules that give findings.
 
+Calling the package lints: ``lossadvisor.lint(*files, **model)`` is :func:`lossadvisor.api.lint`.
+
 A model is described by a few keys (``task``, ``activation``, ``loss``,
 ``framework``, ``from_logits``, ``units``, ``labels``, ``classes``, ...) given by
 flags, a spec file (YAML or JSON, one model or a list), or read from a Keras
@@ -74,3 +76,8 @@ __all__ = [
     "read_keras",
     "rule_fires",
 ]
+
+from lossadvisor.api import callable_package as _callable_package  # noqa: E402 - after the package's names
+
+_callable_package(__name__)  # lossadvisor.lint(...) runs lossadvisor.api.lint
+del _callable_package

@@ -226,7 +226,7 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
     ``data`` defaults to rules/lint.yaml with the loss spellings of ``rb``'s catalog.
     Returns the `lint --format json` payload: findings, clean, not_applied (the rules each model
     lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests),
-    models (each with the task it was assumed to have, if any), summary.
+    models (each with the task it was assumed to have, if any), summary, counts (see lint_counts).
     """
     if rb is None:
         from lossadvisor.rulebase import load_rulebase
@@ -252,9 +252,25 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
             "clean": not found and not nothing_checked, "findings": len(found),
             "not_applied": len(linted["not_applied"]), "nothing_checked": nothing_checked,
         })
-    summary = {"models": len(models)}
-    for s in SEVERITIES:
-        summary[s] = sum(1 for f in findings if f["severity"] == s)
-    nothing_checked = any(r["nothing_checked"] for r in reports)
+    counts = lint_counts(findings, reports, not_applied)
+    nothing_checked = counts["nothing_checked"] > 0
     return {"findings": findings, "clean": not findings and not nothing_checked, "not_applied": not_applied,
-            "nothing_checked": nothing_checked, "models": reports, "summary": summary}
+            "nothing_checked": nothing_checked, "models": reports,
+            "summary": {k: counts[k] for k in ("models", *SEVERITIES)}, "counts": counts}
+
+
+def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dict]) -> dict:
+    """The counts of a lint run, each the length of a list of the document: ``findings`` and each
+    severity's; ``models`` linted, how many are ``clean`` and how many had ``nothing_checked`` (no
+    rule with the facts it needs: check's ``unchecked``); ``not_applied``, the rules left out for
+    lack of a stated fact (check's ``skipped``).
+
+    >>> counts = lint_counts([{"severity": "error"}], [{"clean": False, "nothing_checked": False}], [])
+    >>> counts["findings"], counts["error"], counts["warning"], counts["models"], counts["clean"]
+    (1, 1, 0, 1, 0)
+    """
+    counts = {"findings": len(findings)}
+    counts.update({s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES})
+    counts.update(models=len(reports), clean=sum(1 for r in reports if r["clean"]),
+                  nothing_checked=sum(1 for r in reports if r["nothing_checked"]), not_applied=len(not_applied))
+    return counts

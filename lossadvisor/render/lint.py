@@ -141,6 +141,15 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def annotation_text(finding: dict, payload: dict) -> str:
+    """A finding as one annotation (GitHub, SARIF): the message and the fix, led by the model's
+    name when the file holds several models or there is no file."""
+    text = f"{finding['message']} Fix: {finding['fix']}"
+    if len(payload.get("models", [])) > 1 or not finding.get("source"):
+        text = f"[{finding['model']}] {text}"
+    return text
+
+
 def github_text(payload: dict) -> str:
     """One workflow command per finding: `::error file=F,line=N,title=LA101 name::message`; then the
     task each model was assumed to have, and the summary line."""
@@ -152,10 +161,8 @@ def github_text(payload: dict) -> str:
             if f.get("line"):
                 props.append(f"line={int(f['line'])}")
         props.append(f"title={_escape_property(f['code'] + ' ' + f['name'])}")
-        message = f"{f['message']} Fix: {f['fix']}"
-        if len(payload.get("models", [])) > 1 or not f.get("source"):
-            message = f"[{f['model']}] {message}"
-        lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{_escape_data(message)}")
+        message = _escape_data(annotation_text(f, payload))
+        lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{message}")
     # what lint assumed goes to the log as plain lines, not as annotations
     lines.extend(f"[{_clean(m['name'])}] {assumed_text(m['assumed'])}"
                  for m in payload.get("models", []) if m.get("assumed"))
@@ -166,8 +173,6 @@ def github_text(payload: dict) -> str:
 def code_text(payload: dict, console) -> None:
     """One lint code explained under its headings (payload of lint.explain_code)."""
     from rich.markup import escape
-    from rich.padding import Padding
-    from rich.syntax import Syntax
 
     style = SEVERITY_STYLE.get(payload["severity"], "")
     console.print(f"[bold]{payload['code']}[/bold] {escape(payload['name'])} "
@@ -180,23 +185,165 @@ def code_text(payload: dict, console) -> None:
             for item in value:
                 _print_indented(console, "• " + item, 2, hang=2)
         elif heading in ("Example", "Use instead"):
-            console.print(Padding(Syntax(value, "python", theme="ansi_dark", background_color="default",
-                                         word_wrap=False), (0, 0, 0, 2), expand=False))
+            _print_code(console, value, 2)
         else:
             _print_indented(console, value, 2)
 
 
+def _print_code(console, code: str, indent: int) -> None:
+    """Python ``code`` under an indent, highlighted, its lines never wrapped nor cropped:
+    pasted, it must run."""
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    code = code.rstrip("\n")
+    highlighted = Syntax(code, "python", theme="ansi_dark", background_color="default").highlight(code)
+    for line in highlighted.split("\n"):
+        console.print(Text(" " * indent) + line, soft_wrap=True)
+
+
 def codes_text(payload: dict, console) -> None:
-    """The table of every lint code (payload {"codes": lint.list_codes()})."""
+    """The table of every lint code (payload {"codes": lint.list_codes()}); one record per code
+    when the table does not fit the width."""
     from rich.markup import escape
     from rich.table import Table
 
+    from lossadvisor.render.console import fit_table
+
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("code", no_wrap=True)
-    table.add_column("name", no_wrap=True)
+    table.add_column("name", overflow="fold")
     table.add_column("severity", no_wrap=True)
-    table.add_column("flags", ratio=1)
+    table.add_column("flags", overflow="fold")
     for c in payload["codes"]:
         style = SEVERITY_STYLE.get(c["severity"], "")
         table.add_row(c["code"], escape(c["name"]), f"[{style}]{c['severity']}[/{style}]", escape(c["summary"]))
-    console.print(table)
+    console.print(fit_table(console, table))
+
+
+# ----------------------------------------------------------------------------- SARIF 2.1.0
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def sarif_text(payload: dict) -> str:
+    """The lint payload as one SARIF 2.1.0 log (JSON text), for GitHub code scanning and other viewers."""
+    import json
+
+    return json.dumps(sarif_log(payload), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
+    """One run of the `lossadvisor` driver: a rule per lint code found, described from its
+    explanation (``explanations``: code -> the payload of ``lint.explain_code``; looked up when
+    None), and a result per finding, located in its file and line when the input has them
+    (a spec or Keras file; flags have no location). A model of which nothing could be checked
+    is a tool notification, so that the exit status 1 is explained in the log too."""
+    from lossadvisor import __version__
+
+    codes = sorted({f["code"] for f in payload["findings"]})
+    if explanations is None:
+        from lossadvisor.lint import explain_code
+
+        explanations = {code: explain_code(code) for code in codes}
+    index = {code: i for i, code in enumerate(codes)}
+    results = []
+    for f in payload["findings"]:
+        result = {"ruleId": f["code"], "ruleIndex": index[f["code"]], "level": SARIF_LEVEL[f["severity"]],
+                  "message": {"text": annotation_text(f, payload)}}
+        location = _sarif_location(f)
+        if location:
+            result["locations"] = [location]
+        result["properties"] = {"model": f["model"]}
+        results.append(result)
+    invocation = {"executionSuccessful": True}
+    unchecked = [m for m in payload.get("models", []) if m.get("nothing_checked")]
+    if unchecked:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": f"[{m['name']}] nothing could be checked: no rule had "
+                                                      "the facts it needs"}}
+            for m in unchecked]
+    driver = {"name": "lossadvisor", "version": __version__,
+              "rules": [_sarif_rule(explanations[code]) for code in codes]}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
+            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
+
+
+def _sarif_location(finding: dict) -> dict | None:
+    """physicalLocation of a finding: its file as a URI reference (a relative path stays relative,
+    to the directory the log is read from) and its line; None without a file."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    from lossadvisor.lint.inputs import STDIN_NAME
+
+    source = finding.get("source")
+    if not source or source == STDIN_NAME:
+        return None
+    path = PurePath(source)
+    uri = path.as_uri() if path.is_absolute() else quote(path.as_posix())
+    physical: dict = {"artifactLocation": {"uri": uri}}
+    if finding.get("line"):
+        physical["region"] = {"startLine": int(finding["line"])}
+    return {"physicalLocation": physical}
+
+
+def _sarif_rule(code: dict) -> dict:
+    """A reportingDescriptor from one lint code explained (no helpUri: the project publishes no
+    documentation pages to point to; the help is the explanation itself)."""
+    return {
+        "id": code["code"],
+        "name": code["name"],
+        "shortDescription": {"text": code["summary"]},
+        "fullDescription": {"text": code["explanation"]["What it flags"]},
+        "help": {"text": code_plain_text(code), "markdown": code_markdown(code)},
+        "defaultConfiguration": {"level": SARIF_LEVEL[code["severity"]]},
+    }
+
+
+def code_plain_text(payload: dict) -> str:
+    """One lint code explained, as `lossadvisor explain CODE` prints it, without colour or wrapping."""
+    lines = [f"{payload['code']} {payload['name']} ({payload['severity']})",
+             f"  {payload['message']}", f"  fix: {payload['fix']}"]
+    for heading, value in payload["explanation"].items():
+        lines += ["", heading]
+        items = value if isinstance(value, list) else None
+        if items is not None:
+            lines += [f"  • {item}" for item in items]
+        else:
+            lines += [f"  {line}".rstrip() for line in value.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def code_markdown(payload: dict) -> str:
+    """One lint code explained in Markdown: the same headings, the examples as code blocks
+    (unlabelled: most are Python, some are commands), references as links."""
+    out = [f"**{payload['code']}** `{payload['name']}` ({payload['severity']})", "",
+           _md_escape(payload["message"]), "", f"**Fix:** {_md_escape(payload['fix'])}"]
+    for heading, value in payload["explanation"].items():
+        out += ["", f"### {heading}", ""]
+        if isinstance(value, list):
+            out += [f"- {_md_reference(item)}" for item in value]
+        elif heading in ("Example", "Use instead"):
+            out += ["```", value.rstrip(), "```"]
+        else:
+            out.append(_md_escape(value))
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    """Markdown's special characters escaped with a backslash: the texts name placeholders as
+    <loss> (an HTML tag to a Markdown reader) and identifiers such as log_softmax."""
+    import re
+
+    return re.sub(r"([\\`*_<>\[\]|#])", r"\\\1", text)
+
+
+def _md_reference(item: str) -> str:
+    """``https://... (what it says)`` -> an autolink and the escaped rest."""
+    url, _, rest = item.partition(" ")
+    if not url.startswith(("https://", "http://")):
+        return _md_escape(item)
+    return f"<{url}>" + (f" {_md_escape(rest)}" if rest else "")
