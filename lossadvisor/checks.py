@@ -146,12 +146,15 @@ def _catalog(catalog):
     return load_rulebase().losses
 
 
-def _row(loss: str, name: str, passed, detail: str, skip: dict | None = None) -> dict:
+def _row(loss: str, name: str, passed, detail: str, skip: dict | None = None, framework: str | None = None) -> dict:
     """A check row; a skipped one (``passed`` None) carries ``skip``, its short reason as data
-    (see ``skip_reason``), beside the detail written for people."""
+    (see ``skip_reason``), beside the detail written for people; a comparison with one framework
+    names it (``framework``, its id)."""
     row = {"loss": loss, "name": name, "passed": passed, "detail": " ".join(str(detail).split())}
     if skip:
         row["skip"] = skip
+    if framework:
+        row["framework"] = framework
     return row
 
 
@@ -676,18 +679,19 @@ def check_frameworks(pairing: Pairing, frameworks) -> list[dict]:
                 rows.append(_row(loss, f"framework agreement ({title})", None,
                                  f"skipped: {_NO_BUILTIN[name]} has no built-in {loss} "
                                  "(the generated code carries a custom implementation)",
-                                 skip_reason("no_builtin", _NO_BUILTIN[name])))
+                                 skip_reason("no_builtin", _NO_BUILTIN[name]), framework=name))
                 continue
             value, expr, *rtol = agree(mods, pairing, y, z, extra)
             if value is None:  # the reference's own reason (expr) why it cannot compare
                 rows.append(_row(loss, f"framework agreement ({title})", None, f"skipped: {expr}",
-                                 skip_reason("not_comparable", title, expr)))
+                                 skip_reason("not_comparable", title, expr), framework=name))
                 continue
             ours = pairing.value(y, z, extra)
         except Exception as exc:
             if os.environ.get("LOSSADVISOR_DEBUG"):
                 raise
-            rows.append(_row(loss, f"framework agreement ({title})", False, f"{type(exc).__name__}: {exc}"))
+            rows.append(_row(loss, f"framework agreement ({title})", False, f"{type(exc).__name__}: {exc}",
+                             framework=name))
             continue
         rtol = rtol[0] if rtol else 1e-9 if name == "pytorch" else 2e-5
         ok = _close(value, ours, rtol, 1e-6 if name != "pytorch" else 1e-12)
@@ -695,7 +699,7 @@ def check_frameworks(pairing: Pairing, frameworks) -> list[dict]:
         prec = "float64" if name == "pytorch" else "float32"
         rows.append(_row(loss, f"framework agreement ({title})", ok,
                          f"{mods['label']}: {expr} = {_fmt(value)} "
-                         f"{'=' if ok else '!='} reference {_fmt(ours)} ({prec}, rel. diff {rel:.1e})"))
+                         f"{'=' if ok else '!='} reference {_fmt(ours)} ({prec}, rel. diff {rel:.1e})", framework=name))
     if missing and not rows:
         reasons = "; ".join(f"{FRAMEWORK_TITLES.get(n, n)}: {why}" for n, why in missing)
         rows.append(_row(loss, "framework agreement", None, f"skipped, no framework to compare with ({reasons})",
@@ -703,5 +707,5 @@ def check_frameworks(pairing: Pairing, frameworks) -> list[dict]:
     elif missing:
         for n, why in missing:
             rows.append(_row(loss, f"framework agreement ({FRAMEWORK_TITLES.get(n, n)})", None, f"skipped: {why}",
-                             why.skip))
+                             why.skip, framework=n))
     return rows

@@ -35,6 +35,15 @@ def test_contract_shape():
     assert NAMES <= set(_by_name(out))
 
 
+def test_framework_agreement_rows_name_their_framework():
+    # every comparison with one framework says which, as data (the compact text reads it);
+    # PyTorch has no built-in log_cosh (framework-facts.md), a skipped row names it all the same
+    out = checks.check_pairing("log_cosh", {}, "linear", frameworks=("pytorch", "jax"))
+    rows = [r for r in out["results"] if r["name"].startswith("framework agreement (")]
+    assert {r["framework"] for r in rows} == {"pytorch", "jax"}
+    assert all("framework" not in r for r in out["results"] if not r["name"].startswith("framework agreement"))
+
+
 def test_every_shipped_rule_pairing_passes(rb):
     """What recommend will run: each rule's loss, params and output activation."""
     for rule in rb.rules.values():

@@ -369,8 +369,8 @@ def test_rewording_a_detail_cannot_change_the_compact_note(run_cli, monkeypatch)
     ]
     row = checks._row
 
-    def reworded(loss, name, passed, detail, skip=None):
-        return row(loss, name, passed, f"Reworded; {detail.upper()}: (see the docs)", skip)
+    def reworded(loss, name, passed, detail, *args, **kwargs):
+        return row(loss, name, passed, f"Reworded; {detail.upper()}: (see the docs)", *args, **kwargs)
 
     monkeypatch.setattr(checks, "_row", reworded)
     code, after, _ = run_cli(*args, env=_env(100))

@@ -61,11 +61,11 @@ def rows_mark(rows: list[dict]) -> str:
     return mark(False if False in outcomes else True if outcomes == {True} else None)
 
 
-def skip_note(rows: list[dict], loss: str = "") -> str:
+def skip_note(rows: list[dict], *, reasons: bool = True) -> str:
     """``"2 skipped: no built-in in PyTorch, optax"``: the skipped checks among ``rows``, each
     reason once, worded from the rows' ``skip`` data alone (a row without it, or with a reason
     this module does not know, shows its whole detail); ``"nothing checked: ..."`` when every
-    one was skipped, and "" when none was. ``loss`` is not used: no note names its line's loss.
+    one was skipped, and "" when none was; without ``reasons``, only the count (``"2 skipped"``).
 
     >>> skip_note([{"passed": True},
     ...            {"passed": None, "skip": {"reason": "no_builtin", "subject": "PyTorch"}},
@@ -75,6 +75,9 @@ def skip_note(rows: list[dict], loss: str = "") -> str:
     skipped = [r for r in rows if r.get("passed") is None]
     if not skipped:
         return ""
+    head = "nothing checked" if len(skipped) == len(rows) else f"{len(skipped)} skipped"
+    if not reasons:
+        return head
     subjects: dict[tuple[str, str], list[str]] = {}  # ("template" or "text", words) -> subjects, in order
     for r in skipped:
         skip = r.get("skip") or {}
@@ -87,7 +90,7 @@ def skip_note(rows: list[dict], loss: str = "") -> str:
             listed.append(skip["subject"])
     texts = [words.format(", ".join(names)) if kind == "template" else words
              for (kind, words), names in subjects.items()]
-    return f"{'nothing checked' if len(skipped) == len(rows) else f'{len(skipped)} skipped'}: {'; '.join(texts)}"
+    return f"{head}: {'; '.join(texts)}"
 
 
 def tally(rows: list[dict]) -> str:
@@ -157,7 +160,7 @@ def _loss_lines(results: list[dict]):
     grid.add_column(no_wrap=True, justify="right")
     grid.add_column(overflow="fold")
     for loss, rows in by_loss.items():
-        note = skip_note(rows, loss)
+        note = skip_note(rows)
         grid.add_row(f"{rows_mark(rows)} {escape(loss)}", tally(rows), escape(f"({note})" if note else ""))
         for line in failure_lines(rows):
             grid.add_row("", "", line)

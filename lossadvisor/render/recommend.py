@@ -158,22 +158,22 @@ def check_summary(check: dict, width: int) -> str:
     from rich.markup import escape
     from rich.text import Text
 
+    from lossadvisor.framework_names import TITLES
     from lossadvisor.render.check import VERBOSE_HINT, rows_mark, skip_note, tally
 
     results = check.get("results", [])
-    loss = next((str(r["loss"]) for r in results if r.get("loss")), "")
-    note = skip_note(results, loss) or "nothing checked"
+    notes = [skip_note(results) or "nothing checked", skip_note(results, reasons=False) or "nothing checked"]
     if all(r.get("passed") is None for r in results):
         parts = []
     else:
-        compared = [m["who"] for r in results if r.get("passed") is True
-                    for m in [re.match(r"framework agreement \((?P<who>.+)\)$", str(r.get("name", "")))] if m]
+        compared = [TITLES.get(r["framework"], r["framework"]) for r in results
+                    if r.get("passed") is True and r.get("framework")]
         parts = [f"{tally(results)} passed (NumPy{' vs ' + ', '.join(compared) if compared else ''})"]
         failed = [str(r.get("name", "")) for r in results if r.get("passed") is False]
         if failed:
             parts.append(f"{len(failed)} failed: {', '.join(failed)}")
         if not any(r.get("passed") is None for r in results):
-            note = ""
+            notes = [""]
     lines = [f"{rows_mark(results)} {escape(', '.join(parts + [n] if n else parts))} · {VERBOSE_HINT}"
-             for n in (note, note.split(":")[0])]
+             for n in notes]
     return next((line for line in lines if Text.from_markup(line).cell_len <= width), lines[-1])
