@@ -503,3 +503,21 @@ def test_no_progress_with_json_on_a_terminal():
         os.close(master)
     assert proc.returncode == 0 and json.loads(stdout)["passed"] is True
     assert not ready  # nothing written to the terminal
+
+
+@pytest.mark.parametrize("framework", ["keras", "pytorch", "jax"])
+@pytest.mark.parametrize("columns", [40, 60])
+def test_panel_code_lines_fold_and_are_never_cropped(run_cli, framework, columns):
+    # the panel's layer, loss and prediction lines are code: at a narrow width they fold onto
+    # the next line, and every character is still there (no "…")
+    args = ("recommend", "--task", "multiclass", "--labels", "one_hot", "--framework", framework, "--no-input",
+            "--no-check")
+    code, out, _ = run_cli(*args, env=_env(columns))
+    out = out[:out.index("╰")]  # the panel
+    assert code == 0 and "…" not in out
+    _, doc, _ = run_cli(*args, "--json")
+    fw = json.loads(doc)["framework"]
+    flat = "".join(out.replace("│", "").split())
+    for key in ("output_layer", "loss", "inference"):
+        if fw.get(key):
+            assert "".join(fw[key].split()) in flat, (key, fw[key])

@@ -74,8 +74,8 @@ def _panel(payload: dict, title: str):
     loss = payload["loss"]
     fw = payload["framework"]
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")  # a long code line folds at a narrow width, never cropped
     units = f"{out['units']} unit{'s' if out['units'] != 1 else ''}, {out['activation']}"
     for head in out.get("heads", []):
         units += f"\n  {head['name']}: {head['units']} {head['activation']}"
