@@ -1,5 +1,8 @@
 """The interactive flow in a real pseudo-terminal (pexpect), not CliRunner input."""
 
+import subprocess
+import textwrap
+
 import pytest
 
 from conftest import PYTHON, python_env
@@ -142,3 +145,23 @@ def test_every_table_row_is_reachable_by_prompts(given, rule, activation, loss, 
         rule, activation, loss, units)
     assert set(given) <= set(asked)
     assert all(doc["sources"][q] == "prompt" for q in given)
+
+
+def test_an_interrupt_that_is_swallowed_still_ends_the_run_with_130():
+    # KeyboardInterrupt raised inside a garbage-collector callback (JAX has one while it
+    # imports) is printed as "Exception ignored" and lost; the run must end all the same
+    code = textwrap.dedent("""
+        import os, signal, sys, time
+        from lossadvisor.cli import catch_interrupts
+        catch_interrupts()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass  # swallowed, as in the callback
+        time.sleep(30)
+        print("went on")
+    """)
+    r = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=20, env=python_env())
+    assert r.returncode == 130 and "went on" not in r.stdout
+    assert r.stderr.strip().endswith("Aborted.")

@@ -75,6 +75,19 @@ def cli():
 
 def main(argv=None) -> None:
     """Entry point: run the group and turn every error into one line and an exit code."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:
+        catch_interrupts()
+    try:
+        _main(argv)
+    finally:  # called in-process (a test, a notebook): give the caller its handler back
+        if signal.getsignal(signal.SIGINT) is _on_interrupt:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv) -> None:
     from lossadvisor.errors import LossAdvisorError
 
     args = sys.argv[1:] if argv is None else list(argv)
@@ -119,6 +132,40 @@ def main(argv=None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
         _internal_error(exc)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+#: seconds an interrupted run has to unwind (end the child of check --impl, print "Aborted.")
+#: before it is ended outright
+INTERRUPT_GRACE = 2.0
+
+
+def catch_interrupts() -> None:
+    """Ctrl-C (SIGINT) raises KeyboardInterrupt, and ends the process with 130 even where the
+    exception is swallowed: one raised inside a garbage-collector callback (JAX registers one
+    while it imports) is printed as "Exception ignored" and the run went on to exit 0."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, _on_interrupt)
+    except ValueError:  # pragma: no cover - not the main thread (an embedding host): leave it alone
+        pass
+
+
+def _on_interrupt(signum, frame):
+    import threading
+
+    timer = threading.Timer(INTERRUPT_GRACE, _end_interrupted)
+    timer.daemon = True  # a run that unwinds in time exits without waiting for it
+    timer.start()
+    raise KeyboardInterrupt
+
+
+def _end_interrupted() -> None:
+    try:
+        sys.stderr.write("\nAborted.\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
 
 
 def _internal_error(exc: Exception) -> None:

@@ -35,11 +35,10 @@ def _interruptible() -> None:
     """
     import signal
 
-    try:
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # pragma: no cover - not the main thread: leave the handler alone
-        pass
+    from lossadvisor.cli import catch_interrupts
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        catch_interrupts()
 
 
 def interpret(q: Question, text: str):
