@@ -67,8 +67,11 @@ def explain(rb: RuleBase, item_id: str) -> dict:
     ``nn.CrossEntropyLoss``, ``optax.softmax_cross_entropy``: see :mod:`lossadvisor.names`),
     then any name of an activation. A loss or activation named otherwise than by its id
     carries ``given``, the name as given (and ``by_labels`` when its meaning depends on the
-    labels). An unknown name suggests the nearest known one.
+    labels). A call's keyword arguments are read as the loss's parameters, shown in its
+    ``params`` (``keras.losses.Huber(delta=2.0)``); any other is refused, as ``check`` does
+    (:func:`lossadvisor.names.resolve_loss_call`). An unknown name suggests the nearest known one.
     """
+    from lossadvisor.lint.spellings import shown_text
     from lossadvisor.names import find_activation, find_loss, loss_spellings
 
     if item_id in rb.losses:
@@ -83,7 +86,11 @@ def explain(rb: RuleBase, item_id: str) -> dict:
         lint_data = load_lint_data(rb=rb)
         found = find_activation(item_id, lint_data)
     if found is not None:
-        entry = loss_entry(rb, found.id) if found.kind == "loss" else activation_entry(rb, found.id, lint_data)
+        if found.kind == "loss":
+            entry = loss_entry(rb, found.id)
+            entry["params"] = {**entry["params"], **_named_loss(rb, item_id)[1]}
+        else:
+            entry = activation_entry(rb, found.id, lint_data)
         payload = {"kind": found.kind, found.kind: entry}
         if found.given != found.id:
             payload["given"] = found.given
@@ -94,16 +101,39 @@ def explain(rb: RuleBase, item_id: str) -> dict:
              *(s for a in lint_data.activations.values() for s in a["spellings"])]
     hint = suggest(item_id, known, cutoff=0.5, fold_case=True,
                    fallback="; see 'lossadvisor losses' and 'lossadvisor rules list'")
-    raise UsageError(f"unknown id '{item_id}': not a loss, an activation, a rule or a lint code{hint}")
+    raise UsageError(f"unknown id '{shown_text(item_id)}': not a loss, an activation, a rule or a lint code{hint}")
+
+
+def _named_loss(rb: RuleBase, name: str) -> tuple[str, dict]:
+    """(the id of the loss ``name`` names, the parameters its call gives: ``Huber(delta=2.0)``)."""
+    from lossadvisor.names import resolve_loss_call
+
+    def parameters(loss_id: str) -> set:
+        from lossadvisor.checks import loss_parameters  # the reference (numpy): only for a call
+
+        return loss_parameters(loss_id, rb.losses)
+
+    return resolve_loss_call(name, rb.losses, parameters)
 
 
 def list_losses(rb: RuleBase, family: str | None = None, names=()) -> dict:
-    """The catalog's losses (those ``names`` name, in their order, when given; of ``family`` when given)."""
-    from lossadvisor.names import resolve_losses
+    """The catalog's losses: those ``names`` name, in their order, when given (each once), else all
+    of ``family`` when given, else all. A named loss outside ``family`` is a UsageError."""
+    from lossadvisor.lint.spellings import shown_text
 
-    chosen = resolve_losses(names, rb.losses) if names else list(rb.losses)
+    chosen = list(rb.losses)
+    if names:
+        chosen = []
+        for name in names:
+            loss_id, _ = _named_loss(rb, name)  # a call's arguments are read or refused as everywhere
+            loss_family = rb.losses[loss_id].get("family")
+            if family and loss_family != family:
+                named = loss_id if name.strip() == loss_id else f"{shown_text(name.strip())} ({loss_id})"
+                raise UsageError(f"{named} is not in the {family} family: it is a {loss_family or 'family-less'} "
+                                 "loss; leave out --family or the name")
+            chosen.append(loss_id)
     rows = []
-    for loss_id in chosen:
+    for loss_id in dict.fromkeys(chosen):
         entry = rb.losses[loss_id]
         if family and entry.get("family") != family:
             continue

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.errors import UsageError
-from lossadvisor.framework_names import FRAMEWORKS, MODULES, TITLES as FRAMEWORK_TITLES, aliases, install_hint
+from lossadvisor.framework_names import FRAMEWORKS, MODULES, TITLES as FRAMEWORK_TITLES, framework_id, install_hint
 from lossadvisor.textutil import close as _close, fmt_number as _fmt
 
 CHECK_NAMES = ("worked example", "maximum likelihood", "gradient", "stability", "minimiser", "framework agreement")
@@ -75,26 +75,26 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
 
     A loss may be named by its id or as any framework spells it (``mse``, ``nn.CrossEntropyLoss``,
     ``optax.sigmoid_binary_cross_entropy``: see :mod:`lossadvisor.names`); the results name ids,
-    each loss once.
+    each loss once. A call's keyword arguments are the loss's parameters (``keras.losses.Huber(delta=2.0)``):
+    see :func:`call_params`.
     ``frameworks``: names to compare with (an id, or another name such as torch), each required
     (UsageError with the install hint when one is missing); None means every installed one.
     Raises UsageError for an unknown loss or a parameter the loss rejects.
     """
-    from lossadvisor.names import resolve_losses
+    from lossadvisor.names import resolve_loss_call
 
     catalog = _catalog(catalog)
-    ids = resolve_losses(loss_ids, catalog) if loss_ids else list(catalog)
+    named = [(text, *resolve_loss_call(text, catalog, lambda i: loss_parameters(i, catalog)))
+             for text in loss_ids or ()]
+    ids = list(dict.fromkeys(loss_id for _, loss_id, _ in named)) or list(catalog)
     if frameworks is None:
         frameworks = [f for f in FRAMEWORKS if framework_installed(f)[0]] or list(FRAMEWORKS)
     else:
-        other_names = aliases(FRAMEWORKS)
-        frameworks = [other_names.get(name, name) for name in frameworks]
+        frameworks = [framework_id(name) or name for name in frameworks]
         require_frameworks(frameworks)
     frameworks = list(frameworks)
     params = dict(params or {})
-    from lossadvisor import reference as ref
-
-    takes = {i: _accepted_params(ref.SPECS[i]) if i in ref.SPECS else set() for i in ids}
+    takes = {i: loss_parameters(i, catalog) for i in ids}
     for key in params:
         if not any(key in takes[i] for i in ids):
             offer = sorted(set().union(*takes.values()))
@@ -102,15 +102,51 @@ def run_checks(loss_ids: list[str] | None = None, *, frameworks: Iterable[str] |
                 f"--param {key}: {'none of these losses takes' if len(ids) > 1 else ids[0] + ' takes no'} "
                 f"parameter '{key}'" + (f" (they take {', '.join(offer)})" if offer else "")
             )
+    called = call_params(named, params)
     results: list[dict] = []
     for loss_id in ids:
         entry = catalog[loss_id]
         merged = dict(entry.get("params") or {})
         own = {k: v for k, v in params.items() if k in takes[loss_id]}
+        own.update(called.get(loss_id, {}))
         merged.update(own)
         results.extend(pairing_results(loss_id, merged, None, frameworks=frameworks, catalog=catalog,
                                        strict_params=bool(own)))
     return {**verdict(results), "results": results}
+
+
+def loss_parameters(loss_id: str, catalog: dict | None = None) -> set:
+    """The parameters of a loss, which ``--param`` and a call's keyword arguments may set: those
+    its NumPy reference takes, or, for a loss without one (a custom loss of an overlay), the
+    ``params:`` of its catalog entry."""
+    from lossadvisor import reference as ref
+
+    if loss_id in ref.SPECS:
+        return _accepted_params(ref.SPECS[loss_id])
+    return set(_catalog(catalog).get(loss_id, {}).get("params") or {})
+
+
+def call_params(named, params: dict) -> dict:
+    """Loss id -> the parameters the calls that name it give, from ``named``: (name as given, loss
+    id, its call's parameters) as :func:`lossadvisor.names.resolve_loss_call` reads them.
+
+    UsageError when a call and ``params`` (``--param``), or two calls of one loss, give a
+    parameter two values: which one is meant is the user's to say.
+    """
+    from lossadvisor.lint.spellings import shown_text
+
+    out: dict = {}
+    for text, loss_id, kwargs in named:
+        given = out.setdefault(loss_id, {})
+        for key, value in kwargs.items():
+            if key in params and params[key] != value:
+                raise UsageError(f"'{shown_text(text)}' gives {key}={shown_text(value)} but --param gives "
+                                 f"{key}={shown_text(params[key])}; give one")
+            if key in given and given[key] != value:
+                raise UsageError(f"{loss_id} is named with {key}={shown_text(given[key])} and with "
+                                 f"{key}={shown_text(value)}; give one")
+            given[key] = value
+    return out
 
 
 def verdict(results: list[dict]) -> dict:

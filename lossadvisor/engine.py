@@ -75,9 +75,11 @@ def resolve_answers(
     known = set(rb.question_ids())
     unknown = [k for k in given if k not in known]
     if unknown:
-        raise UsageError(
-            f"unknown question {unknown[0]!r}; the questions are: {', '.join(rb.question_ids())}"
-        )
+        from lossadvisor.textutil import preview, suggest
+
+        hint = suggest(str(unknown[0]), rb.question_ids(), fold_case=True,
+                       fallback=f"; the questions are: {', '.join(rb.question_ids())}")
+        raise UsageError(f"unknown question {preview(unknown[0])}{hint}")
     answers: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for q in rb.questions:

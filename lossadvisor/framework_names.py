@@ -10,7 +10,8 @@ FRAMEWORKS = tuple(TITLES)
 
 #: names that mean one framework, each set once. Every option and question that takes a
 #: framework (recommend's --framework question, check --framework, check --impl-framework)
-#: accepts any name of a set, case-insensitively, and gives the one its own choices hold:
+#: accepts any name of a set, case-insensitively (:func:`framework_id`), and gives the one its
+#: own choices hold:
 #: ``pytorch`` for the framework of recommend and check, ``torch`` for --impl-framework,
 #: whose ids name the array module the user's function gets.
 SAME_FRAMEWORK = (("pytorch", "torch"),)
@@ -30,6 +31,22 @@ def aliases(choices) -> dict[str, str]:
         if len(held) == 1:
             out.update({name: held[0] for name in names if name != held[0]})
     return out
+
+
+def framework_id(name, choices=FRAMEWORKS) -> str | None:
+    """The one of ``choices`` that ``name`` names, case-insensitively: itself or another name of
+    it (:data:`SAME_FRAMEWORK`); None when it names none. Every option and question that takes
+    a framework reads its value with this.
+
+    >>> framework_id("Torch"), framework_id(" pytorch ", ("numpy", "torch", "jax")), framework_id("tf")
+    ('pytorch', 'torch', None)
+    """
+    if not isinstance(name, str):
+        return None
+    folded = name.strip().casefold()
+    named = {choice.casefold(): choice for choice in choices}
+    return named.get(folded) or aliases(choices).get(folded)
+
 
 #: framework id -> the top-level modules it needs, each also the name pip installs it by.
 MODULES = {"pytorch": ("torch",), "keras": ("keras",), "jax": ("jax", "optax")}

@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from lossadvisor.errors import InputError, UsageError
-from lossadvisor.framework_names import IMPL_MODULES, aliases, impl_install_hint, impl_package
+from lossadvisor.framework_names import IMPL_MODULES, framework_id, impl_install_hint, impl_package
 from lossadvisor.textutil import close, fmt_number as _fmt, suggest
 
 IMPL_FRAMEWORKS = tuple(IMPL_MODULES)
@@ -666,8 +666,9 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
                          memory_limit: int = DEFAULT_MEMORY_MIB) -> dict:
     """Compare the function named by ``impl`` (``MODULE:FUNCTION`` or ``path/to/file.py:FUNCTION``)
     with the reference on generated cases, in a child process. ``loss_id`` may be any name of the
-    loss (``bce``, ``nn.BCEWithLogitsLoss``: see :mod:`lossadvisor.names`); ``impl_framework`` is one
-    of IMPL_FRAMEWORKS or another name of one (pytorch for torch).
+    loss (``bce``, ``nn.BCEWithLogitsLoss``: see :mod:`lossadvisor.names`), a call's keyword arguments
+    being its parameters (``keras.losses.Huber(delta=2.0)``, as with ``params``); ``impl_framework``
+    is one of IMPL_FRAMEWORKS or another name of one (pytorch for torch).
 
     Returns ``{"passed", "results": [{"loss", "name", "passed", "detail"}], "diagnoses":
     [{"code", "name", "detail"}], "convention": {...}}``. Raises UsageError for an unknown
@@ -676,10 +677,10 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
     import importlib.util
 
     from lossadvisor import reference as ref
-    from lossadvisor.checks import _accepted_params, _catalog
-    from lossadvisor.names import resolve_loss
+    from lossadvisor.checks import _accepted_params, _catalog, call_params, loss_parameters
+    from lossadvisor.names import resolve_loss_call
 
-    impl_framework = aliases(IMPL_FRAMEWORKS).get(impl_framework, impl_framework)
+    impl_framework = framework_id(impl_framework, IMPL_FRAMEWORKS) or impl_framework
     if impl_framework not in IMPL_FRAMEWORKS:
         hint = suggest(str(impl_framework), IMPL_FRAMEWORKS, fold_case=True)
         raise UsageError(f"--impl-framework must be one of {', '.join(IMPL_FRAMEWORKS)}, not {impl_framework!r}{hint}")
@@ -690,7 +691,9 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
         raise UsageError(f"--memory-limit must be 0 (no limit) or {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB} MiB, "
                          f"not {memory_limit}" + (" (Python and NumPy need more to start)"
                                                   if 0 < memory_limit < MIN_MEMORY_MIB else ""))
-    loss_id = resolve_loss(loss_id, _catalog(catalog))
+    name = loss_id
+    loss_id, called = resolve_loss_call(name, _catalog(catalog), lambda i: loss_parameters(i, catalog))
+    params = {**(params or {}), **call_params([(name, loss_id, called)], params or {}).get(loss_id, {})}
     if loss_id not in ref.LOSSES:
         raise UsageError(f"loss '{loss_id}' has no NumPy reference to check against")
     package = impl_package(impl_framework)

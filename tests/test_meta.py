@@ -46,3 +46,28 @@ def test_top_level_help_and_unknown_command(run_cli):
     assert code == 0 and "Examples:" in out and "Exit codes" in out
     code, out, err = run_cli("recomend")
     assert code == 2 and "did you mean 'recommend'" in err
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_top_level_one_liner_opens_the_command_s_own_help(name):
+    # `lossadvisor --help` lists COMMANDS' one-liners without importing the commands: each must be
+    # the first sentence of the command's help, or its start (ending where a word ends)
+    cmd = cli.get_command(click.Context(cli), name)
+    first_paragraph = " ".join(cmd.help.split("\n\n")[0].split())
+    one_liner = COMMANDS[name][2]
+    assert one_liner.endswith(".")
+    assert first_paragraph == one_liner or (
+        first_paragraph.startswith(one_liner[:-1]) and first_paragraph[len(one_liner) - 1] in " .,:;("), \
+        (one_liner, first_paragraph)
+
+
+def test_explain_one_liner_names_every_kind_of_id():
+    assert COMMANDS["explain"][2] == "Explain a loss, an activation, a rule or a lint code."
+
+
+def test_check_help_says_a_loss_takes_any_framework_s_name(run_cli):
+    code, out, err = run_cli("check", "--help", env={"COLUMNS": "100"})
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "A LOSS is its id or any framework's name for it" in text
+    assert "lossadvisor check mse nn.BCEWithLogitsLoss --framework none" in out

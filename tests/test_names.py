@@ -9,6 +9,7 @@ nn.CrossEntropyLoss as a function; optax.softmax_cross_entropy takes one-hot lab
 """
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -72,7 +73,7 @@ def test_every_framework_name_of_the_catalog_resolves(rb):
     ("nn.CrossEntropyLoss", "categorical_crossentropy"), ("torch.nn.MSELoss", "mean_squared_error"),
     ("F.cross_entropy", "categorical_crossentropy"), ("torch.nn.functional.binary_cross_entropy_with_logits",
                                                       "binary_crossentropy"),
-    ('nn.KLDivLoss(reduction="batchmean")', "kl_divergence"), ("nn.SmoothL1Loss", "huber"),
+    ("nn.KLDivLoss()", "kl_divergence"), ("keras.losses.Huber(delta=2.0)", "huber"), ("nn.SmoothL1Loss", "huber"),
     ("optax.softmax_cross_entropy", "categorical_crossentropy"),
     ("optax.losses.softmax_cross_entropy_with_integer_labels", "sparse_categorical_crossentropy"),
     ("sigmoid_binary_cross_entropy", "binary_crossentropy"), ("  mse  ", "mean_squared_error"),
@@ -333,8 +334,10 @@ def test_losses_names_filter_in_order_each_once(run_cli):
     code, out, err = run_cli("losses", "bce", "mse", "mean_squared_error", "F.mse_loss", "--json")
     assert code == 0, err
     assert [row["id"] for row in json.loads(out)["losses"]] == ["binary_crossentropy", "mean_squared_error"]
-    code, out, err = run_cli("losses", "bce", "mse", "--family", "binary", "--json")
+    code, out, err = run_cli("losses", "bce", "--family", "binary", "--json")
     assert [row["id"] for row in json.loads(out)["losses"]] == ["binary_crossentropy"]
+    # a named loss outside --family is an error (it used to be dropped silently): see
+    # test_a_named_loss_outside_the_family_is_a_usage_error
 
 
 # ---------------------------------------------------------------- Question.parse
@@ -359,3 +362,314 @@ def test_choices_that_differ_only_in_case_are_a_rule_base_problem(tmp_path):
     f.write_text("questions:\n  - id: colour\n    prompt: Which?\n    default: red\n    choices: [red, Red]\n")
     with pytest.raises(RuleBaseError, match="duplicate choice values"):
         load_rulebase([f])
+
+
+# ---------------------------------------------------------------- one resolution for every command
+
+
+def _overlay_loss(loss_id: str, spellings: str = "", frameworks: str = "") -> str:
+    """A catalog entry for an overlay, with the given `spellings:` / `frameworks:` YAML (or none)."""
+    return textwrap.indent(textwrap.dedent(f'''
+        - id: {loss_id}
+          name: {loss_id}
+          family: regression
+          formula: "(y - ŷ)²"
+          distribution: Gaussian
+          likelihood: "Gaussian"
+          statistic: mean
+          activation: linear
+          target_domain: real numbers
+          prediction_domain: real numbers
+          params: {{}}
+          use_when: A test.
+          pitfalls: [none]
+    ''') + textwrap.indent(spellings + frameworks, "  "), "  ")
+
+
+MY_MSE = "schema_version: 1\nlosses:\n" + _overlay_loss("my_mse", textwrap.dedent('''\
+    spellings:
+      - spellings: [nn.MSELoss]
+        framework: pytorch
+        input: values
+'''))
+
+
+@pytest.fixture
+def my_mse(tmp_path):
+    path = tmp_path / "my-mse.yaml"
+    path.write_text(MY_MSE, encoding="utf-8")
+    return str(path)
+
+
+def test_an_overlay_spelling_wins_over_the_shipped_one_in_every_command(run_cli, my_mse):
+    # the overlay rule: a later rule file replaces what an earlier one says (here, what nn.MSELoss means)
+    code, out, err = run_cli("explain", "nn.MSELoss", "--rules", my_mse, "--json")
+    assert code == 0, err
+    assert json.loads(out)["loss"]["id"] == "my_mse"
+    code, out, err = run_cli("check", "nn.MSELoss", "--rules", my_mse, "--framework", "none", "--json")
+    assert {row["loss"] for row in json.loads(out)["results"]} == {"my_mse"}, err
+    code, out, err = run_cli("losses", "torch.nn.MSELoss", "--rules", my_mse, "--json")
+    assert [row["id"] for row in json.loads(out)["losses"]] == ["my_mse"], err
+    from lossadvisor.lint import load_lint_data, lookup_loss
+
+    data = load_lint_data(rb=load_rulebase([my_mse]))
+    assert lookup_loss("nn.MSELoss", data)[0]["loss"] == "my_mse"           # lint used to say mean_squared_error
+    assert lookup_loss("nn.MSELoss()", data, "pytorch")[0]["loss"] == "my_mse"
+    assert lookup_loss("mse", data)[0]["loss"] == "mean_squared_error"      # the other names keep their loss
+    # without the overlay, the shipped meaning
+    assert lookup_loss("nn.MSELoss", load_lint_data())[0]["loss"] == "mean_squared_error"
+
+
+def test_lint_reports_a_name_of_two_losses_of_one_file_as_the_other_commands_do(twins):
+    from lossadvisor.lint import load_lint_data, lookup_loss
+
+    data = load_lint_data(rb=load_rulebase([twins]))
+    with pytest.raises(UsageError, match=r"'twin_loss' names several losses: twin_keras \(keras\), twin_torch "):
+        lookup_loss("twin_loss", data)
+    assert lookup_loss("nn.twin_loss", data)[0]["loss"] == "twin_torch"    # a prefix decides, as for explain
+    assert lookup_loss("twin_loss", data, "keras")[0]["loss"] == "twin_keras"  # so does the model's framework
+
+
+def test_lint_and_names_agree_on_every_shipped_spelling(rb):
+    # lint's lookup and names.find_loss are asked the same question: the same loss for every
+    # spelling, with no framework and with each framework a spelling is written for
+    from lossadvisor.lint import load_lint_data, lookup_loss
+    from lossadvisor.names import find_loss
+
+    data = load_lint_data()
+    for record in data.losses:
+        for spelling in record["spellings"]:
+            for framework in (None, *record["frameworks"]):
+                try:
+                    entry, _, _ = lookup_loss(spelling, data, framework)
+                except UsageError:
+                    continue  # lint asks for --framework: a question of input form, not of which loss
+                assert entry["loss"] == find_loss(spelling, rb.losses, framework).id, (spelling, framework)
+
+
+WRONG_MSE = str(__import__("conftest").FIXTURES / "rules" / "wrong-mse-worked-example.yaml")
+
+
+def test_an_overriding_entry_keeps_the_names_of_the_loss(run_cli):
+    # the fixture replaces mean_squared_error's worked example and gives no spellings or frameworks:
+    # mse, nn.MSELoss and the framework names still name it in every command
+    code, out, err = run_cli("check", "mse", "--rules", WRONG_MSE, "--framework", "none", "--json")
+    assert code == 1, err  # the fixture's worked example is deliberately wrong: 4 where (1 + 9) / 2 = 5
+    rows = json.loads(out)["results"]
+    assert {r["loss"] for r in rows} == {"mean_squared_error"}
+    assert [r["passed"] for r in rows if r["name"] == "worked example"] == [False]
+    code, out, err = run_cli("explain", "nn.MSELoss", "--rules", WRONG_MSE, "--json")
+    assert code == 0, err
+    loss = json.loads(out)["loss"]
+    assert loss["id"] == "mean_squared_error" and loss["frameworks"]["pytorch"] == load_rulebase().losses[
+        "mean_squared_error"]["frameworks"]["pytorch"]
+    code, out, err = run_cli("lint", "--rules", WRONG_MSE, "--loss", "nn.MSELoss", "--activation", "linear",
+                             "--task", "regression", "--json")
+    assert code == 0, err
+    code, out, err = run_cli("rules", "validate", WRONG_MSE, "--json")
+    assert code == 0 and json.loads(out)["valid"], out
+    # rules validate, lint and the other commands read the one merged entry
+    merged = load_rulebase([WRONG_MSE]).losses["mean_squared_error"]
+    assert merged["spellings"] == load_rulebase().losses["mean_squared_error"]["spellings"]
+    assert merged["worked_example"]["expected"] == 4.0
+
+
+def test_an_overriding_entry_with_its_own_names_replaces_them(run_cli, tmp_path):
+    path = tmp_path / "renamed.yaml"
+    path.write_text("schema_version: 1\nlosses:\n" + _overlay_loss("mean_squared_error", textwrap.dedent('''\
+        spellings:
+          - spellings: [squared_error_of_mine]
+            framework: keras
+            input: values
+        frameworks: {keras: null, pytorch: null, jax: null}
+    ''')), encoding="utf-8")
+    code, out, err = run_cli("explain", "squared_error_of_mine", "--rules", str(path), "--json")
+    assert code == 0 and json.loads(out)["loss"]["id"] == "mean_squared_error", err
+    code, out, err = run_cli("explain", "nn.MSELoss", "--rules", str(path), "--json")
+    assert code == 2 and "unknown id 'nn.MSELoss'" in err
+
+
+# ---------------------------------------------------------------- a call's arguments
+
+
+def _rows(out: str) -> list:
+    return [(r["loss"], r["name"], r["passed"], r["detail"]) for r in json.loads(out)["results"]]
+
+
+@pytest.mark.parametrize("call, flags", [
+    ("keras.losses.Huber(delta=2.0)", ("huber", "--param", "delta=2.0")),
+    ("nn.HuberLoss(delta=0.5)", ("huber", "--param", "delta=0.5")),
+    ("CategoricalFocalCrossentropy(gamma=1.0, alpha=0.5)",
+     ("categorical_focal_crossentropy", "--param", "gamma=1.0", "--param", "alpha=0.5")),
+])
+def test_check_reads_a_call_s_parameters_as_param_does(run_cli, call, flags):
+    # the same loss with the same parameters: the same checks, detail for detail
+    code, by_call, err = run_cli("check", call, "--framework", "none", "--json")
+    assert code == 0, err
+    code, by_flag, err = run_cli("check", *flags, "--framework", "none", "--json")
+    assert _rows(by_call) == _rows(by_flag)
+    code, default, _ = run_cli("check", flags[0], "--framework", "none", "--json")
+    assert _rows(by_call) != _rows(default)  # the parameter changed the checks: it was not dropped
+
+
+@pytest.mark.parametrize("args, message", [
+    (("check", "keras.losses.BinaryCrossentropy(from_logits=True)"),
+     "'keras.losses.BinaryCrossentropy(from_logits=True)': from_logits is not a parameter of binary_crossentropy "
+     "(it takes none); only a loss's parameters are read from a call: name the loss without from_logits"),
+    (("check", 'nn.KLDivLoss(reduction="sum")'), "reduction is not a parameter of kl_divergence (it takes none)"),
+    (("check", "keras.losses.Huber(delta=2.0, reduction='sum')"),
+     "reduction is not a parameter of huber (it takes delta)"),
+    (("check", "keras.losses.Huber(delta=2.0)", "--param", "delta=3"),
+     "'keras.losses.Huber(delta=2.0)' gives delta=2.0 but --param gives delta=3; give one"),
+    (("check", "Huber(delta=2.0)", "nn.HuberLoss(delta=1.5)"),
+     "huber is named with delta=2.0 and with delta=1.5; give one"),
+    (("explain", 'nn.KLDivLoss(reduction="batchmean")'), "reduction is not a parameter of kl_divergence"),
+    (("losses", "BinaryCrossentropy(from_logits=True)"), "from_logits is not a parameter of binary_crossentropy"),
+])
+def test_any_other_argument_of_a_call_is_a_usage_error(run_cli, args, message):
+    code, out, err = run_cli(*args, "--framework", "none") if args[0] == "check" else run_cli(*args)
+    assert (code, out) == (2, ""), err
+    assert message in " ".join(err.split())
+
+
+def test_a_call_and_param_that_agree_are_one_parameter(run_cli):
+    code, out, err = run_cli("check", "Huber(delta=2)", "--param", "delta=2.0", "--framework", "none", "--json")
+    assert code == 0, err
+
+
+def test_explain_shows_the_parameters_a_call_gives(run_cli):
+    code, out, err = run_cli("explain", "keras.losses.Huber(delta=2.0)", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["loss"]["params"] == {"delta": 2.0} and doc["given"] == "keras.losses.Huber(delta=2.0)"
+    code, out, _ = run_cli("explain", "keras.losses.Huber(delta=2.0)", env={"NO_COLOR": "1", "COLUMNS": "100"})
+    assert "Parameters         delta=2.0" in out
+    code, out, _ = run_cli("explain", "huber", "--json")
+    assert json.loads(out)["loss"]["params"] == {"delta": 1.0}  # the catalog's default is untouched
+
+
+def test_the_api_check_reads_a_call_too(tmp_path):
+    import lossadvisor
+
+    by_call = lossadvisor.check("keras.losses.Huber(delta=2.0)", frameworks="none")
+    by_param = lossadvisor.check("huber", frameworks="none", params={"delta": 2.0})
+    assert by_call.results == by_param.results
+    with pytest.raises(UsageError, match="from_logits is not a parameter of binary_crossentropy"):
+        lossadvisor.check("BinaryCrossentropy(from_logits=True)", frameworks="none")
+
+
+def test_check_impl_reads_a_call_s_parameters(run_cli, tmp_path):
+    # Huber with delta = 2 by hand: ½e² within 2, 2(|e| - 1) beyond; a function with delta 2 passes
+    # only when the reference uses delta 2 as well
+    (tmp_path / "h.py").write_text(
+        "import numpy as np\n"
+        "def huber2(y_true, y_pred):\n"
+        "    e = np.abs(y_true - y_pred)\n"
+        "    return float(np.mean(np.where(e <= 2, 0.5 * e ** 2, 2 * (e - 1))))\n")
+    impl = f"{tmp_path / 'h.py'}:huber2"
+    code, out, err = run_cli("check", "keras.losses.Huber(delta=2.0)", "--impl", impl, "--json")
+    assert code == 0, err
+    code, out, err = run_cli("check", "huber", "--impl", impl, "--json")
+    assert code == 1, err
+    code, out, err = run_cli("check", "Huber(from_logits=True)", "--impl", impl)
+    assert code == 2 and "from_logits is not a parameter of huber (it takes delta)" in err
+
+
+# ---------------------------------------------------------------- bounded echoes, families, activations
+
+
+LONG = "a" * 100_000
+
+
+@pytest.mark.parametrize("args", [
+    ("explain", LONG), ("check", LONG, "--framework", "none"), ("losses", LONG),
+    ("check", f"Huber({LONG}=1)", "--framework", "none"), ("explain", f"Huber({LONG}=1)"),
+    ("lint", "--loss", LONG), ("lint", "--loss", f"nn.BCELoss(x='{LONG}')", "--framework", "keras"),
+    ("recommend", "--answer", f"{LONG}=1", "--no-input", "--no-check"),
+])
+def test_a_huge_name_is_not_echoed_whole(run_cli, args):
+    code, out, err = run_cli(*args)
+    assert (code, out) == (2, "")
+    assert len(err) < 1000 and re.search(r"\.\.\. \(100,0\d\d characters\)", err), err[:300]
+
+
+def test_a_named_loss_outside_the_family_is_a_usage_error(run_cli):
+    code, out, err = run_cli("losses", "--family", "regression", "bce")
+    assert (code, out) == (2, "")
+    assert "bce (binary_crossentropy) is not in the regression family: it is a binary loss" in err
+    code, out, err = run_cli("losses", "--family", "binary", "huber")
+    assert code == 2 and "huber is not in the binary family: it is a regression loss" in err
+
+
+@pytest.mark.parametrize("command", [("losses",), ("check", "--framework", "none")])
+@pytest.mark.parametrize("name, activation", [("sigmoid", "sigmoid"), ("nn.Softmax", "softmax")])
+def test_an_activation_where_a_loss_is_expected_points_to_explain(run_cli, command, name, activation):
+    code, out, err = run_cli(command[0], name, *command[1:])
+    assert (code, out) == (2, "")
+    named = "" if name == activation else f" ({activation})"
+    assert f"'{name}' is an activation{named}, not a loss; 'lossadvisor explain {activation}'" in err
+
+
+# ---------------------------------------------------------------- unknown question ids
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--task", "binary", "--answer", "imbalnce=severe"), "unknown question 'imbalnce'; did you mean 'imbalance'?"),
+    (("--answer", "tsk=binary"), "unknown question 'tsk'; did you mean 'task'?"),
+    (("--answer", "Task=binary"), "unknown question 'Task'; did you mean 'task'?"),
+    (("--answer", "zzz=1"), "unknown question 'zzz'; the questions are: task, target,"),
+])
+def test_an_unknown_question_id_gets_a_did_you_mean(run_cli, args, message):
+    code, out, err = run_cli("recommend", *args, "--no-input", "--no-check")
+    assert (code, out) == (2, ""), err
+    assert message in err
+
+
+def test_an_unknown_question_id_of_an_answers_file_or_the_api_gets_a_did_you_mean(run_cli, tmp_path):
+    import lossadvisor
+
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("tsk: binary\n")
+    code, out, err = run_cli("recommend", "--answers", str(answers), "--no-input", "--no-check")
+    assert code == 2 and "unknown question 'tsk'; did you mean 'task'?" in err
+    with pytest.raises(UsageError, match=r"unknown question 'framwork'; did you mean 'framework'\?"):
+        lossadvisor.recommend(task="binary", framwork="keras", check=False)
+
+
+# ---------------------------------------------------------------- framework names
+
+
+def test_every_reader_of_a_framework_name_gives_the_same_framework(rb):
+    from lossadvisor.api import chosen_frameworks
+    from lossadvisor.cli.check import check
+    from lossadvisor.framework_names import FRAMEWORKS, IMPL_MODULES, SAME_FRAMEWORK, framework_id
+
+    framework_option = {p.name: p.type for p in check.params}["frameworks"]
+    question = rb.questions_with_id("framework")[0]
+    for names in SAME_FRAMEWORK:
+        for name in names:
+            for spelled in (name, name.upper(), f" {name.title()} "):
+                expected = framework_id(spelled)
+                assert expected in FRAMEWORKS and framework_id(spelled, tuple(IMPL_MODULES)) in IMPL_MODULES
+                assert question.parse(spelled) == expected
+                assert chosen_frameworks([spelled]) == [expected]
+                assert framework_option.convert(spelled.strip(), None, None) == expected
+    assert framework_id("tensorflow") is None and question.choice_value("tensorflow") is None
+
+
+def test_lint_takes_an_id_as_the_other_commands_do_even_where_another_loss_spells_it(run_cli, tmp_path):
+    # an id comes before any spelling: `plain` is the loss plain everywhere; lint has no spelling
+    # of plain to read its input form from, and says so instead of linting the other loss
+    path = tmp_path / "plain.yaml"
+    path.write_text("schema_version: 1\nlosses:\n" + _overlay_loss("plain") + _overlay_loss(
+        "spells_plain", textwrap.dedent('''\
+            spellings:
+              - spellings: [plain]
+                framework: keras
+                input: values
+        ''')), encoding="utf-8")
+    code, out, err = run_cli("explain", "plain", "--rules", str(path), "--json")
+    assert code == 0 and json.loads(out)["loss"]["id"] == "plain", err
+    code, out, err = run_cli("lint", "--rules", str(path), "--loss", "plain")
+    assert (code, out) == (2, "")
+    assert "'plain' names the loss plain, which has no spelling 'plain' for lint to read" in err

@@ -16,15 +16,18 @@ import click
 from lossadvisor import __version__
 
 # command name -> (module, attribute, one-line help). The help is here so that
-# `lossadvisor --help` does not import every command.
+# `lossadvisor --help` does not import every command; each is the start of the first
+# sentence of the command's own help (tests/test_meta.py holds them to it).
 COMMANDS = {
-    "recommend": ("lossadvisor.cli.recommend", "recommend", "Recommend the output layer and loss for a problem."),
+    "recommend": ("lossadvisor.cli.recommend", "recommend",
+                  "Recommend the output layer (units, activation) and the loss for a problem."),
     "check": ("lossadvisor.cli.check", "check", "Run the NumPy reference checks, or check your own loss."),
-    "infer": ("lossadvisor.cli.infer", "infer", "Infer the problem framing from target data."),
-    "lint": ("lossadvisor.cli.lint", "lint", "Find mismatched activation / loss / label pairings."),
-    "explain": ("lossadvisor.cli.catalog", "explain", "Explain a loss, a rule or a lint code."),
+    "infer": ("lossadvisor.cli.infer", "infer", "Infer the problem framing (task, labels, classes, target kind, "
+                                                "outliers, imbalance) from the target data in FILE."),
+    "lint": ("lossadvisor.cli.lint", "lint", "Find mismatched output activation / loss / label pairings."),
+    "explain": ("lossadvisor.cli.catalog", "explain", "Explain a loss, an activation, a rule or a lint code."),
     "losses": ("lossadvisor.cli.catalog", "losses", "List the loss catalog."),
-    "rules": ("lossadvisor.cli.catalog", "rules", "List or validate the rule base."),
+    "rules": ("lossadvisor.cli.catalog", "rules", "List the rule base, or validate a custom one."),
 }
 
 

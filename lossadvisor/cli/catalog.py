@@ -7,7 +7,7 @@ import re
 import click
 
 from lossadvisor.cli import completion
-from lossadvisor.cli.common import Choice, format_option, load_rules, rules_option
+from lossadvisor.cli.common import NameChoice, format_option, load_rules, rules_option
 
 LINT_CODE = re.compile(r"^LA\d{3}$", re.IGNORECASE)
 
@@ -29,11 +29,13 @@ Examples:
 @rules_option
 @format_option()
 def explain(item_id, all_codes, plot_path, rules_paths, fmt):
-    """Explain a loss, an activation, a rule id or a lint code (LA###).
+    """Explain a loss, an activation, a rule or a lint code (LA###).
 
     A loss or an activation may be named by its id or as any framework
     spells it (mse, keras.losses.Huber, nn.CrossEntropyLoss, F.cross_entropy,
-    optax.sigmoid_binary_cross_entropy). A loss: formula, likelihood, target
+    optax.sigmoid_binary_cross_entropy). A call's keyword arguments are read
+    as the loss's parameters (keras.losses.Huber(delta=2.0)); any other
+    argument is refused, as by check. A loss: formula, likelihood, target
     domain, when to use it, pitfalls and its name in each framework. An
     activation: its range and the losses it pairs with. A rule: what it
     matches and recommends.
@@ -64,8 +66,10 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
     payload = catalog.explain(rb, item_id)
     if plot_path is not None:
         if payload["kind"] != "loss":
+            from lossadvisor.lint.spellings import shown_text
+
             article = "an" if payload["kind"][0] in "aeiou" else "a"
-            raise click.UsageError(f"--plot draws a loss; {item_id} is {article} {payload['kind']}")
+            raise click.UsageError(f"--plot draws a loss; {shown_text(item_id)} is {article} {payload['kind']}")
         from lossadvisor.plot import plot_loss
 
         payload["plot"] = plot_loss(rb, payload["loss"]["id"], plot_path)
@@ -80,7 +84,7 @@ Examples:
   lossadvisor losses mse bce nn.CrossEntropyLoss
   lossadvisor losses --json""")
 @click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=completion.loss_ids)
-@click.option("--family", type=Choice(["regression", "binary", "multiclass"]), help="Only this family.")
+@click.option("--family", type=NameChoice(["regression", "binary", "multiclass"]), help="Only this family.")
 @rules_option
 @format_option()
 def losses(names, family, rules_paths, fmt):

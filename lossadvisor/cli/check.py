@@ -6,7 +6,7 @@ import click
 from click.core import ParameterSource
 
 from lossadvisor.cli import completion
-from lossadvisor.cli.common import Choice, format_option, rules_option
+from lossadvisor.cli.common import NameChoice, format_option, rules_option
 from lossadvisor.framework_names import FRAMEWORKS, aliases
 from lossadvisor.implcheck import (DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT, IMPL_FRAMEWORKS, IMPORT_TIMEOUT_RULE,
                                    MAX_MEMORY_MIB, MAX_TIMEOUT, MIN_MEMORY_MIB)
@@ -16,7 +16,9 @@ EPILOG = """\b
 Examples:
   lossadvisor check                                  # every loss in the catalog
   lossadvisor check binary_crossentropy huber --json
+  lossadvisor check mse nn.BCEWithLogitsLoss --framework none   # any framework's name
   lossadvisor check huber --param delta=2.5
+  lossadvisor check 'keras.losses.Huber(delta=2.5)'  # the same parameter, from the call
   lossadvisor check --framework none                 # NumPy only, no framework imports
   lossadvisor check binary_crossentropy --impl my_losses.py:bce
   lossadvisor check categorical_crossentropy --impl mypkg.losses:cce --impl-framework torch
@@ -88,7 +90,7 @@ def parse_params(pairs) -> dict:
 @click.option("--impl", "impl", metavar="MODULE:FUNCTION",
               help="Check your own loss function (MODULE:FUNCTION or path/to/file.py:FUNCTION) against the "
                    "reference. Needs exactly one LOSS.")
-@click.option("--impl-framework", type=Choice(IMPL_FRAMEWORKS, aliases(IMPL_FRAMEWORKS)), default=IMPL_FRAMEWORKS[0],
+@click.option("--impl-framework", type=NameChoice(IMPL_FRAMEWORKS, aliases(IMPL_FRAMEWORKS)), default=IMPL_FRAMEWORKS[0],
               show_default=True, help="With --impl: pass NumPy arrays, torch tensors or jax arrays to your function.")
 @click.option("--logits/--probabilities", "from_logits", default=None,
               help="With --impl, for the losses that take from_logits: pin the form your function takes "
@@ -100,7 +102,7 @@ def parse_params(pairs) -> dict:
               help=f"With --impl: the memory limit of the process running your function (RLIMIT_DATA): 0 for "
                    f"none, or {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB}.")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
-              type=Choice([*FRAMEWORKS, "all", "none"], aliases(FRAMEWORKS)),
+              type=NameChoice([*FRAMEWORKS, "all", "none"], aliases(FRAMEWORKS)),
               help=f"Framework to compare with: {', '.join(FRAMEWORKS)}, all or none. Repeatable. A framework "
                    "named here (or by all) must be installed: exit 2 with the install command if it is not. "
                    "[default: every installed one]")
@@ -112,8 +114,13 @@ def parse_params(pairs) -> dict:
 @format_option()
 def check(fmt, losses, impl, impl_framework, from_logits, timeout, memory_limit, frameworks, param_pairs, verbose,
           rules_paths):
-    """Run the NumPy reference checks of each LOSS (all losses when none is named),
-    or check your own implementation of one loss with --impl.
+    """Run the NumPy reference checks, or check your own loss.
+
+    Checks each LOSS (all losses when none is named), or with --impl your own
+    implementation of one loss. A LOSS is its id or any framework's name for it
+    (mse, bce, nn.BCEWithLogitsLoss, F.cross_entropy, optax.huber_loss); the
+    keyword arguments of a call are the loss's parameters, like --param
+    (keras.losses.Huber(delta=2.0)), and any other argument is refused.
 
     Prints a line per loss (checks passed out of all, what was skipped and why,
     each failed check with its reason) and a summary; --verbose prints the

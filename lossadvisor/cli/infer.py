@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lossadvisor.cli.common import Choice, format_option
+from lossadvisor.cli.common import NameChoice, format_option
 from lossadvisor.infer.decide import TASKS  # no numpy at import
 from lossadvisor.infer.thresholds import MISSING_CLASS_MAX_DISTINCT, threshold
 from lossadvisor.infer.values import missing_tokens_text
@@ -49,7 +49,7 @@ at the wrong delimiter, data that cannot be a target of the --task given).
 @click.option("--key", metavar="NAME", help="The array to read from an .npz file.")
 @click.option("--delimiter", metavar="CHAR",
               help="CSV delimiter, e.g. ',' ';' '|' or 'tab' (detected by default).")
-@click.option("--task", type=Choice(TASKS),
+@click.option("--task", type=NameChoice(TASKS),
               help="The task, if you know it: the other answers are derived from the data for it.")
 @format_option()
 def infer(file, columns, key, delimiter, task, fmt):

@@ -181,7 +181,7 @@ def with_loss_spellings(tables: LintData, catalog: dict | None) -> LintData:
         for s in record["spellings"]:
             norm, _ = norm_spelling(s)
             loss_index.setdefault(norm, []).append(record)
-    return replace(tables, losses=losses, loss_index=loss_index)
+    return replace(tables, losses=losses, loss_index=loss_index, catalog=catalog)
 
 
 def _where(node: Any, fallback: str, key: str | None = None) -> str:

@@ -51,6 +51,7 @@ class LintData:
     rules: list                  # rule dicts, file order
     codes: dict                  # code -> rule
     implied_tasks: list = field(default_factory=list)  # implies_task: {"task", "when", "unless", "because"}
+    catalog: dict = field(default_factory=dict)  # loss id -> catalog entry: whose spellings these are
 
 
 @dataclass
@@ -152,8 +153,10 @@ def lookup_activation(text: Any, data: LintData) -> str:
 def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tuple[dict, dict, str | None]:
     """A spelling of a loss -> (spelling entry, keyword args given in the call, framework).
 
-    The framework is the given one, the one the spelling implies, or None when
-    several frameworks spell it the same way with the same meaning.
+    The loss is the one :func:`lossadvisor.names.find_loss` says the name means (as for
+    every other command), asked with the model's framework; the entry is that loss's
+    spelling for the framework. The framework is the given one, the one the spelling
+    implies, or None when several frameworks spell it the same way with the same meaning.
     """
     name, kwargs = parse_spelling(text)
     norm, hint = norm_spelling(name)
@@ -161,6 +164,13 @@ def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tupl
     if not candidates:
         spellings = [s for e in data.losses for s in e["spellings"]]
         raise UsageError(f"unknown loss '{shown_text(text)}'{suggest(name, spellings, fold_case=True)}")
+    from lossadvisor.names import find_loss
+
+    loss = find_loss(text, data.catalog, framework).id  # the catalog whose spellings these are
+    candidates = [e for e in candidates if e["loss"] == loss]
+    if not candidates:  # the name is first the id of a loss that lint has no spelling of
+        raise UsageError(f"'{shown_text(text)}' names the loss {loss}, which has no spelling "
+                         f"'{shown_text(name)}' for lint to read")
     wanted = framework or hint
     if wanted is not None:
         fitting = [e for e in candidates if wanted in e["frameworks"]]
@@ -171,7 +181,7 @@ def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tupl
             others = [e for e in data.losses if e["loss"] == candidates[0]["loss"] and wanted in e["frameworks"]]
             alt = ", ".join(f"{e['spellings'][0]} ({describe_input(e)})" for e in others)
             hint_text = f"; in {wanted} use {alt}" if alt else ""
-            raise UsageError(f"'{text}' is a {'/'.join(names)} loss, not {wanted}{hint_text}")
+            raise UsageError(f"'{shown_text(text)}' is a {'/'.join(names)} loss, not {wanted}{hint_text}")
         return fitting[0], kwargs, wanted
     builtin = [e for e in candidates if not e["custom"]] or candidates
     first = builtin[0]
@@ -179,7 +189,7 @@ def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tupl
         fws = {f for e in builtin for f in e["frameworks"]}
         return first, kwargs, (next(iter(fws)) if len(fws) == 1 else None)
     options = "; ".join(f"{'/'.join(e['frameworks'])}: {describe_input(e)}" for e in builtin)
-    raise UsageError(f"'{text}' means different things in different frameworks ({options}); "
+    raise UsageError(f"'{shown_text(text)}' means different things in different frameworks ({options}); "
                      f"give --framework")
 
 
