@@ -191,19 +191,9 @@ def read_answers_file(path: str) -> tuple[dict[str, Any], str]:
 def _read_stdin() -> bytes:
     """Standard input, whole, under the size cap of an answers file; InputError when it is closed,
     empty, unreadable or endless."""
-    import sys
+    from lossadvisor.textutil import read_stdin
 
-    from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, size_limit_message
-
-    stream = getattr(sys.stdin, "buffer", sys.stdin)
-    if stream is None:  # the shell closed standard input (`<&-`)
-        raise InputError(f"{STDIN_NAME}: standard input is closed; pipe the answers in, or give a file")
-    try:
-        raw = read_at_most(stream, MAX_DOCUMENT_BYTES)
-    except OSError as exc:
-        raise InputError(f"{STDIN_NAME}: cannot read: {exc.strerror or exc}") from None
-    if raw is None:
-        raise InputError(size_limit_message(STDIN_NAME, ANSWERS_FILE))
+    raw = read_stdin("the answers", ANSWERS_FILE)
     if not raw.strip():
         raise InputError(f"{STDIN_NAME}: standard input is empty; pipe the answers in, or give a file")
     return raw

@@ -27,10 +27,10 @@ import json
 import os
 import types
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Iterable
 
-from lossadvisor.errors import OptionError, UsageError
+from lossadvisor.errors import InputError, OptionError, UsageError
 
 # ============================================================================ result objects
 
@@ -40,9 +40,6 @@ class Result(Mapping):
 
     A mapping, so ``dict(result)``, ``"check" in result`` and ``result == document`` work.
     """
-
-    #: the command whose ``--json`` document this is
-    command = ""
 
     def __init__(self, payload: dict):
         from lossadvisor.render import json_text
@@ -80,8 +77,6 @@ class Result(Mapping):
 class RecommendResult(Result):
     """``lossadvisor recommend --json``: ``.loss``, ``.activation``, ``.units``, ``.code``, ``.passed``."""
 
-    command = "recommend"
-
     @property
     def loss(self) -> str:
         """The loss id, e.g. ``binary_crossentropy``."""
@@ -118,8 +113,6 @@ class RecommendResult(Result):
 class CheckResult(Result):
     """``lossadvisor check --json``: ``.passed``, ``.status``, ``.counts``, ``.results``."""
 
-    command = "check"
-
     @property
     def passed(self) -> bool:
         """True when no check failed and at least one passed (the command exits 0)."""
@@ -149,8 +142,6 @@ class CheckResult(Result):
 class InferResult(Result):
     """``lossadvisor infer --json``: ``.answers`` (a valid ``recommend(**answers)``), ``.task``, ``.warnings``."""
 
-    command = "infer"
-
     @property
     def answers(self) -> dict:
         """The answers the data implies: question id -> value."""
@@ -171,8 +162,6 @@ class InferResult(Result):
 
 class LintResult(Result):
     """``lossadvisor lint --format json``: ``.findings``, ``.clean``, ``.counts``."""
-
-    command = "lint"
 
     @property
     def findings(self) -> list[dict]:
@@ -250,19 +239,18 @@ def chosen_frameworks(names: Iterable[str] | None) -> list[str] | None:
     >>> chosen_frameworks(["none"]), chosen_frameworks(None)
     ([], None)
     """
-    from lossadvisor.framework_names import FRAMEWORKS, aliases
+    from lossadvisor.framework_names import FRAMEWORKS, framework_id
 
     names = [str(n).strip().lower() for n in (names or ())]
     if not names:
         return None
-    other_names = aliases(FRAMEWORKS)
     if "none" in names:
         if len(set(names)) > 1:
             raise OptionError("--framework none cannot be combined with other frameworks")
         return []
     if "all" in names:
         return list(FRAMEWORKS)
-    return list(dict.fromkeys(other_names.get(name, name) for name in names))
+    return list(dict.fromkeys(framework_id(name) or name for name in names))
 
 
 def check_document(losses: Iterable[str] = (), *, impl: str | None = None, frameworks: Iterable[str] | None = None,
@@ -301,18 +289,16 @@ def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = N
     """The `lint --format json` document (without schema_version) of the models in ``files`` (spec
     files, Keras model files, ``-`` for stdin) or, without files, of the one model the ``flags``
     describe; ``flags`` (model keys: task, activation, loss, units, ...; None for not given) and
-    ``--answer`` pairs fill in what each file leaves out. FlagConflict (a UsageError) when a flag
-    and a pair give one key two values; UsageError when there is nothing to lint."""
-    from lossadvisor.answers import FlagConflict, parse_answer_pairs
+    ``--answer`` pairs fill in what each file leaves out, each answer named as the rule base
+    names it (``--task Binary`` and ``--answer task=binary`` agree), as for `recommend`.
+    FlagConflict (a UsageError) when a flag and a pair give one key two values; UsageError when
+    there is nothing to lint."""
+    from lossadvisor.answers import given_answers
     from lossadvisor.lint import ModelInput, lint_models, load_lint_data, read_inputs
     from lossadvisor.rulebase import load_rulebase
 
-    given = {k: v for k, v in (flags or {}).items() if v is not None}
-    for k, value in parse_answer_pairs(tuple(answer_pairs)).items():
-        if k in given and str(given[k]) != value:
-            raise FlagConflict(f"--answer {k}={value} conflicts with --{k.replace('_', '-')} {given[k]}")
-        given[k] = value
     rb = load_rulebase(list(rules_paths))
+    given, _ = given_answers(flags or {}, answer_pairs=tuple(answer_pairs), canonical=rb.canonical_answer)
     files = [os.fspath(f) for f in files]
     if files:
         models = read_inputs(files, load_lint_data(rb=rb))  # the loss spellings of the rule base in use
@@ -332,29 +318,45 @@ def recommend(answers: Mapping[str, Any] | None = None, /, *, check: bool = True
 
     Args:
         answers: question id -> answer (a mapping, for ids that are not Python names); the
-            keyword answers (``task="binary"``, ``classes=10``) join them, as flags do.
+            keyword answers (``task="binary"``, ``classes=10``) join them, as flags do. NumPy
+            scalars (``np.int64(10)``) are taken as the Python values they hold.
         check: run the NumPy reference check of the pairing (``--no-check`` when false; numpy is
             imported only for it).
         rules: rule files or folders overlaid on the shipped rule base (``--rules``).
         answers_file: a YAML or JSON answers file, such as the output of ``infer --json`` (``--answers``).
-        from_data: target data to infer the other answers from (``--from-data``), with
-            ``columns``, ``key`` and ``delimiter`` as for :func:`infer`.
+        from_data: a file of target data to infer the other answers from (``--from-data``), with
+            ``columns``, ``key`` and ``delimiter`` as for :func:`infer`; for targets in memory,
+            pass ``infer(targets).answers`` as ``answers``.
 
     Returns:
         RecommendResult: ``.loss``, ``.activation``, ``.units``, ``.code``, ``.passed``;
         ``.to_dict()`` is the ``recommend --json`` document. Unanswered questions take their
-        defaults (nothing prompts); a missing task is a UsageError.
+        defaults (nothing prompts); a missing task is a UsageError, and so is an argument of
+        the wrong type.
     """
     from lossadvisor.engine import advise
     from lossadvisor.rulebase import load_rulebase
 
-    rb = load_rulebase(_names(rules) or [])
-    flags = {**dict(answers or {}), **more_answers}
+    if answers is not None and not isinstance(answers, Mapping):
+        raise UsageError(f"answers: expected a mapping of question id to answer, got {_type_name(answers)}")
+    flags = {k: _answer(k, v) for k, v in {**(answers or {}), **more_answers}.items()}
+    answers_path = _path(answers_file, "answers_file")
+    data_path = _path(from_data, "from_data", hint="; for targets in memory, pass infer(targets).answers as answers")
+    rb = load_rulebase(_paths(rules, "rules"))
     given, sources, data = given_answers_with_data(
-        rb, flags, answers_file=_path(answers_file), data_file=_path(from_data), columns=_names(columns), key=key,
-        delimiter=delimiter)
+        rb, flags, answers_file=answers_path, data_file=data_path, columns=_texts(columns, "columns"),
+        key=_text(key, "key", optional=True), delimiter=_text(delimiter, "delimiter", optional=True))
     rec = advise(rb, given, given_sources=sources)
     return RecommendResult(recommend_document(rb, rec, data, check=check))
+
+
+#: the keywords of :func:`check` that go with ``impl``: name -> (what it takes, a test of its value)
+_IMPL_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "impl_framework": ("a framework name", lambda v: isinstance(v, str)),
+    "from_logits": ("True, False or None", lambda v: v is None or isinstance(v, bool)),
+    "timeout": ("a number of seconds", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "memory_limit": ("a whole number of MiB", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+}
 
 
 def check(*losses: str, frameworks: Iterable[str] | str | None = None, params: Mapping[str, Any] | None = None,
@@ -375,14 +377,28 @@ def check(*losses: str, frameworks: Iterable[str] | str | None = None, params: M
 
     Returns:
         CheckResult: ``.passed``, ``.status``, ``.counts``, ``.results``; ``.to_dict()`` is the
-        ``check --json`` document.
+        ``check --json`` document. An argument of the wrong type is a UsageError.
     """
-    if isinstance(frameworks, str):
-        frameworks = [frameworks]
-    elif frameworks is not None and not list(frameworks):
-        frameworks = ["none"]    # an empty list names no framework: NumPy only
-    return CheckResult(check_document(losses, impl=impl, frameworks=frameworks, params=dict(params or {}),
-                                      rules_paths=_names(rules) or (), **impl_options))
+    losses = tuple(_text(loss, "losses") for loss in losses)
+    names = _texts(frameworks, "frameworks")
+    if names == []:
+        names = ["none"]    # an empty list names no framework: NumPy only
+    if params is not None and not isinstance(params, Mapping):
+        raise UsageError(f"params: expected a mapping of parameter name to value, got {_type_name(params)}")
+    options = {}
+    for name, value in impl_options.items():
+        if name not in _IMPL_OPTIONS:
+            from lossadvisor.textutil import suggest
+
+            raise UsageError(f"check() has no option {name!r}"
+                             f"{suggest(name, _IMPL_OPTIONS, fallback='; the options of impl are ' + ', '.join(_IMPL_OPTIONS))}")
+        what, fits = _IMPL_OPTIONS[name]
+        options[name] = _plain(value)
+        if not fits(options[name]):
+            raise UsageError(f"{name}: expected {what}, got {_type_name(value)}")
+    return CheckResult(check_document(losses, impl=_text(impl, "impl", optional=True), frameworks=names,
+                                      params={k: _plain(v) for k, v in (params or {}).items()},
+                                      rules_paths=_paths(rules, "rules"), **options))
 
 
 def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key: str | None = None,
@@ -394,25 +410,31 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
             CSV on stdin), or the targets themselves: a NumPy array, a list, a pandas Series,
             shape (N,) or (N, K) (numbers, booleans or strings).
         columns, key, delimiter: for a file, as ``infer --column``, ``--key``, ``--delimiter``.
-        task: the task, if you know it: the other answers are derived from the data for it.
+        task: the task, if you know it (any case): the other answers are derived from the data for it.
 
     Returns:
         InferResult: ``.answers`` (pass them on: ``recommend(result.answers, framework=...)``),
         ``.task``, ``.warnings``; ``.to_dict()`` is the ``infer --json`` document (an array has
-        no ``source``).
+        no ``source``). An argument of the wrong type is a UsageError; rows of different
+        lengths are an InputError.
     """
-    if isinstance(path_or_array, (str, os.PathLike)):
+    task = _infer_task(task)
+    if isinstance(path_or_array, (str, bytes, os.PathLike)):
         from lossadvisor.infer import infer_framing
 
-        return InferResult(infer_framing(os.fspath(path_or_array), columns=_names(columns), key=key,
-                                         delimiter=delimiter, task=task))
+        return InferResult(infer_framing(_path(path_or_array, "path_or_array"), columns=_texts(columns, "columns"),
+                                         key=_text(key, "key", optional=True),
+                                         delimiter=_text(delimiter, "delimiter", optional=True), task=task))
     if columns is not None or key is not None or delimiter is not None:
         raise UsageError("columns, key and delimiter choose what to read from a file; an array is read whole")
+    if path_or_array is None or isinstance(path_or_array, (Mapping, bytearray, set, frozenset, Iterator)):
+        raise UsageError("path_or_array: expected a file path or the targets (a NumPy array, a list, a pandas "
+                         f"Series), got {_type_name(path_or_array)}")
     from lossadvisor.infer import infer_array
 
-    name = getattr(path_or_array, "name", None)  # a pandas Series names its column
-    return InferResult(infer_array(path_or_array, name=name if isinstance(name, str) and name else "array",
-                                   task=task))
+    label = getattr(path_or_array, "name", None)  # a pandas Series names its column
+    name = label if isinstance(label, str) and label else "array"
+    return InferResult(infer_array(_target_array(path_or_array, name), name=name, task=task))
 
 
 def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), **model: Any) -> LintResult:
@@ -424,27 +446,130 @@ def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), **model: An
         model: the model's keys, as the flags and spec keys: ``task``, ``activation``, ``loss``
             (as any framework spells them), ``framework``, ``from_logits``, ``units``, ``labels``,
             ``classes``, ``target``, ``reduction``, ``target_shape``, and any other question id
-            (``imbalance``); with files they fill in what a file leaves out.
+            (``imbalance``); with files they fill in what a file leaves out. NumPy scalars
+            (``units=np.int64(10)``) are taken as the Python values they hold.
         rules: rule files or folders overlaid on the shipped rule base.
 
     Returns:
         LintResult: ``.findings``, ``.clean``, ``.counts``; ``.to_dict()`` is the
-        ``lint --format json`` document.
+        ``lint --format json`` document. A file that is not a path is a UsageError.
     """
-    return LintResult(lint_document(files, flags=model, rules_paths=_names(rules) or ()))
+    paths = [_path(f, "files", optional=False) for f in files]
+    return LintResult(lint_document(paths, flags={k: _answer(k, v) for k, v in model.items()},
+                                    rules_paths=_paths(rules, "rules")))
 
 
-def _path(value: str | os.PathLike | None) -> str | None:
-    return None if value is None else os.fspath(value)
+def _type_name(value: Any) -> str:
+    return type(value).__name__
 
 
-def _names(value: Iterable[str] | str | os.PathLike | None) -> list[str] | None:
-    """One name or path, or several -> a list; None stays None."""
+def _plain(value: Any) -> Any:
+    """A NumPy scalar or 0-d array (``np.int64(3)``, ``np.bool_(True)``, ``np.array("binary")``) ->
+    the Python value it holds, as a flag would give it; any other value as it is. (numpy is
+    not imported: a value from it is known by its type's module.)"""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
+def _answer(key: Any, value: Any) -> Any:
+    """One answer or model key given as a keyword: :func:`_plain`; a NumPy array of values is a
+    UsageError (one line: the array itself is not shown)."""
+    value = _plain(value)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", 0):
+        raise UsageError(f"{key}: expected a single value, got an array of shape {value.shape}")
+    return value
+
+
+def _text(value: Any, what: str, *, optional: bool = False) -> str | None:
+    """A name given to the API (a loss, a framework, a column, ...) as text; None when
+    ``optional``; UsageError naming the argument ``what`` for any other value."""
+    value = _plain(value)
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise UsageError(f"{what}: expected text, got {_type_name(value)}")
+
+
+def _texts(value: Any, what: str) -> list[str] | None:
+    """One name or several -> a list; None stays None."""
     if value is None:
         return None
-    if isinstance(value, (str, os.PathLike)):
-        return [os.fspath(value)]
-    return [os.fspath(v) for v in value]
+    if isinstance(_plain(value), str):
+        return [_plain(value)]
+    if isinstance(value, (Mapping, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise UsageError(f"{what}: expected a name or a list of names, got {_type_name(value)}")
+    return [_text(v, what) for v in value]
+
+
+def _path(value: Any, what: str, *, optional: bool = True, hint: str = "") -> str | None:
+    """A file path given to the API (str or os.PathLike) as a str; None when ``optional``;
+    UsageError naming the argument ``what`` for any other value, bytes included."""
+    if value is None and optional:
+        return None
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    if not isinstance(path, str):
+        raise UsageError(f"{what}: expected a file path (str or pathlib.Path), got {_type_name(value)}{hint}")
+    return path
+
+
+def _paths(value: Any, what: str) -> list[str]:
+    """One path or several -> a list; None -> []."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return [_path(value, what, optional=False)]
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise UsageError(f"{what}: expected a path or a list of paths, got {_type_name(value)}")
+    return [_path(v, what, optional=False) for v in value]
+
+
+def _infer_task(task: Any) -> str | None:
+    """The task given to :func:`infer`, matched as the command's ``--task`` is (any case); an
+    unknown one is a UsageError that lists the tasks and suggests the nearest."""
+    if task is None:
+        return None
+    from lossadvisor.infer.decide import TASKS
+    from lossadvisor.textutil import preview, suggest
+
+    text = _text(task, "task").strip()
+    known = next((t for t in TASKS if t.casefold() == text.casefold()), None)
+    if known is None:
+        raise UsageError(f"unknown task {preview(text)}; choose from: {', '.join(TASKS)}"
+                         f"{suggest(text, TASKS, fold_case=True)}")
+    return known
+
+
+def _target_array(values: Any, name: str):
+    """The targets as a NumPy array; InputError naming the rows when they differ in length (NumPy
+    refuses a ragged list)."""
+    import numpy as np
+
+    try:
+        return np.asarray(values)
+    except ValueError:
+        raise InputError(f"{name}: {_ragged_rows(values)}; expected shape (N,) or (N, K)") from None
+
+
+def _ragged_rows(values: Any) -> str:
+    """Which rows of a ragged list differ from the first: ``rows of different lengths: row 0 has
+    2 values, but row 1 has 1 value``."""
+
+    def length(row) -> int | None:   # None: a single value, not a row of them
+        return None if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") else len(row)
+
+    def described(i: int) -> str:
+        n = lengths[i]
+        return f"row {i} is a single value" if n is None else f"row {i} has {n} value{'' if n == 1 else 's'}"
+
+    try:
+        lengths = [length(row) for row in values]
+    except TypeError:
+        lengths = []
+    odd = [i for i, n in enumerate(lengths) if n != lengths[0]]
+    if not odd:
+        return "rows nested to different depths"
+    more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+    return f"rows of different lengths: {described(0)}, but {', '.join(described(i) for i in odd[:3])}{more}"
 
 
 # ============================================================================ lossadvisor.infer / .lint

@@ -231,13 +231,11 @@ class Question(Record):
         text = text.strip()
         if text in self.values:
             return text
-        folded = text.casefold()
-        names = {v.casefold(): v for v in self.values}
         if self.id == FRAMEWORK_QUESTION:
-            from lossadvisor.framework_names import aliases
+            from lossadvisor.framework_names import framework_id
 
-            names = {**aliases(self.values), **names}
-        return names.get(folded)
+            return framework_id(text, self.values)
+        return {v.casefold(): v for v in self.values}.get(text.casefold())
 
     def parse(self, raw: Any, context: str = "") -> Any:
         """Turn a raw answer (flag text, YAML or JSON value) into a valid value.
@@ -558,7 +556,7 @@ def build_rulebase(docs: list[tuple[Any, Any]]) -> RuleBase:
     losses: dict[str, dict] = {}
     sources = [str(p) for p, _ in docs]
 
-    for path, doc in docs:
+    for layer, (path, doc) in enumerate(docs):
         if doc is None:
             problems.append(f"{path}:1: the file is empty")
             continue
@@ -601,7 +599,7 @@ def build_rulebase(docs: list[tuple[Any, Any]]) -> RuleBase:
                         if entry["id"] in parsed_here:
                             problems.append(f"{item.where('id')}: duplicate loss id {entry['id']!r}")
                         parsed_here[entry["id"]] = [entry]
-                        losses[entry["id"]] = entry
+                        losses[entry["id"]] = _overriding(entry, losses.get(entry["id"]), layer)
             if section == "questions":
                 for qid, qs in parsed_here.items():
                     # a file's entries replace every earlier entry of that id, in place
@@ -620,7 +618,22 @@ def build_rulebase(docs: list[tuple[Any, Any]]) -> RuleBase:
         problems.extend(rb.coverage_problems())
     if problems:
         raise RuleBaseError(problems)
+    _check_spellings(rb, docs)
     return rb
+
+
+def _check_spellings(rb: RuleBase, docs: list) -> None:
+    """Lint's own validation of the loss spellings (:func:`lossadvisor.lint.data.load_lint_data`
+    raises RuleBaseError) when a file of ``docs`` other than the shipped ones declares
+    ``spellings:``, so that `rules validate` reports what lint would refuse. Lint's tables are read
+    only then (the shipped spellings are lint's own data, checked by its tests)."""
+    if any(os.path.dirname(str(path)) != shipped_rules_dir() and isinstance(doc, dict)
+           and isinstance(doc.get("losses"), list)
+           and any(isinstance(item, dict) and "spellings" in item for item in doc["losses"])
+           for path, doc in docs):
+        from lossadvisor.lint.data import load_lint_data
+
+        load_lint_data(rb=rb)
 
 
 def _req(item: Node, key: str, kind: type | tuple, problems: list[str], what: str) -> Any:
@@ -788,6 +801,22 @@ def _parse_loss(item: Node, problems: list[str]) -> dict | None:
         problems.append(f"{item.where('spellings')}: spellings must be a list of mappings "
                         "(spellings, framework, input, ...)")
     return entry
+
+
+#: the keys of a loss entry that name the loss: an entry that replaces another of its id keeps them
+#: unless it gives its own, as the id is the same loss (an overlay that corrects a worked example
+#: does not make ``mse`` or ``nn.MSELoss`` unknown)
+LOSS_NAME_KEYS = ("spellings", "frameworks")
+
+
+def _overriding(entry: dict, earlier: dict | None, layer: int) -> dict:
+    """The catalog entry ``entry`` read from the ``layer``-th file, replacing ``earlier`` (the entry
+    of its id from an earlier file, or None): with the names of ``earlier`` it does not give itself
+    (:data:`LOSS_NAME_KEYS`) and its ``layer``, which decides between two losses spelled alike
+    (the later file wins: :mod:`lossadvisor.names`)."""
+    inherited = {key: earlier[key] for key in LOSS_NAME_KEYS if earlier is not None and key in earlier
+                 and key not in entry}
+    return {**entry, **inherited, "layer": layer}
 
 
 def _cross_check(rb: RuleBase) -> list[str]:

@@ -6,6 +6,7 @@ from lossadvisor.errors import InputError
 
 MAX_YAML_DEPTH = 64  # rule files and specs nest a few levels; PyYAML's C composer overflows near 50,000
 MAX_DOCUMENT_BYTES = 64 << 20  # spec, answers, rule and Keras config files are KiB; /dev/urandom never ends
+STDIN_NAME = "<stdin>"  # how messages call standard input
 
 
 def preview(value, limit: int = 80) -> str:
@@ -99,6 +100,32 @@ def read_bytes(path: str, expected: str = "", *, what: str = "a file read whole"
     if raw is None:
         raise InputError(size_limit_message(path, what))
     return raw
+
+
+def read_stdin(what: str, kind: str, *, refuse: tuple[bytes, InputError] | None = None) -> bytes:
+    """Standard input, whole, at most :data:`MAX_DOCUMENT_BYTES` (it may be empty).
+
+    InputError when the shell closed it (``<&-``; ``what`` says what to pipe in: "the answers",
+    "a spec"), when it cannot be read, or past the cap (``kind``, the kind of file, is named in
+    that message). ``refuse`` is (prefix, error): the error is raised as soon as the input is
+    seen to start with the prefix, before the rest is read (a .keras archive, which a pipe
+    cannot hold: it needs random access).
+    """
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None:  # the shell closed standard input (`<&-`)
+        raise InputError(f"{STDIN_NAME}: standard input is closed; pipe {what} in, or give a file")
+    try:
+        head = stream.read(len(refuse[0])) if refuse else b""
+        if refuse and head == refuse[0]:
+            raise refuse[1]
+        rest = read_at_most(stream, MAX_DOCUMENT_BYTES - len(head))
+    except OSError as exc:
+        raise InputError(f"{STDIN_NAME}: cannot read: {exc.strerror or exc}") from None
+    if rest is None:
+        raise InputError(size_limit_message(STDIN_NAME, kind))
+    return head + rest
 
 
 def read_head(path: str, size: int) -> bytes:

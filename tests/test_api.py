@@ -217,6 +217,150 @@ def test_errors_are_the_projects_exceptions(call, error, fragment):
     assert isinstance(caught.value, LossAdvisorError) and fragment in str(caught.value)
 
 
+# ----------------------------------------------------------------------------- inputs of the API
+
+
+@pytest.mark.parametrize("value, plain", [
+    (np.int64(3), 3), (np.int32(3), 3), (np.uint8(3), 3), (np.array(3), 3), (np.float64(3.0), 3.0),
+])
+def test_numpy_scalars_are_the_answers_they_hold(value, plain):
+    # np.int64(3) is the answer 3: the same document as the Python int
+    result = lossadvisor.recommend(task="multiclass", classes=value, framework="keras", check=False)
+    assert result == lossadvisor.recommend(task="multiclass", classes=plain, framework="keras", check=False)
+    assert result.units == 3 and result["answers"]["classes"] == 3
+
+
+def test_numpy_strings_bools_and_arrays_of_one_value_are_answers_too():
+    expected = lossadvisor.recommend(task="binary", framework="jax", check=False)
+    assert lossadvisor.recommend({"task": np.str_("binary")}, framework=np.array("jax"), check=False) == expected
+    # lint's keys: units and from_logits as NumPy scalars, as the CLI's --units 3 --from-logits
+    plain = lossadvisor.lint(task="multiclass", activation="softmax", loss="CategoricalCrossentropy",
+                             units=3, classes=3, from_logits=True)
+    numpy = lossadvisor.lint(task=np.str_("multiclass"), activation="softmax", loss="CategoricalCrossentropy",
+                             units=np.int64(3), classes=np.array(3), from_logits=np.bool_(True))
+    assert numpy == plain and "LA103" in [f["code"] for f in numpy.findings]
+
+
+def test_a_ragged_list_is_an_input_error_naming_its_rows():
+    with pytest.raises(InputError) as caught:
+        lossadvisor.infer([[1, 2], [3]])
+    assert str(caught.value) == ("array: rows of different lengths: row 0 has 2 values, but row 1 has 1 value; "
+                                 "expected shape (N,) or (N, K)")
+    with pytest.raises(InputError) as caught:
+        lossadvisor.infer([[0, 1], [1, 0], [1], [0, 1], [1, 1, 0], 5])
+    assert "row 0 has 2 values, but row 2 has 1 value, row 4 has 3 values, row 5 is a single value;" \
+        in str(caught.value)
+
+
+@pytest.mark.parametrize("given, task, y", [
+    ("Binary", "binary", [0, 1, 1, 0]),
+    (" multiclass ", "multiclass", [0, 1, 1, 0, 2, 1]),
+    (np.str_("REGRESSION"), "regression", [0.5, 1.25, 3.0, 2.5]),
+])
+def test_infer_takes_the_task_in_any_case_as_the_command_does(given, task, y):
+    assert lossadvisor.infer(y, task=given).task == task
+
+
+def test_infer_suggests_the_nearest_task(run_cli, tmp_path):
+    with pytest.raises(UsageError) as caught:
+        lossadvisor.infer([0, 1, 1], task="binray")
+    assert str(caught.value) == ("unknown task 'binray'; choose from: regression, binary, multiclass, multilabel; "
+                                 "did you mean 'binary'?")
+    # the command suggests the same task
+    data = tmp_path / "y.csv"
+    data.write_text("y\n0\n1\n1\n")
+    code, _, err = run_cli("infer", str(data), "--task", "binray")
+    assert code == 2 and "did you mean 'binary'?" in err
+
+
+def _numbers():
+    yield 0
+    yield 1
+
+
+BAD_INPUTS = {"None": None, "a dict": {"task": "binary"}, "bytes": b"y.csv", "a generator": _numbers(),
+              "a 3-D array": np.zeros((2, 2, 2)), "an int": 3}
+
+
+@pytest.mark.parametrize("call", [
+    lambda bad: lossadvisor.recommend(bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", classes=bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", rules=bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", answers_file=bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", from_data=bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", from_data="y.csv", columns=bad, check=False),
+    lambda bad: lossadvisor.recommend(task="binary", from_data="y.csv", key=bad, check=False),
+    lambda bad: lossadvisor.check(bad),
+    lambda bad: lossadvisor.check("huber", frameworks=bad),
+    lambda bad: lossadvisor.check("huber", params=bad, frameworks="none"),
+    lambda bad: lossadvisor.check("huber", impl=bad),
+    lambda bad: lossadvisor.check("huber", impl="f.py:f", timeout=bad),
+    lambda bad: lossadvisor.check("huber", rules=bad),
+    lambda bad: lossadvisor.infer(bad),
+    lambda bad: lossadvisor.infer([0, 1, 1], task=bad),
+    lambda bad: lossadvisor.infer("y.csv", columns=bad),
+    lambda bad: lossadvisor.infer("y.csv", delimiter=bad),
+    lambda bad: lossadvisor.lint(bad),
+    lambda bad: lossadvisor.lint(activation="softmax", loss="mse", units=bad),
+    lambda bad: lossadvisor.lint(activation="softmax", loss="mse", rules=bad),
+], ids=lambda call: "")
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_a_bad_input_type_is_a_one_line_project_error(call, kind, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "y.csv").write_text("y\n0\n1\n1\n")
+    bad = BAD_INPUTS[kind]
+    if kind == "a generator":
+        bad = _numbers()    # a fresh one for each call
+    try:
+        call(bad)
+    except LossAdvisorError as exc:
+        assert "\n" not in str(exc) and str(exc)
+    # else: the value was a valid one there (None where an argument is optional; 3 classes)
+
+
+@pytest.mark.parametrize("call, fragment", [
+    (lambda: lossadvisor.lint(b"x"), "files: expected a file path (str or pathlib.Path), got bytes"),
+    (lambda: lossadvisor.lint(None), "files: expected a file path (str or pathlib.Path), got NoneType"),
+    (lambda: lossadvisor.infer(None), "path_or_array: expected a file path or the targets"),
+    (lambda: lossadvisor.infer({"y": [0, 1]}), "got dict"),
+    (lambda: lossadvisor.infer(x for x in (0, 1)), "got generator"),
+    (lambda: lossadvisor.recommend(["task", "binary"], check=False), "answers: expected a mapping"),
+    (lambda: lossadvisor.recommend(task="binary", from_data=np.array([0, 1]), check=False),
+     "pass infer(targets).answers as answers"),
+    (lambda: lossadvisor.recommend(task="multiclass", classes=np.array([3, 4]), check=False),
+     "classes: expected a single value, got an array of shape (2,)"),
+    (lambda: lossadvisor.check("huber", frameworks=[None]), "frameworks: expected text, got NoneType"),
+    (lambda: lossadvisor.check("huber", frameworks=3), "frameworks: expected a name or a list of names"),
+    (lambda: lossadvisor.check("huber", params=[("delta", 1)]), "params: expected a mapping"),
+    (lambda: lossadvisor.check("huber", impl="f.py:f", timeout="2"), "timeout: expected a number of seconds"),
+    (lambda: lossadvisor.check("huber", impl="f.py:f", timout=2), "no option 'timout'; did you mean 'timeout'?"),
+])
+def test_bad_input_types_name_the_argument(call, fragment):
+    with pytest.raises(UsageError) as caught:
+        call()
+    assert fragment in str(caught.value)
+
+
+def test_a_generator_of_frameworks_is_read_once():
+    # the frameworks' names, given by a generator, are those compared with (not "every installed one")
+    result = lossadvisor.check("huber", frameworks=(name for name in ["none"]))
+    assert all(r.get("framework") in (None, "numpy") for r in result.results)
+
+
+def test_nothing_to_lint_is_one_message_in_the_api_and_the_command(run_cli):
+    with pytest.raises(UsageError) as caught:
+        lossadvisor.lint()
+    code, out, err = run_cli("lint")
+    assert code == 2 and out == ""
+    assert err == f"Error: {caught.value} (see 'lossadvisor lint --help')\n"
+
+
+def test_results_carry_no_unused_attribute():
+    from lossadvisor.api import Result
+
+    assert not hasattr(Result, "command")
+
+
 # ----------------------------------------------------------------------------- import
 
 

@@ -182,3 +182,66 @@ def test_completion_does_not_run_the_command(tmp_path):
     got = subprocess.run([SCRIPT], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
     assert got.returncode == 0
     assert not os.listdir(tmp_path)
+
+
+# ------------------------------------------------------------------ any case, and paths
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("lossadvisor recommend --task B", ["binary"]),
+    ("lossadvisor recommend --task MULTI", ["multiclass", "multilabel"]),
+    ("lossadvisor recommend --framework P", ["pytorch"]),
+    ("lossadvisor recommend --task binary --labels Zero", ["zero_one"]),
+    ("lossadvisor lint --task B", ["binary"]),
+    ("lossadvisor lint --framework K", ["keras"]),
+    ("lossadvisor lint --activation Soft", ["softmax", "softplus", "softsign"]),
+    ("lossadvisor lint --loss HU", ["huber"]),
+    ("lossadvisor check HU", ["huber"]),
+    ("lossadvisor check --framework P", ["pytorch"]),
+    ("lossadvisor losses Poi", ["poisson"]),
+    ("lossadvisor explain HUB", ["huber"]),
+    ("lossadvisor explain Binary-D", ["binary-default"]),
+    ("lossadvisor recommend --answer TAS", [f"task={t}" for t in TASKS]),
+    ("lossadvisor recommend --answer Framework=Py", ["framework=pytorch"]),
+    ("lossadvisor lint --answer Imbalance=S", ["imbalance=severe"]),
+])
+def test_values_complete_in_any_case_as_the_canonical_value(line, expected):
+    # the commands take these values in any case (--task Binary); completion offers the value
+    # as the rule base writes it (rules/questions.yaml, rules/lint.yaml)
+    assert sorted(complete(line, shell="zsh")) == sorted(expected)
+
+
+def _items(line: str, shell: str) -> list[tuple[str, str]]:
+    """(type, value) of each item the completion protocol gives for ``line`` (ending in a space)."""
+    words = line.split() + [""]
+    env = python_env(_LOSSADVISOR_COMPLETE=f"{shell}_complete", COMP_WORDS=" ".join(words),
+                     COMP_CWORD="" if shell == "fish" else str(len(words) - 1))
+    got = subprocess.run([SCRIPT], capture_output=True, text=True, env=env, timeout=60)
+    assert got.returncode == 0 and got.stderr == ""
+    if shell == "zsh":  # type, value, help: three lines per item
+        lines = got.stdout.splitlines()
+        return [(lines[i], lines[i + 1]) for i in range(0, len(lines) - 2, 3)]
+    return [tuple(line.split("\t")[0].split(",", 1)) for line in got.stdout.splitlines() if line]
+
+
+@pytest.mark.parametrize("command", ["recommend", "check", "lint", "explain", "losses", "rules list"])
+def test_rules_completes_file_paths(command):
+    # a "file" item: click's bash, zsh and fish scripts then complete paths (files and folders)
+    for shell in ("bash", "zsh", "fish"):
+        assert _items(f"lossadvisor {command} --rules ", shell) == [("file", "")], (command, shell)
+
+
+def test_rules_takes_what_it_took(run_cli, tmp_path):
+    from conftest import FIXTURES
+
+    overlay = FIXTURES / "rules" / "wrong-mse-worked-example.yaml"
+    folder = tmp_path / "overlays"
+    folder.mkdir()
+    shutil.copy(overlay, folder / overlay.name)
+    # a file and a folder of files: the same overlay (its deliberately wrong worked example fails)
+    for given in (str(overlay), str(folder)):
+        code, out, err = run_cli("check", "mse", "--rules", given, "--framework", "none", "--json")
+        assert code == 1 and '"passed": false' in out, err
+    # a missing path: the project's own one-line message
+    code, out, err = run_cli("rules", "list", "--rules", str(tmp_path / "missing.yaml"))
+    assert code == 2 and err == f"Error: {tmp_path / 'missing.yaml'}: no such file or folder\n"

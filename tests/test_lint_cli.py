@@ -190,3 +190,26 @@ def test_a_rules_overlay_loss_with_spellings_is_understood_by_lint(run_cli, tmp_
     assert code == 1, err
     assert [f["code"] for f in payload["findings"]] == ["LA104"]
     assert payload["models"][0]["facts"]["loss"] == "wobble"
+
+
+@pytest.mark.parametrize("flag, pair", [
+    (("--task", "Binary"), "task=binary"), (("--task", "binary"), "task=BINARY"),
+    (("--framework", "torch"), "framework=pytorch"), (("--framework", "PyTorch"), "framework=torch"),
+])
+def test_a_flag_and_an_answer_that_name_one_value_agree_as_in_recommend(run_cli, flag, pair):
+    # lint reads flags and --answer as recommend does (lossadvisor.answers.given_answers): one
+    # value spelled two ways is no conflict
+    args = ("--activation", "linear", "--loss", "nn.BCEWithLogitsLoss", *flag, "--answer", pair)
+    code, out, err = run_cli("lint", *args, "--json")
+    assert code == 0, err
+    code, out, err = run_cli("recommend", *flag, "--answer", pair, "--task", "binary", "--no-input", "--no-check")
+    assert code == 0, err
+
+
+def test_a_flag_and_an_answer_that_conflict_say_so_in_recommend_s_words(run_cli):
+    code, out, err = run_cli("lint", "--loss", "bce", "--task", "binary", "--answer", "task=regression")
+    assert (code, out) == (2, "")
+    lint_message = err.split(" (see")[0]
+    code, out, err = run_cli("recommend", "--task", "binary", "--answer", "task=regression", "--no-input")
+    assert code == 2 and err.split(" (see")[0] == lint_message
+    assert lint_message == "Error: --task binary conflicts with --answer task=regression"

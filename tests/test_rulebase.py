@@ -1,11 +1,14 @@
 """The rule base: loading, validation with file:line, coverage of every combination."""
 
+import json
 import textwrap
 
 import pytest
 
+from conftest import ROOT
+
 from lossadvisor.errors import RuleBaseError
-from lossadvisor.rulebase import build_rulebase, load_rulebase, read_yaml
+from lossadvisor.rulebase import RULE_FILES, build_rulebase, load_rulebase, read_yaml
 
 # The table of issue 2: framing -> (activation, loss, units as a function of answers).
 EXPECTED = [
@@ -244,3 +247,79 @@ def test_compiled_and_yaml_paths_keep_the_same_key_order():
         assert list(compiled.rules[rid].match) == list(rule.match)
     for lid, entry in fresh.losses.items():
         assert list(compiled.losses[lid]) == list(entry)
+
+
+# --------------------------------------------------------------- loss spellings: validate as lint does
+
+MY_LOSS = """\
+    losses:
+      - id: my_loss
+        name: My loss
+        formula: "mean((y - f(x))^2)"
+        distribution: Gaussian
+        activation: linear
+        spellings:
+          - {spelling}
+    """
+
+
+@pytest.mark.parametrize("spelling, line, message", [
+    # the brief's case: no input
+    ("{framework: pytorch, spellings: [MyLoss]}", 8, "input must be one of logits, probabilities"),
+    ("{framework: tensorflow, input: values, spellings: [MyLoss]}", 8, "framework must be one of"),
+    ("{framework: pytorch, input: values, spellings: []}", 8, "a spelling of 'my_loss' needs a list of spellings"),
+    ("{framework: pytorch, input: values, link: soft_max, spellings: [MyLoss]}", 8,
+     "unknown link activation 'soft_max'"),
+    ("{framework: pytorch, input: values, params: {gamma: 2}, spellings: [MyLoss]}", 8,
+     "param 'gamma' is not one lint reads"),
+    ("{framework: pytorch, input: values, loss: huber, spellings: [MyLoss]}", 8, "remove `loss:`"),
+])
+def test_rules_validate_refuses_the_spellings_lint_refuses(run_cli, tmp_path, spelling, line, message):
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(textwrap.dedent(MY_LOSS).format(spelling=spelling))
+    # lint refuses the overlay (exit 2, one line) ...
+    code, out, err = run_cli("lint", "--rules", str(overlay), "--loss", "MyLoss")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    lint_problem = err.removeprefix("Error: ").rstrip("\n")
+    assert lint_problem.startswith(f"{overlay}:{line}: ") and message in lint_problem
+    # ... and `rules validate` says so, with the same problem, as invalid (exit 1): as an overlay,
+    # and in a standalone rule base of files (the shipped ones, then the overlay)
+    shipped = [str(ROOT / "rules" / name) for name in RULE_FILES]
+    for args in ([str(overlay)], ["--standalone", *shipped, str(overlay)]):
+        code, out, _ = run_cli("rules", "validate", *args, "--json")
+        doc = json.loads(out)
+        assert code == 1 and doc["valid"] is False
+        assert doc["problems"] == [lint_problem]
+
+
+def test_valid_spellings_pass_rules_validate_and_lint_reads_them(run_cli, tmp_path):
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(textwrap.dedent(MY_LOSS).format(
+        spelling="{framework: pytorch, input: values, spellings: [MyLoss]}"))
+    code, out, err = run_cli("rules", "validate", str(overlay))
+    assert code == 0 and out.startswith("valid"), out + err
+    code, out, _ = run_cli("lint", "--rules", str(overlay), "--activation", "linear", "--loss", "MyLoss",
+                           "--task", "regression", "--json")
+    doc = json.loads(out)
+    assert doc["models"][0]["facts"]["loss"] == "my_loss"
+
+
+def test_a_rule_base_without_spellings_does_not_read_the_lint_tables(tmp_path, monkeypatch):
+    # lint's tables are read only for a file that declares spellings (start-up of --rules)
+    import lossadvisor.lint.data as lint_data
+
+    calls = []
+    monkeypatch.setattr(lint_data, "load_lint_data", lambda *a, **k: calls.append(1))
+    overlay = _write(tmp_path, "rule.yaml", """\
+        rules:
+          - id: binary-default
+            match: {task: binary}
+            output: {units: 1, activation: sigmoid}
+            loss: {id: binary_crossentropy}
+            why: the same rule, said again
+        """)
+    load_rulebase([overlay])
+    assert calls == []
+    load_rulebase([_write(tmp_path, "mine.yaml", textwrap.dedent(MY_LOSS).format(
+        spelling="{framework: pytorch, input: values, spellings: [MyLoss]}"))])
+    assert calls == [1]

@@ -155,9 +155,12 @@ def test_a_spec_file_gives_rules_results_and_locations(run_cli, monkeypatch):
     (run,) = log["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "lossadvisor" and driver["version"] == lossadvisor.__version__
-    # the project publishes no web page (pyproject has no [project.urls]): no URI is made up
+    # the project publishes no web page (pyproject has no [project.urls]): no informationUri is made up
     assert "[project.urls]" not in (ROOT / "pyproject.toml").read_text()
-    assert "informationUri" not in driver and all("helpUri" not in rule for rule in driver["rules"])
+    assert "informationUri" not in driver
+    # helpUri: the first reference of LA101's explanation in rules/lint.yaml (read from the file)
+    (rule,) = driver["rules"]
+    assert rule["helpUri"] == "https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html"
     assert [rule["id"] for rule in driver["rules"]] == ["LA101"]
     (result,) = run["results"]
     assert result["ruleId"] == "LA101" and result["ruleIndex"] == 0 and result["level"] == "error"
@@ -283,6 +286,46 @@ def test_every_code_becomes_a_sarif_rule(code):
     for reference in explained["explanation"]["References"]:
         if reference.startswith("http"):
             assert f"- <{reference.split()[0]}>" in markdown
+
+
+def _references_in_lint_yaml() -> dict[str, list[str]]:
+    """code -> its References, read from rules/lint.yaml as plain text (not through the loader)."""
+    references: dict[str, list[str]] = {}
+    code, inside = None, False
+    for line in (ROOT / "rules" / "lint.yaml").read_text().splitlines():
+        if m := re.match(r"\s*- code: (LA\d+)", line):
+            code, inside = m.group(1), False
+        elif code and line.strip() == "References:":
+            inside = True
+            references[code] = []
+        elif inside and (m := re.match(r"\s+- (\S.*)", line)):
+            references[code].append(m.group(1))
+        elif inside and line.strip() and not line.strip().startswith("#"):
+            inside = False
+    return references
+
+
+@pytest.mark.parametrize("code", [c["code"] for c in list_codes()])
+def test_help_uri_is_the_first_https_reference_or_absent(code):
+    references = _references_in_lint_yaml()[code]
+    https = [item.split()[0] for item in references if item.startswith("https://")]
+    explained = explain_code(code)
+    finding = {"code": code, "name": explained["name"], "severity": explained["severity"], "message": "m",
+               "fix": "f", "model": "m", "source": None, "line": None}
+    (rule,) = sarif_log({"findings": [finding], "models": [{"name": "m"}]})["runs"][0]["tool"]["driver"]["rules"]
+    if https:
+        assert rule["helpUri"] == https[0]
+        parts = urlsplit(rule["helpUri"])
+        assert parts.scheme == "https" and parts.netloc and " " not in rule["helpUri"]
+    else:   # LA3xx cite the project's own commands: no page to point to
+        assert "helpUri" not in rule
+
+
+def test_most_codes_have_a_help_uri():
+    # the issue asks for help URIs: every code that cites framework documentation gets one
+    references = _references_in_lint_yaml()
+    with_https = [code for code, items in references.items() if any(i.startswith("https://") for i in items)]
+    assert len(references) == len(list_codes()) and len(with_https) > len(references) // 2
 
 
 # ----------------------------------------------------------------------------- counts

@@ -98,6 +98,47 @@ def test_lint_code_examples_are_never_cropped_nor_wrapped(run_cli):
             assert "  " + code_line in out.splitlines(), code_line  # whole, on one line, indented
 
 
+CODE = ("import torch\n\n"
+        "loss = torch.nn.CrossEntropyLoss(weight=class_weights, label_smoothing=0.1, reduction='mean')\n"
+        "    # indented comment\n")
+
+
+@pytest.mark.parametrize("indent", [0, 2, 4])
+@pytest.mark.parametrize("color", [False, True])
+def test_print_code_neither_wraps_nor_crops_at_a_narrow_width(indent, color):
+    """The one printer of code (lint's examples, recommend's program): every line whole under the
+    indent, at 30 columns, with or without colour; one newline at the end."""
+    from rich.console import Console
+
+    from lossadvisor.render.console import print_code
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=30, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None)
+    print_code(console, CODE + "\n\n", indent)   # trailing blank lines are dropped
+    out = SGR.sub("", buffer.getvalue())
+    # expected: the code's own lines (written out above), each led by the indent
+    assert out == "".join(" " * indent + line + "\n" if line else "\n" for line in CODE.splitlines())
+
+
+def test_lint_and_recommend_share_the_code_printer():
+    from lossadvisor.render import console, lint, recommend
+
+    assert not hasattr(lint, "_print_code") and not hasattr(recommend, "print_code")
+    assert callable(console.print_code)
+
+
+def test_recommend_program_is_never_cropped_at_60_columns(run_cli):
+    program = json_of(run_cli, "recommend", "--task", "multiclass", "--framework", "pytorch", "--no-input",
+                      "--no-check")["framework"]["code"]
+    out = text_at(run_cli, 60, "recommend", "--task", "multiclass", "--framework", "pytorch", "--no-input",
+                  "--no-check", "--code")
+    assert max(len(line) for line in program.splitlines()) > 60   # the test means something
+    lines = out.splitlines()
+    for code_line in program.splitlines():
+        assert code_line.rstrip() in lines, code_line
+
+
 def test_columns_wins_in_a_pipe_and_the_pipe_default_is_100(run_cli):
     wide = text_at(run_cli, 140, "losses")
     assert max(len(line) for line in wide.splitlines()) > 100  # the likelihoods no longer wrap
@@ -295,3 +336,67 @@ def test_colour_in_a_terminal_and_none_with_no_color():
     plain = run(TERM="xterm-256color", NO_COLOR="1", FORCE_COLOR="1")
     assert not SGR.search(plain)
     assert "huber" in plain
+
+
+# ------------------------------------------------------------------ standard input
+
+
+class _Stdin:
+    """A stand-in for sys.stdin whose ``buffer`` holds ``data``."""
+
+    def __init__(self, data: bytes):
+        self.buffer = io.BytesIO(data)
+
+
+def test_read_stdin_is_the_one_reader_of_answers_and_specs(monkeypatch):
+    import lossadvisor.answers
+    import lossadvisor.lint.inputs
+    from lossadvisor import textutil
+    from lossadvisor.errors import InputError
+    from lossadvisor.lint.inputs import read_input
+
+    # closed (`<&-`): each caller says what to pipe in
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(InputError) as err:
+        lossadvisor.answers.read_answers_file("-")
+    assert str(err.value) == "<stdin>: standard input is closed; pipe the answers in, or give a file"
+    with pytest.raises(InputError) as err:
+        read_input("-")
+    assert str(err.value) == "<stdin>: standard input is closed; pipe a spec in, or give a file"
+    # past the cap (4 KiB here): each caller names its kind of file
+    monkeypatch.setattr(textutil, "MAX_DOCUMENT_BYTES", 4096)
+    cap = "stopped reading at 4 KiB, the size limit for {}; is this a device or an endless stream?"
+    monkeypatch.setattr("sys.stdin", _Stdin(b"task: binary\n" + b"#" * 5000))
+    with pytest.raises(InputError) as err:
+        lossadvisor.answers.read_answers_file("-")
+    assert str(err.value) == "<stdin>: " + cap.format("an answers file")
+    monkeypatch.setattr("sys.stdin", _Stdin(b"task: binary\n" + b"#" * 5000))
+    with pytest.raises(InputError) as err:
+        read_input("-")
+    assert str(err.value) == "<stdin>: " + cap.format("a spec file")
+    # exactly the cap is read whole
+    monkeypatch.setattr("sys.stdin", _Stdin(b"x" * 4096))
+    assert textutil.read_stdin("it", "a file") == b"x" * 4096
+    # a .keras archive (a zip) longer than the cap is refused for what it is, not for its size
+    monkeypatch.setattr("sys.stdin", _Stdin(b"PK\x03\x04" + b"\x00" * 10_000))
+    with pytest.raises(InputError, match="<stdin>: a .keras archive needs random access"):
+        read_input("-")
+    # neither module keeps a reader of its own
+    assert not hasattr(lossadvisor.lint.inputs, "sys")
+
+
+def test_read_stdin_turns_an_os_error_into_one_line(monkeypatch):
+    from lossadvisor.errors import InputError
+    from lossadvisor.textutil import read_stdin
+
+    class Broken:
+        def read(self, n):
+            raise OSError(5, "Input/output error")
+
+    class Stdin:
+        buffer = Broken()
+
+    monkeypatch.setattr("sys.stdin", Stdin())
+    with pytest.raises(InputError) as err:
+        read_stdin("a spec", "a spec file", refuse=(b"PK\x03\x04", InputError("unused")))
+    assert str(err.value) == "<stdin>: cannot read: Input/output error"

@@ -9,10 +9,12 @@ import click
 FORMATS = ("text", "json")
 
 
-class Choice(click.Choice):
-    """A choice matched case-insensitively (``--format JSON``), that also takes the other names
-    ``aliases`` maps to a choice (``--framework torch``) and gives the canonical choice. An unknown
-    value lists the choices and suggests the nearest one."""
+class NameChoice(click.Choice):
+    """A click choice of names, matched case-insensitively (``--format JSON``), that also takes the
+    other names ``aliases`` maps to a choice (``--framework torch``: see
+    :func:`lossadvisor.framework_names.aliases`) and gives the canonical choice. An unknown value
+    lists the choices and suggests the nearest one. (Not :class:`lossadvisor.rulebase.Choice`, a
+    choice of a question.)"""
 
     def __init__(self, choices, aliases: dict[str, str] | None = None):
         super().__init__(choices, case_sensitive=False)
@@ -36,7 +38,7 @@ def format_option(*extra: str, default: str = "text"):
     choices = FORMATS + tuple(extra)
 
     def decorator(func):
-        @click.option("--format", "fmt", type=Choice(choices), default=default, show_default=True,
+        @click.option("--format", "fmt", type=NameChoice(choices), default=default, show_default=True,
                       help="Output format.")
         @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
         @functools.wraps(func)
@@ -49,9 +51,11 @@ def format_option(*extra: str, default: str = "text"):
 
 
 def rules_option(func):
-    """`--rules PATH` (repeatable): overlay rule files or folders for this run."""
+    """`--rules PATH` (repeatable): overlay rule files or folders for this run; completes paths."""
+    from lossadvisor.cli.completion import paths
+
     return click.option(
-        "--rules", "rules_paths", multiple=True, metavar="PATH",
+        "--rules", "rules_paths", multiple=True, metavar="PATH", shell_complete=paths,
         help="Extra rule file or folder; adds or overrides questions, rules and losses by id. Repeatable.",
     )(func)
 

@@ -3,6 +3,8 @@
 Every value comes from the pre-built rule base (``rules/compiled.json``) or the lint
 tables: completing never imports numpy nor rich. A rule base given with ``--rules``
 earlier on the command line is used when it loads; a broken one falls back to the shipped.
+Values match what is typed in any case, as the commands take them (``--task B`` completes
+``binary``); the canonical value is offered. ``--rules`` completes file and folder paths.
 Turn completion on with ``eval "$(_LOSSADVISOR_COMPLETE=bash_source lossadvisor)"``
 (``zsh_source``, ``fish_source``: see the README).
 """
@@ -43,11 +45,10 @@ def _question_values(rb, qid: str, given: dict) -> list[tuple[str, str]]:
     return list(values.items())
 
 
-def _matching(items, incomplete: str, *, fold_case: bool = False) -> list[CompletionItem]:
-    """``items`` ((value, help) pairs) whose value starts with ``incomplete``."""
-    start = incomplete.casefold() if fold_case else incomplete
-    return [CompletionItem(value, help=help or None) for value, help in items
-            if (value.casefold() if fold_case else value).startswith(start)]
+def _matching(items, incomplete: str) -> list[CompletionItem]:
+    """``items`` ((value, help) pairs) whose value starts with ``incomplete``, in any case."""
+    start = incomplete.casefold()
+    return [CompletionItem(value, help=help or None) for value, help in items if value.casefold().startswith(start)]
 
 
 def question_values(qid: str):
@@ -67,13 +68,19 @@ def answer_pairs(ctx, param, incomplete):
     rb = _rulebase(ctx)
     ids = list(dict.fromkeys(q.id for q in rb.questions))
     qid, equals, value = incomplete.partition("=")
-    fitting = [i for i in ids if i == qid] if equals else [i for i in ids if i.startswith(qid)]
+    typed = qid.casefold()
+    fitting = [i for i in ids if (i.casefold() == typed if equals else i.casefold().startswith(typed))]
     if len(fitting) == 1:
         pairs = _question_values(rb, fitting[0], _given_answers(ctx, rb))
         found = _matching([(f"{fitting[0]}={v}", h) for v, h in pairs], incomplete)
         if found or equals:
             return found
     return [CompletionItem(f"{i}=", help=_prompt(rb, i)) for i in fitting]
+
+
+def paths(ctx, param, incomplete):
+    """A file or folder path (``--rules``): the shell completes it."""
+    return [CompletionItem(incomplete, type="file")]
 
 
 def _prompt(rb, qid: str) -> str:
@@ -109,5 +116,4 @@ def explain_ids(ctx, param, incomplete):
     rb = _rulebase(ctx)
     rules = [(rule_id, f"rule: {rule.loss}") for rule_id, rule in rb.rules.items()]
     codes = [(c["code"], c["name"]) for c in list_codes()]
-    return (_matching(_loss_items(rb) + _activation_items(rb) + rules, incomplete)
-            + _matching(codes, incomplete, fold_case=True))
+    return _matching(_loss_items(rb) + _activation_items(rb) + rules + codes, incomplete)

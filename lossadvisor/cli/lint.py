@@ -77,15 +77,12 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
     --format github prints workflow annotations; --format sarif a SARIF 2.1.0
     log for code scanning, with each code's explanation as its help.
     """
-    from lossadvisor.answers import FlagConflict
     from lossadvisor.api import lint_document
+    from lossadvisor.errors import OptionError
 
-    if not files and not answer_pairs and all(v is None for v in flags.values()):
-        raise click.UsageError("nothing to lint: give FILES (spec, .keras, model JSON) or flags such as "
-                               "--activation and --loss")
     try:
         payload = lint_document(files, flags=flags, answer_pairs=answer_pairs, rules_paths=rules_paths)
-    except FlagConflict as exc:
+    except OptionError as exc:  # conflicting flags, or nothing to lint
         raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
     if fmt in ("github", "sarif"):
         from lossadvisor.render import write_out

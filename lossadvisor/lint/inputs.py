@@ -12,7 +12,6 @@ import json
 import math
 import os
 import stat
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,17 @@ from lossadvisor.lint.data import load_lint_data
 from lossadvisor.lint.spellings import LintData, ModelInput
 from lossadvisor import textutil
 from lossadvisor.textutil import (
+    STDIN_NAME,
     decode_text,
     preview,
     read_at_most,
     read_bytes,
     read_head,
+    read_stdin,
     size_limit_message,
 )
 
 STDIN = "-"                     # the file name that means standard input
-STDIN_NAME = "<stdin>"          # how messages and model names call it
 SPEC = "a spec file"            # the kind of file in the size cap's message
 ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
@@ -55,10 +55,8 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     regular file), anything else is read through the size cap as a spec or the JSON of
     ``model.to_json()``."""
     if path == STDIN:
-        stream = getattr(sys.stdin, "buffer", sys.stdin)
-        if stream is None:  # the shell closed standard input (`<&-`)
-            raise InputError(f"{STDIN_NAME}: standard input is closed; pipe a spec in, or give a file")
-        return _read_by_content(stream, STDIN_NAME, False, data)
+        raw = read_stdin("a spec", SPEC, refuse=(ZIP_SIGNATURE, kerasfile.needs_random_access(STDIN_NAME)))
+        return _parse_document(raw, STDIN_NAME, None, data)
     p = Path(path)
     if p.is_dir():
         if (p / "config.json").is_file() and p.suffix == ".keras":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lossadvisor.errors import LossAdvisorError, UsageError
+from lossadvisor.errors import LossAdvisorError, OptionError
 from lossadvisor.lint.data import (
     DERIVED_FACTS,
     SEVERITIES,
@@ -234,8 +234,8 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
         rb = load_rulebase()
     data = data or load_lint_data(rb=rb)
     if not models:
-        raise UsageError("nothing to lint: give a spec file, a Keras model file, or flags such as "
-                         "--activation and --loss")
+        raise OptionError("nothing to lint: give a spec file, a Keras model file, or flags such as "
+                          "--activation and --loss")
     findings: list[dict] = []
     not_applied: list[dict] = []
     reports = []

@@ -109,6 +109,20 @@ def make_console(stderr: bool = False):
     )
 
 
+def print_code(console, code: str, indent: int = 0) -> None:
+    """Python ``code`` exactly as it is (highlighted when colour is on), each line under ``indent``
+    spaces (none on a blank line) and ending in one newline: never wrapped, never cropped, so
+    that what is copied from the terminal runs."""
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    code = code.rstrip("\n")
+    highlighted = Syntax(code, "python", theme="ansi_dark", background_color="default").highlight(code)
+    margin = " " * indent
+    for line in highlighted.split("\n"):
+        console.print(Text(margin) + line if line.plain else line, soft_wrap=True)
+
+
 def fit_table(console, table):
     """``table`` with its columns sized so that no word of a cell and no header is broken, when
     the console is wide enough for that; else the same rows as records: the first cell of each

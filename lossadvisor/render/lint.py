@@ -174,6 +174,8 @@ def code_text(payload: dict, console) -> None:
     """One lint code explained under its headings (payload of lint.explain_code)."""
     from rich.markup import escape
 
+    from lossadvisor.render.console import print_code
+
     style = SEVERITY_STYLE.get(payload["severity"], "")
     console.print(f"[bold]{payload['code']}[/bold] {escape(payload['name'])} "
                   f"[{style}]({payload['severity']})[/{style}]")
@@ -185,21 +187,9 @@ def code_text(payload: dict, console) -> None:
             for item in value:
                 _print_indented(console, "• " + item, 2, hang=2)
         elif heading in ("Example", "Use instead"):
-            _print_code(console, value, 2)
+            print_code(console, value, 2)
         else:
             _print_indented(console, value, 2)
-
-
-def _print_code(console, code: str, indent: int) -> None:
-    """Python ``code`` under an indent, highlighted, its lines never wrapped nor cropped:
-    pasted, it must run."""
-    from rich.syntax import Syntax
-    from rich.text import Text
-
-    code = code.rstrip("\n")
-    highlighted = Syntax(code, "python", theme="ansi_dark", background_color="default").highlight(code)
-    for line in highlighted.split("\n"):
-        console.print(Text(" " * indent) + line, soft_wrap=True)
 
 
 def codes_text(payload: dict, console) -> None:
@@ -277,7 +267,7 @@ def _sarif_location(finding: dict) -> dict | None:
     from pathlib import PurePath
     from urllib.parse import quote
 
-    from lossadvisor.lint.inputs import STDIN_NAME
+    from lossadvisor.textutil import STDIN_NAME
 
     source = finding.get("source")
     if not source or source == STDIN_NAME:
@@ -291,9 +281,10 @@ def _sarif_location(finding: dict) -> dict | None:
 
 
 def _sarif_rule(code: dict) -> dict:
-    """A reportingDescriptor from one lint code explained (no helpUri: the project publishes no
-    documentation pages to point to; the help is the explanation itself)."""
-    return {
+    """A reportingDescriptor from one lint code explained: the help is the explanation itself,
+    and helpUri the first https page among its References (the framework documentation it
+    cites); a code that cites none has no helpUri."""
+    rule = {
         "id": code["code"],
         "name": code["name"],
         "shortDescription": {"text": code["summary"]},
@@ -301,6 +292,11 @@ def _sarif_rule(code: dict) -> dict:
         "help": {"text": code_plain_text(code), "markdown": code_markdown(code)},
         "defaultConfiguration": {"level": SARIF_LEVEL[code["severity"]]},
     }
+    urls = [_reference_url(item) for item in code["explanation"].get("References", [])]
+    help_uri = next((url for url in urls if url and url.startswith("https://")), None)
+    if help_uri:
+        rule["helpUri"] = help_uri
+    return rule
 
 
 def code_plain_text(payload: dict) -> str:
@@ -341,9 +337,16 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_<>\[\]|#])", r"\\\1", text)
 
 
+def _reference_url(item: str) -> str | None:
+    """The web address a reference starts with (``https://... (what it says)``), else None."""
+    url = item.partition(" ")[0]
+    return url if url.startswith(("https://", "http://")) else None
+
+
 def _md_reference(item: str) -> str:
     """``https://... (what it says)`` -> an autolink and the escaped rest."""
-    url, _, rest = item.partition(" ")
-    if not url.startswith(("https://", "http://")):
+    url = _reference_url(item)
+    if url is None:
         return _md_escape(item)
+    rest = item.partition(" ")[2]
     return f"<{url}>" + (f" {_md_escape(rest)}" if rest else "")

@@ -25,6 +25,8 @@ def recommendation_text(payload: dict, console, *, show_code: bool = False, verb
     from rich.padding import Padding
     from rich.table import Table
 
+    from lossadvisor.render.console import print_code
+
     fw = payload["framework"]
     title = TITLES.get(fw["name"], fw["name"])
     console.print(_panel(payload, title))
@@ -45,7 +47,7 @@ def recommendation_text(payload: dict, console, *, show_code: bool = False, verb
     if fw.get("code"):
         if show_code or verbose:
             console.print(f"[bold]{escape(title)} program[/bold] [dim](lossadvisor recommend ... --emit-code)[/dim]")
-            print_code(fw["code"], console)
+            print_code(console, fw["code"])
         else:
             closing.add_row("Program", "--code to show it, --emit-code to print it alone")
     check = payload.get("check")
@@ -140,15 +142,6 @@ def _fits_lines(console, lines: int, indent: int):
 
     width = max(console.width - indent, 20)
     return lambda text: len(Text(text).wrap(console, width)) <= lines
-
-
-def print_code(code: str, console) -> None:
-    """The program exactly as it is (highlighted when colour is on): never wrapped, never cropped,
-    so that what is copied from the terminal runs."""
-    from rich.syntax import Syntax
-
-    highlighted = Syntax(code, "python", theme="ansi_dark", background_color="default").highlight(code)
-    console.print(highlighted, soft_wrap=True, end="" if code.endswith("\n") else "\n")
 
 
 def check_summary(check: dict, width: int) -> str:
