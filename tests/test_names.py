@@ -129,29 +129,33 @@ def test_an_activation_lists_the_losses_and_rules_it_pairs_with(run_cli, rb):
 
 # ---------------------------------------------------------------- which meaning wins
 
-TWINS = textwrap.dedent('''
-    schema_version: 1
-    losses:
-''') + "".join(textwrap.indent(textwrap.dedent(f'''
-    - id: {loss_id}
-      name: {loss_id}
-      family: regression
-      formula: "(y - ŷ)²"
-      distribution: Gaussian
-      likelihood: "Gaussian"
-      statistic: mean
-      activation: linear
-      target_domain: real numbers
-      prediction_domain: real numbers
-      params: {{}}
-      use_when: A test.
-      pitfalls: [none]
-      frameworks: {{keras: null, pytorch: null, jax: null}}
-      spellings:
-        - spellings: [twin_loss, binary-default, huber]
-          framework: {framework}
-          input: values
-'''), "  ") for loss_id, framework in (("twin_keras", "keras"), ("twin_torch", "pytorch")))
+def _overlay_loss(loss_id: str, spellings: str = "", frameworks: str = "") -> str:
+    """A catalog entry for an overlay, with the given `spellings:` / `frameworks:` YAML (or none)."""
+    return textwrap.indent(textwrap.dedent(f'''
+        - id: {loss_id}
+          name: {loss_id}
+          family: regression
+          formula: "(y - ŷ)²"
+          distribution: Gaussian
+          likelihood: "Gaussian"
+          statistic: mean
+          activation: linear
+          target_domain: real numbers
+          prediction_domain: real numbers
+          params: {{}}
+          use_when: A test.
+          pitfalls: [none]
+    ''') + textwrap.indent(spellings + frameworks, "  "), "  ")
+
+
+TWINS = "schema_version: 1\nlosses:\n" + "".join(
+    _overlay_loss(loss_id, textwrap.dedent(f"""\
+        frameworks: {{keras: null, pytorch: null, jax: null}}
+        spellings:
+          - spellings: [twin_loss, binary-default, huber]
+            framework: {framework}
+            input: values
+    """)) for loss_id, framework in (("twin_keras", "keras"), ("twin_torch", "pytorch")))
 
 
 @pytest.fixture
@@ -365,25 +369,6 @@ def test_choices_that_differ_only_in_case_are_a_rule_base_problem(tmp_path):
 
 
 # ---------------------------------------------------------------- one resolution for every command
-
-
-def _overlay_loss(loss_id: str, spellings: str = "", frameworks: str = "") -> str:
-    """A catalog entry for an overlay, with the given `spellings:` / `frameworks:` YAML (or none)."""
-    return textwrap.indent(textwrap.dedent(f'''
-        - id: {loss_id}
-          name: {loss_id}
-          family: regression
-          formula: "(y - ŷ)²"
-          distribution: Gaussian
-          likelihood: "Gaussian"
-          statistic: mean
-          activation: linear
-          target_domain: real numbers
-          prediction_domain: real numbers
-          params: {{}}
-          use_when: A test.
-          pitfalls: [none]
-    ''') + textwrap.indent(spellings + frameworks, "  "), "  ")
 
 
 MY_MSE = "schema_version: 1\nlosses:\n" + _overlay_loss("my_mse", textwrap.dedent('''\
