@@ -418,7 +418,7 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
         no ``source``). An argument of the wrong type is a UsageError; rows of different
         lengths are an InputError.
     """
-    task = _infer_task(task)
+    task = _text(task, "task", optional=True)
     if isinstance(path_or_array, (str, bytes, os.PathLike)):
         from lossadvisor.infer import infer_framing
 
@@ -521,22 +521,6 @@ def _paths(value: Any, what: str) -> list[str]:
     if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise UsageError(f"{what}: expected a path or a list of paths, got {_type_name(value)}")
     return [_path(v, what, optional=False) for v in value]
-
-
-def _infer_task(task: Any) -> str | None:
-    """The task given to :func:`infer`, matched as the command's ``--task`` is (any case); an
-    unknown one is a UsageError that lists the tasks and suggests the nearest."""
-    if task is None:
-        return None
-    from lossadvisor.infer.decide import TASKS
-    from lossadvisor.textutil import preview, suggest
-
-    text = _text(task, "task").strip()
-    known = next((t for t in TASKS if t.casefold() == text.casefold()), None)
-    if known is None:
-        raise UsageError(f"unknown task {preview(text)}; choose from: {', '.join(TASKS)}"
-                         f"{suggest(text, TASKS, fold_case=True)}")
-    return known
 
 
 def _target_array(values: Any, name: str):

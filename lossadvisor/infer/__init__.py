@@ -61,7 +61,7 @@ Pure core: no click, no rich; raises ``InputError`` / ``UsageError``.
 from __future__ import annotations
 
 from lossadvisor.errors import InputError
-from lossadvisor.infer.decide import NEGATIVE_WORDS, POSITIVE_WORDS, TASKS, decide
+from lossadvisor.infer.decide import NEGATIVE_WORDS, POSITIVE_WORDS, TASKS, decide, named_task
 from lossadvisor.infer.stats import Accumulator, accumulate_array
 from lossadvisor.infer.thresholds import SAMPLE_CAP, TEXT_CHARS_CAP, THRESHOLDS, thresholds_markdown
 
@@ -96,6 +96,7 @@ def infer_framing(source: str, *, columns: list[str] | None = None, key: str | N
     """
     from lossadvisor.datareaders import open_target
 
+    task = named_task(task)  # before reading: a misspelt task is known without the data
     src = open_target(source, columns=columns, key=key, delimiter=delimiter)
     import numpy as np  # after opening: imported first, it raised the peak memory by 3.6 MiB
 
@@ -132,6 +133,8 @@ def _read_and_decide(src, task, progress, *, column_given, delimiter_given):
 def infer_array(y, *, name: str = "array", task: str | None = None) -> dict:
     """The same inference on an in-memory array (1-D or 2-D; numbers, booleans or strings)."""
     import numpy as np
+
+    task = named_task(task)
 
     arr = np.asarray(y)
     if arr.dtype.hasobject:

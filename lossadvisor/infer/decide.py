@@ -61,6 +61,25 @@ class Framing:
                                  "why": why, "settle": settle})
 
 
+def named_task(task: str | None) -> str | None:
+    """The task of :data:`TASKS` that ``task`` names, in any case (``Binary`` is binary); None
+    stays None; any other is a UsageError listing the tasks and suggesting the nearest.
+
+    >>> named_task("Binary"), named_task(None)
+    ('binary', None)
+    """
+    if task is None:
+        return None
+    from lossadvisor.textutil import preview, suggest
+
+    text = str(task).strip()
+    known = next((t for t in TASKS if t.casefold() == text.casefold()), None)
+    if known is None:
+        raise UsageError(f"unknown task {preview(text)}; choose from: {', '.join(TASKS)}"
+                         f"{suggest(text, TASKS, fold_case=True)}")
+    return known
+
+
 def decide(acc, task=None) -> Framing:
     """The framing of the accumulated target: warnings on missing and mixed values, then the rules.
 
@@ -71,8 +90,7 @@ def decide(acc, task=None) -> Framing:
     """
     if acc.stats is None or acc.rows == 0:
         raise InputError(f"{acc.name}: no data rows")
-    if task is not None and task not in TASKS:
-        raise UsageError(f"unknown task '{task}'; choose from: {', '.join(TASKS)}")
+    task = named_task(task)
     r = Framing()
     if len(acc.stats) == 1:
         missing_words_as_classes(acc, r)
