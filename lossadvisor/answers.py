@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lossadvisor.errors import InputError, OptionError, UsageError
+from lossadvisor.textutil import STDIN, STDIN_NAME
 
 
-STDIN = "-"                  # the answers file name that means standard input
-STDIN_NAME = "<stdin>"       # how messages call it
 ANSWERS_FILE = "an answers file"  # the kind of file in the size cap's message
 
 

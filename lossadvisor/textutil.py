@@ -6,6 +6,7 @@ from lossadvisor.errors import InputError
 
 MAX_YAML_DEPTH = 64  # rule files and specs nest a few levels; PyYAML's C composer overflows near 50,000
 MAX_DOCUMENT_BYTES = 64 << 20  # spec, answers, rule and Keras config files are KiB; /dev/urandom never ends
+STDIN = "-"  # the file name that means standard input
 STDIN_NAME = "<stdin>"  # how messages call standard input
 
 

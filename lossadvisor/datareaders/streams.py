@@ -11,18 +11,18 @@ import sys
 
 from lossadvisor.datareaders import limits
 from lossadvisor.errors import InputError
-from lossadvisor.textutil import fmt_bytes
+from lossadvisor.textutil import STDIN_NAME, fmt_bytes
 
 
 def open_stdin():
     """Standard input as a counted binary stream (read as CSV), capped like any pipe."""
     raw = getattr(sys.stdin, "buffer", sys.stdin)
     if raw is None:  # the shell closed standard input (`<&-`)
-        raise InputError("<stdin>: standard input is closed; give a file, or pipe the data in")
-    head = safe_read(raw, 8, "<stdin>")
+        raise InputError(f"{STDIN_NAME}: standard input is closed; give a file, or pipe the data in")
+    head = safe_read(raw, 8, STDIN_NAME)
     if not head:
-        raise InputError("<stdin>: standard input is empty; pipe the data in, or give a file")
-    return CountingReader(StreamCap(ChainedReader(head, raw), "<stdin>"))
+        raise InputError(f"{STDIN_NAME}: standard input is empty; pipe the data in, or give a file")
+    return CountingReader(StreamCap(ChainedReader(head, raw), STDIN_NAME))
 
 
 def open_file(path):

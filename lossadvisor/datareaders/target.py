@@ -13,6 +13,7 @@ from lossadvisor.datareaders.delimited import open_csv, parse_delimiter
 from lossadvisor.datareaders.jsonlines import open_jsonl
 from lossadvisor.datareaders.streams import counted_and_decompressed, open_file, open_stdin
 from lossadvisor.errors import InputError, UsageError
+from lossadvisor.textutil import STDIN, STDIN_NAME
 
 
 def open_target(source: str, *, columns=None, key=None, delimiter=None) -> TargetSource:
@@ -30,10 +31,10 @@ def open_target(source: str, *, columns=None, key=None, delimiter=None) -> Targe
                 raise UsageError(f"--column '{c}' is given twice")
             seen.add(c)
     delim = parse_delimiter(delimiter) if delimiter is not None else None
-    if source == "-":
+    if source == STDIN:
         if key is not None:
             raise UsageError("--key applies to .npz files, not to standard input (read as CSV)")
-        return open_csv("<stdin>", open_stdin(), None, columns, delim, tsv=False)
+        return open_csv(STDIN_NAME, open_stdin(), None, columns, delim, tsv=False)
 
     name = source
     fh, head, size = open_file(source)

@@ -22,6 +22,7 @@ from lossadvisor.lint.data import load_lint_data
 from lossadvisor.lint.spellings import LintData, ModelInput
 from lossadvisor import textutil
 from lossadvisor.textutil import (
+    STDIN,
     STDIN_NAME,
     decode_text,
     preview,
@@ -32,7 +33,6 @@ from lossadvisor.textutil import (
     size_limit_message,
 )
 
-STDIN = "-"                     # the file name that means standard input
 SPEC = "a spec file"            # the kind of file in the size cap's message
 ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
