@@ -131,7 +131,8 @@ def check(fmt, losses, impl, impl_framework, from_logits, timeout, memory_limit,
     from lossadvisor.api import check_document
     from lossadvisor.errors import OptionError
     from lossadvisor.render import render
-    from lossadvisor.render.check import check_text, progress
+    from lossadvisor.render.check import check_text
+    from lossadvisor.render.console import progress
 
     params = parse_params(param_pairs)
     ctx = click.get_current_context()

@@ -76,11 +76,9 @@ def _progress():
     import sys
     import time
 
-    try:
-        tty = sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
+    from lossadvisor.render.console import is_terminal, live_console
+
+    if not is_terminal(sys.stderr):
         return None, lambda: None
     start = time.monotonic()
     state: dict = {}
@@ -89,15 +87,11 @@ def _progress():
         if "bar" not in state:
             if time.monotonic() - start < 0.5 or (total is not None and done >= total):
                 return
-            from rich.console import Console
             from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                                        TransferSpeedColumn)
 
-            from lossadvisor.render.console import color_enabled
-
-            console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr), highlight=False)
             bar = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                           TimeRemainingColumn(), console=console, transient=True)
+                           TimeRemainingColumn(), console=live_console(), transient=True)
             bar.start()
             state["bar"] = bar
             state["task"] = bar.add_task("reading", total=total)

@@ -20,10 +20,9 @@ class InputClosed(UsageError):
 
 
 def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from lossadvisor.render.console import is_terminal
+
+    return is_terminal(sys.stdin)
 
 
 def _interruptible() -> None:

@@ -126,7 +126,7 @@ def recommend(fmt, answer_pairs, answers_file, no_input, ask_all, emit_code, sho
             answered = bool(given) or answers_file is not None or data_file is not None
             ask = make_asker(every_question=ask_all or not answered)
     rec = advise(rb, given, given_sources=sources, ask=ask)
-    from lossadvisor.render.check import progress
+    from lossadvisor.render.console import progress
 
     check = not no_check and not emit_code
     with progress("Checking the pairing against the NumPy reference…", shown=fmt == "text" and check):

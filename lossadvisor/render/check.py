@@ -1,11 +1,6 @@
-"""Text rendering of reference checks (rich): one line per loss by default, the tables with --verbose,
-and the progress indicator shown on a terminal while the checks run."""
+"""Text rendering of reference checks (rich): one line per loss by default, the tables with --verbose."""
 
 from __future__ import annotations
-
-import contextlib
-import os
-import sys
 
 MARKS = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("–", "dim")}
 
@@ -202,29 +197,3 @@ def _impl_text(payload: dict, console, verbose: bool) -> None:
         console.print(f"Convention assumed: {escape(', '.join(p for p in parts if p))}{pinned}")
     for d in payload.get("diagnoses", []) or []:
         console.print(f"[bold red]✗ {escape(d['name'])}[/bold red]: {escape(d['detail'])}")
-
-
-@contextlib.contextmanager
-def progress(message: str, *, shown: bool = True):
-    """A spinner with ``message`` on stderr while the block runs, when ``shown`` and stderr is a
-    terminal; it erases itself, and anything written to stdout meanwhile goes to stderr."""
-    if not (shown and _stderr_is_terminal()):
-        yield
-        return
-    from rich.console import Console
-
-    from lossadvisor.render.console import color_enabled
-
-    console = Console(file=sys.stderr, force_terminal=True, no_color=not color_enabled(sys.stderr),
-                      highlight=False)
-    with console.status(message):
-        yield
-
-
-def _stderr_is_terminal() -> bool:
-    if os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -12,6 +12,7 @@ their width, and the console's file strips the padding from the end of every lin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -25,7 +26,8 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "") != ""
 
 
-def _isatty(stream) -> bool:
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` (sys.stdin, sys.stdout, sys.stderr; None when closed) is a terminal."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -38,7 +40,7 @@ def color_enabled(stream) -> bool:
         return False
     if _env_flag("FORCE_COLOR"):
         return True
-    return _isatty(stream)
+    return is_terminal(stream)
 
 
 def output_width(stream) -> int | None:
@@ -47,7 +49,7 @@ def output_width(stream) -> int | None:
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    return None if _isatty(stream) else PIPE_WIDTH
+    return None if is_terminal(stream) else PIPE_WIDTH
 
 
 # spaces, and the colour codes (SGR) between them, at the end of a line
@@ -95,7 +97,7 @@ def make_console(stderr: bool = False):
             closed_pipe()
 
     stream = sys.stderr if stderr else sys.stdout
-    terminal = _isatty(stream)
+    terminal = is_terminal(stream)
     color = color_enabled(stream)
     return Console(
         file=stream if terminal else LineEndStripper(stream),
@@ -176,3 +178,23 @@ def _records(table):
                 fields.add_row(header, column[row])
         records.append(Padding(fields, (0, 0, 0, 2)))
     return Group(*records)
+
+
+@contextlib.contextmanager
+def progress(message: str, *, shown: bool = True):
+    """A spinner with ``message`` on stderr while the block runs, when ``shown`` and stderr is a
+    terminal (not TERM=dumb); it erases itself, and anything written to stdout meanwhile goes to
+    stderr."""
+    if not shown or os.environ.get("TERM") == "dumb" or not is_terminal(sys.stderr):
+        yield
+        return
+    with live_console().status(message):
+        yield
+
+
+def live_console():
+    """The console of a live display on stderr, a terminal (the spinner, infer's progress bar):
+    drawn as on a terminal even under NO_COLOR, which takes only the colour away."""
+    from rich.console import Console
+
+    return Console(file=sys.stderr, force_terminal=True, no_color=not color_enabled(sys.stderr), highlight=False)
