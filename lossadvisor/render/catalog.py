@@ -14,6 +14,8 @@ def explain_text(payload: dict, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from lossadvisor.render.console import marked_list
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -37,11 +39,11 @@ def explain_text(payload: dict, console) -> None:
         console.print(grid)
         if e.get("pitfalls"):
             console.print("[bold]Pitfalls[/bold]")
-            console.print(_marked_list([("!", escape(p)) for p in e["pitfalls"]]))
+            console.print(marked_list([("!", escape(p)) for p in e["pitfalls"]]))
         example = e.get("worked_example")
         if isinstance(example, dict) and example.get("derivation"):
             console.print("[bold]Worked example[/bold]")
-            console.print(_marked_list([("", escape(str(example["derivation"])))]))
+            console.print(marked_list([("", escape(str(example["derivation"])))]))
     elif payload["kind"] == "activation":
         a = payload["activation"]
         given = f"{escape(payload['given'])} → " if payload.get("given") else ""
@@ -65,19 +67,7 @@ def explain_text(payload: dict, console) -> None:
             when = ", ".join(f"{k}={v}" for k, v in w.get("when", {}).items())
             items.append(("!", escape(w["text"]) + (f" [dim](when {escape(when)})[/dim]" if when else "")))
         if items:
-            console.print(_marked_list(items))
-
-
-def _marked_list(items):
-    """Rows of (mark, text) under a two-space indent; the text wraps under itself."""
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1, 0, 0))
-    grid.add_column(width=3, justify="right")
-    grid.add_column(overflow="fold")
-    for mark, text in items:
-        grid.add_row(mark, text)
-    return grid
+            console.print(marked_list(items))
 
 
 def losses_text(payload: dict, console) -> None:

@@ -198,3 +198,17 @@ def live_console():
     from rich.console import Console
 
     return Console(file=sys.stderr, force_terminal=True, no_color=not color_enabled(sys.stderr), highlight=False)
+
+
+def marked_list(items):
+    """Rows of (mark, text) (rich markup) under a two-space indent: ``  ! text``, the mark ("•",
+    "!", "?", or "" for a line that continues the one above) right-aligned in three columns,
+    the text folding under itself."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for mark, text in items:
+        grid.add_row(mark, text)
+    return grid

@@ -50,7 +50,7 @@ def infer_text(payload: dict, console) -> None:
     from rich.markup import escape as _escape
     from rich.table import Table
 
-    from lossadvisor.render.console import fit_table
+    from lossadvisor.render.console import fit_table, marked_list
 
     def escape(text):
         return _escape(_clean(text))
@@ -89,28 +89,16 @@ def infer_text(payload: dict, console) -> None:
         console.print(f"[bold]Label mapping[/bold]  {escape(shown)}")
     if payload.get("ambiguities"):
         console.print("[bold yellow]Ambiguous[/bold yellow]")
-        grid = _marked_list()
+        items = []
         for a in payload["ambiguities"]:
             alt = ", ".join(f"{k}={v}" for k, v in a["alternative"].items())
-            grid.add_row("  ?", f"{escape(a['answer'])}={escape(str(a['chosen']))}, or {escape(alt)}: "
-                                f"{escape(a['why'])}")
-            grid.add_row("", f"[dim]settle:[/dim] {escape(a['settle'])}")
-        console.print(grid)
+            items.append(("?", f"{escape(a['answer'])}={escape(str(a['chosen']))}, or {escape(alt)}: "
+                               f"{escape(a['why'])}"))
+            items.append(("", f"[dim]settle:[/dim] {escape(a['settle'])}"))
+        console.print(marked_list(items))
     if payload.get("warnings"):
         console.print("[bold yellow]Warnings[/bold yellow]")
-        grid = _marked_list()
-        for w in payload["warnings"]:
-            grid.add_row("  !", escape(w))
-        console.print(grid)
+        console.print(marked_list([("!", escape(w)) for w in payload["warnings"]]))
     # soft_wrap: the command is for copying; a line break inside it would break the paste
     console.print(f"[bold]Next[/bold]  {escape(recommend_command(answers))}", soft_wrap=True)
 
-
-def _marked_list():
-    """A two-column grid: a mark ("?", "!") and text that folds under itself."""
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=3)
-    grid.add_column(overflow="fold")
-    return grid

@@ -25,7 +25,7 @@ def recommendation_text(payload: dict, console, *, show_code: bool = False, verb
     from rich.padding import Padding
     from rich.table import Table
 
-    from lossadvisor.render.console import print_code
+    from lossadvisor.render.console import marked_list, print_code
 
     fw = payload["framework"]
     title = TITLES.get(fw["name"], fw["name"])
@@ -35,11 +35,11 @@ def recommendation_text(payload: dict, console, *, show_code: bool = False, verb
     console.print(Padding(escape(why), (0, 0, 0, 2), expand=False))
     if payload["alternatives"]:
         console.print("[bold]Alternatives[/bold]")
-        console.print(_bullets("•", [f"[bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}"
-                                     for alt in payload["alternatives"]]))
+        console.print(marked_list([("•", f"[bold]{escape(alt['loss'])}[/bold]: {escape(alt['when'])}")
+                                   for alt in payload["alternatives"]]))
     if payload["warnings"]:
         console.print("[bold yellow]Warnings[/bold yellow]")
-        console.print(_bullets("!", [escape(w) for w in payload["warnings"]]))
+        console.print(marked_list([("!", escape(w)) for w in payload["warnings"]]))
     # the closing lines of the compact text: how to get the program, what the check found
     closing = Table.grid(padding=(0, 2))
     closing.add_column(style="bold", no_wrap=True)
@@ -96,19 +96,6 @@ def _panel(payload: dict, title: str):
     )
     grid.add_row("Answers", escape(answers))
     return Panel(grid, title=f"[bold]{escape(payload['rule'])}[/bold]", title_align="left", expand=False)
-
-
-def _bullets(marker: str, items: list[str]):
-    """Items (rich markup) under a heading: indented, each after ``marker``, wrapped under its own text."""
-    from rich.padding import Padding
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for item in items:
-        grid.add_row(marker, item)
-    return Padding(grid, (0, 0, 0, 2), expand=False)
 
 
 def short_reason(text: str, fits) -> str:
