@@ -28,7 +28,7 @@ def _rulebase(ctx):
 
 def _given_answers(ctx, rb) -> dict:
     """The answers given so far by the question flags (``--task binary``)."""
-    ids = {q.id for q in rb.questions}
+    ids = set(rb.question_ids())
     return {k: v for k, v in ctx.params.items() if k in ids and v is not None}
 
 
@@ -36,7 +36,7 @@ def _question_values(rb, qid: str, given: dict) -> list[tuple[str, str]]:
     """(value, help) of the choices of question ``qid``: those of the questions that apply to
     the answers given (``--labels`` after ``--task binary``), else those of every question
     with that id."""
-    questions = [q for q in rb.questions if q.id == qid and q.kind == "choice"]
+    questions = [q for q in rb.questions_with_id(qid) if q.kind == "choice"]
     applying = [q for q in questions if q.applies(given)] or questions
     values: dict[str, str] = {}
     for q in applying:
@@ -66,7 +66,7 @@ def answer_pairs(ctx, param, incomplete):
     ``ID=VALUE`` pairs of a choice question once its id is typed in full or is the only one
     that fits. (bash splits a word at '=': there only the ids complete.)"""
     rb = _rulebase(ctx)
-    ids = list(dict.fromkeys(q.id for q in rb.questions))
+    ids = rb.question_ids()
     qid, equals, value = incomplete.partition("=")
     typed = qid.casefold()
     fitting = [i for i in ids if (i.casefold() == typed if equals else i.casefold().startswith(typed))]
@@ -84,7 +84,7 @@ def paths(ctx, param, incomplete):
 
 
 def _prompt(rb, qid: str) -> str:
-    return next(q.prompt for q in rb.questions if q.id == qid)
+    return rb.questions_with_id(qid)[0].prompt
 
 
 def _loss_items(rb) -> list[tuple[str, str]]:
