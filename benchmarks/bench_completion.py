@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
-import time
+
+from bench_startup import _env as startup_env, median_seconds  # run as a script: benchmarks/ is on the path
 
 #: (what is being completed, the words typed so far; the last one is being completed)
 CASES = [
@@ -28,20 +27,10 @@ CASES = [
 
 
 def _env(words: list[str]) -> dict:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = startup_env()
     env.update({"_LOSSADVISOR_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(words),
                 "COMP_CWORD": str(len(words) - 1)})
     return env
-
-
-def median_seconds(args: list[str], env: dict, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -50,10 +39,10 @@ def main() -> None:
     ns = parser.parse_args()
     program = [sys.executable, "-m", "lossadvisor"]
     subprocess.run(program, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(CASES[0][1]))  # warm
-    floor = median_seconds([sys.executable, "-c", "import click"], dict(os.environ), ns.runs)
+    floor = median_seconds([sys.executable, "-c", "import click"], ns.runs)
     out = {"import click (floor)": round(floor, 3)}
     for name, words in CASES:
-        out[name] = round(median_seconds(program, _env(words), ns.runs), 3)
+        out[name] = round(median_seconds(program, ns.runs, _env(words)), 3)
     print(json.dumps({"median_seconds": out, "runs": ns.runs}, indent=2))
 
 

@@ -18,9 +18,10 @@ import time
 COMMAND = ["-m", "lossadvisor", "recommend", "--task", "binary", "--framework", "pytorch", "--json", "--no-check"]
 
 
-def median_seconds(args: list[str], runs: int) -> float:
+def median_seconds(args: list[str], runs: int, env: dict | None = None) -> float:
+    """The median wall time of ``runs`` whole-process runs of ``args`` (in ``env``, else :func:`_env`)."""
     times = []
-    env = _env()
+    env = _env() if env is None else env
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
