@@ -60,7 +60,10 @@ class ModelInput:
 
     ``values`` maps the keys of MODEL_KEYS (and question ids) to raw values.
     ``display`` may give how the file spells the activation / loss.
-    ``notes`` are findings a reader already made: (code, {template names}).
+    ``notes`` are findings a reader already made: (code, {template names}); a note's
+    ``_line``/``_col`` locate it, and ``_covers`` names the part ("activation", "loss") it
+    stands for.
+    ``key_cols`` and ``col`` are the 1-based columns of the keys and of the model (scripts).
     """
 
     name: str
@@ -71,6 +74,8 @@ class ModelInput:
     kind: str = "flags"
     display: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    key_cols: dict = field(default_factory=dict)
+    col: int | None = None
 
     def where(self, key: str | None = None) -> str:
         """``"file:line: "`` of ``key`` (or of the model) for a message; "" for flags."""
