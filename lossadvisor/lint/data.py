@@ -25,6 +25,8 @@ HEADINGS = ("What it flags", "Why it matters", "Example", "Use instead", "Refere
 RANGES = ("real", "unit_interval", "simplex", "signed_unit", "non_negative", "positive", "non_positive",
           "lower_bounded", "near_non_negative")
 LAYER_ROLES = ("units", "activation", "passthrough", "input", "model")
+# PyTorch module roles (the `modules:` section): wrapper = wraps the module given first (DataParallel)
+MODULE_ROLES = ("units", "activation", "passthrough", "wrapper")
 # The facts rules may test. Computed from the input in `lossadvisor.lint.facts.model_facts`.
 FACTS = (
     "task", "labels", "classes", "target", "framework", "units", "activation", "output_range",
@@ -305,7 +307,28 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             continue
         if spec.get("activation") is not None and spec["role"] == "activation" and spec["activation"] not in activations:
             problems.append(f"{where(spec)}: layer {cls!r} names unknown activation {spec['activation']!r}")
+        arguments = spec.get("arguments", [])
+        if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+            problems.append(f"{where(spec)}: layer {cls!r}: arguments must be a list of parameter names")
+        if spec.get("default_activation") is not None and spec["default_activation"] not in activations:
+            problems.append(f"{where(spec)}: layer {cls!r} names unknown default_activation "
+                            f"{spec['default_activation']!r}")
         layers[cls] = dict(spec)
+
+    # modules (optional: PyTorch module classes for the script reader)
+    modules: dict = {}
+    for cls, spec in (doc.get("modules") or {}).items():
+        if not isinstance(spec, dict) or spec.get("role") not in MODULE_ROLES:
+            problems.append(f"{where(doc['modules'], cls)}: module {cls!r} needs a role ({', '.join(MODULE_ROLES)})")
+            continue
+        units = spec.get("units")
+        if units is not None and units != "input" and not (
+                isinstance(units, list) and len(units) == 2 and isinstance(units[0], str)
+                and isinstance(units[1], int) and not isinstance(units[1], bool) and units[1] >= 0):
+            problems.append(f"{where(spec)}: module {cls!r}: units must be [argument name, position] or input")
+        if spec["role"] == "activation" and spec.get("activation") not in activations:
+            problems.append(f"{where(spec)}: module {cls!r} names unknown activation {spec.get('activation')!r}")
+        modules[cls] = dict(spec)
 
     # rules
     rules: list = []
@@ -382,7 +405,8 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             problems.append(f"{path}: the computed rule {required} is missing")
     if problems:
         raise RuleBaseError(problems)
-    return LintData(path, activations, activation_index, [], {}, layers, rules, codes, implied_tasks)
+    return LintData(path, activations, activation_index, [], {}, layers, rules, codes, implied_tasks,
+                    modules=modules)
 
 
 def _bool_key(key: Any) -> Any:

@@ -52,6 +52,7 @@ class LintData:
     codes: dict                  # code -> rule
     implied_tasks: list = field(default_factory=list)  # implies_task: {"task", "when", "unless", "because"}
     catalog: dict = field(default_factory=dict)  # loss id -> catalog entry: whose spellings these are
+    modules: dict = field(default_factory=dict)  # PyTorch module class name -> role dict
 
 
 @dataclass
