@@ -37,7 +37,7 @@ _NOQA = re.compile(r"#\s*lossadvisor\s*:\s*noqa\b(?:\s*:\s*(?P<codes>LA\d{3}(?:\
 # `keras.layers.Dense`. Longest first.
 _CANONICAL_PREFIXES = (("tensorflow.python.keras.", "keras."), ("tensorflow.keras.", "keras."),
                        ("tf_keras.", "keras."))
-FRAMEWORK_ROOTS = {"torch": "pytorch", "keras": "keras"}
+FRAMEWORK_ROOTS = {"torch": "pytorch", "keras": "keras", "tensorflow": "keras"}  # tf.keras is Keras
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,7 @@ class Source:
 
     def shown(self, node: ast.AST) -> str:
         """The node as source text, bounded for a message."""
-        text = ast.unparse(node)
-        return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+        return shown_text(node)
 
     def qualified(self, node: ast.AST) -> str | None:
         return self.imports.qualify(node)
@@ -137,7 +136,7 @@ class Imports:
 
     def __init__(self, tree: ast.Module):
         self.names: dict[str, str] = {}
-        for node in ast.walk(tree):
+        for node in statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -164,7 +163,29 @@ class Imports:
     def frameworks(self) -> tuple[str, ...]:
         """The frameworks the file imports (pytorch, keras), in that order."""
         roots = {name.split(".")[0] for name in self.names.values()}
-        return tuple(fw for root, fw in FRAMEWORK_ROOTS.items() if root in roots)
+        return tuple(dict.fromkeys(fw for root, fw in FRAMEWORK_ROOTS.items() if root in roots))
+
+
+def shown_text(node: ast.AST) -> str:
+    """A node as source text, bounded for a message (needs no Source: readers may defer it)."""
+    text = ast.unparse(node)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+
+
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")   # in source order
+
+
+def statements(tree: ast.AST):
+    """Every statement of a tree in source order, at any depth (inside functions, classes,
+    if/for/with/try/match), without visiting expressions: a fraction of ``ast.walk``'s nodes."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        children = [child for name in _BODIES for child in (getattr(node, name, None) or ())
+                    if isinstance(child, ast.AST)]
+        stack.extend(reversed(children))
 
 
 def canonical(name: str) -> str:
@@ -242,8 +263,9 @@ def silenced(code: str, lines, noqa: dict[int, frozenset | None]) -> bool:
 
 
 def model_name(path: str, at: Loc) -> str:
-    """A script's wiring is named after the line that joins the prediction and the loss."""
-    return f"{Path(path).name}:{at.line}"
+    """A script's wiring is named after the line that joins the prediction and the loss:
+    ``src/train.py:42``."""
+    return f"{path}:{at.line}"
 
 
 def wiring_model(wiring: Wiring, path: str) -> ModelInput:

@@ -1,0 +1,1462 @@
+"""The PyTorch reader of training scripts: which model output reaches which loss.
+
+Reads one parsed file (:class:`~lossadvisor.lint.pysource.Source`), never importing or running
+it, and returns a :class:`~lossadvisor.lint.pysource.Wiring` per loss call: the loss (a module
+such as ``nn.CrossEntropyLoss(reduction="sum")`` or a function such as ``F.nll_loss``), the
+output activation of the prediction that reaches it, the output units, and the label
+preparation visible on the target (``.long()``, ``F.one_hot(y, 10)``, ``.view(-1, 1)``).
+
+How it reads: every function of the file (and the module body) is evaluated once, statement
+by statement, over abstract values: a tensor with its last activation and units, a module
+built from ``torch.nn`` (roles from ``modules:`` in rules/lint.yaml), an ``nn.Sequential``
+chain, an object of a class of the file, a loss. A units layer resets the activation (relu ->
+Linear -> linear output); the output activation is the last one applied. Calls to functions
+and classes of the file are followed to a bounded depth; a parameter of a function takes the
+value every call of the function in the file gives it, when they all agree. Whether a name
+is a loss or an activation is decided only by lint's tables (the catalog's ``spellings:``,
+``activations:``). Anything else is an unknown value that says why; a loss reached by an
+unknown prediction is a wiring with a :class:`~lossadvisor.lint.pysource.NotFollowed` note.
+
+Training-only wiring: a branch under ``if not self.training:`` (or the ``else`` of ``if
+self.training:``), ``torch.no_grad()`` / ``torch.inference_mode()`` blocks, functions so
+decorated and ``predict``-like methods are inference, where a loss call is not a training
+wiring; so is a prediction of a model put in evaluation mode (``model.eval()`` until
+``model.train()``): a teacher put in evaluation mode leaves its student's wiring alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from dataclasses import dataclass, field, replace
+
+from lossadvisor.lint.pysource import (
+    Loc,
+    NotFollowed,
+    Source,
+    Wiring,
+    UNKNOWN,
+    argument,
+    canonical,
+    known_activation,
+    known_loss,
+    literal,
+    shown_text,
+)
+from lossadvisor.lint.spellings import LINT_PARAMS, LintData, norm_spelling
+
+FRAMEWORK = "pytorch"
+MAX_CALL_DEPTH = 6          # nested calls of the file's functions followed
+MAX_EXPRESSION_DEPTH = 120  # nested sub-expressions read
+WORK_PER_STATEMENT = 30     # statements evaluated in all, per statement of the file
+MODEL_BASES = ("torch.nn.Module", "torch.nn.modules.module.Module", "lightning.LightningModule",
+               "lightning.pytorch.LightningModule", "lightning.pytorch.core.LightningModule",
+               "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule")
+INFERENCE_METHODS = ("predict", "predict_step", "inference")
+GRAD_OFF = ("torch.no_grad", "torch.inference_mode", "torch.set_grad_enabled")
+LOADERS = ("torch.load", "torch.hub.load", "torch.jit.load")
+MODEL_WRAPPERS = ("torch.compile", "torch.jit.script", "torch.jit.trace")
+LONG_DTYPES = ("torch.long", "torch.int64", "torch.int", "torch.int32", "torch.LongTensor",
+               "torch.cuda.LongTensor", "torch.IntTensor")
+FLOAT_DTYPES = ("torch.float", "torch.float32", "torch.float64", "torch.double", "torch.half",
+                "torch.float16", "torch.bfloat16", "torch.FloatTensor", "torch.cuda.FloatTensor")
+# tensor methods: what they do to values and shapes
+LONG_METHODS = ("long", "int")
+FLOAT_METHODS = ("float", "double", "half", "bfloat16")
+FLATTENING = ("squeeze", "flatten", "ravel")
+RESHAPING = ("view", "reshape")
+MOVING = ("to", "type", "cuda", "cpu", "contiguous", "clone", "detach", "requires_grad_", "train", "eval")
+REORDERING = ("permute", "transpose", "t", "unsqueeze", "view_as", "reshape_as", "expand", "expand_as")
+REDUCING = ("mean", "sum")   # of a loss value: keeps it a loss value
+BACKWARD = ("backward", "manual_backward")
+
+
+# ----------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the reader cannot follow: it comes from ``node`` (or the name ``text``), and
+    ``why`` is a clause saying why (None: lint cannot follow it)."""
+
+    at: Loc
+    node: ast.AST | None = None
+    text: str | None = field(default=None, compare=False)
+    why: str | None = None
+
+    @property
+    def origin(self) -> str:
+        if self.text is None:
+            object.__setattr__(self, "text", shown_text(self.node) if self.node is not None else "?")
+        return self.text
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the visible preparation of a tensor says about it as a target."""
+
+    kind: str | None = None          # integer, one_hot, probabilities, float
+    at: Loc | None = None
+    classes: int | None = None
+    classes_at: Loc | None = None
+    shape: str | None = None         # "(N,)" or "(N, 1)"
+    shape_at: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor: its last activation (None with ``unknown`` when not followed) and units as a
+    prediction, its preparation as a target. ``param`` marks a tensor that is a function's
+    input parameter with no units layer since (the caller's value stands in for it)."""
+
+    act: str | None = None
+    act_at: Loc | None = None
+    act_node: ast.AST | None = None     # the source of the activation (or of the linear layer)
+    units: int | None = None
+    units_at: Loc | None = None
+    unknown: Unknown | None = None
+    param: int | None = None
+    reshaped: bool = False
+    labels: Labels | None = None
+    losses: tuple = ()               # calls of an unknown callable whose value this is (maybe losses)
+    evaluated: bool = False          # the output of a model in evaluation mode (after .eval())
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A module built from torch.nn: role units (linear output), activation or passthrough."""
+
+    role: str
+    at: Loc
+    node: ast.AST
+    units: int | None = None
+    keeps_units: bool = False
+    act: str | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """An ``nn.Sequential``: its modules in order."""
+
+    layers: tuple
+    at: Loc
+    node: ast.AST
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: a module object or a function of torch, as lint spells it."""
+
+    spelling: str | None
+    at: Loc
+    text: str
+    family: str | None
+    not_followed: NotFollowed | None = None
+
+
+@dataclass(frozen=True)
+class UnknownLoss:
+    """Surely a loss, but which one is decided at run time (a dict of losses indexed by a variable)."""
+
+    origin: str
+    at: Loc
+    why: str | None
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: object
+
+
+@dataclass(frozen=True)
+class Qualified:
+    """A name of a library through the file's imports: ``torch.nn.functional.softmax``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Items:
+    """A tuple or list of values."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict with literal keys."""
+
+    items: tuple
+    at: Loc
+
+
+@dataclass(frozen=True)
+class Eye:
+    """``torch.eye(n)``: indexing it by labels one-hot encodes them."""
+
+    classes: int | None
+    at: Loc
+
+
+@dataclass(frozen=True)
+class Dynamic:
+    """Something of torch chosen at run time: ``getattr(nn, name)``."""
+
+    origin: str
+    at: Loc
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    name: str
+    node: ast.ClassDef
+    bases: list
+    methods: dict
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    info: ClassInfo
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    node: ast.AST
+    owner: ClassInfo | None = None
+    bound: object = None         # the instance a method is bound to
+
+
+@dataclass(frozen=True)
+class SuperRef:
+    owner: ClassInfo
+    bound: object
+
+
+@dataclass(eq=False)
+class Instance:
+    """An object of a class of the file, with the attributes its ``__init__`` sets."""
+
+    cls: ClassInfo
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Candidate:
+    """A call of an unknown callable with a prediction and a target: a loss when its value is
+    back-propagated."""
+
+    node: ast.Call
+    callee: object
+    args: list
+    kwargs: dict
+
+
+class _Lazy:
+    """A function parameter in the function's own evaluation: its value comes from its calls."""
+
+    def __init__(self, name: str, index: int, node: ast.arg):
+        self.name, self.index, self.node = name, index, node
+
+
+_STOP = object()     # a block ended (return / raise)
+
+
+@dataclass
+class Frame:
+    """The evaluation of one function body (or the module's)."""
+
+    env: dict
+    func: ast.AST | None = None
+    cls: ClassInfo | None = None
+    self_value: object = None
+    main: bool = False            # the function's own evaluation: records wirings and call sites
+    depth: int = 0
+    inference: int = 0
+    evaluating: set = field(default_factory=set)   # ids of the models put in evaluation mode
+    loop: int = 0
+    returns: list = field(default_factory=list)
+    sink_returns: bool = False    # a training_step: its return value is back-propagated
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def wirings(source: Source, data: LintData) -> list[Wiring]:
+    """Every loss call of a PyTorch script with the prediction and target that reach it."""
+    return _Reader(source, data).read()
+
+
+class _Reader:
+    def __init__(self, source: Source, data: LintData):
+        self.source = source
+        self.data = data
+        self.module_env: dict = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.owner: dict[int, ClassInfo] = {}          # id(def) -> class whose method it is
+        self.functions: list = []                      # every def, file order
+        self.starts: list = []                         # (line, col) of each def, in order
+        self.outermost: set = set()                    # ids of the defs of the module or its classes
+        self.sites_by_name: dict[str, list] = {}
+        self.sites_by_method: dict[str, list] = {}
+        self.site_ids: set = set()
+        self.site_args: dict[int, tuple] = {}
+        self.state: dict[int, str] = {}                # id(def) -> running | done
+        self.instances: dict[int, Instance] = {}       # id(class) -> its instance in its own methods
+        self.memo: dict = {}
+        self.loss_entries: dict = {}                   # qualified name -> PyTorch loss entry or None
+        self.activations: dict = {}                    # name -> canonical activation or None
+        self.active: set = set()
+        self.found: dict[int, Wiring] = {}
+        self.work = 0
+        self.budget = 0
+        self.main_chain = 0
+
+    # ------------------------------------------------------------------ driver
+
+    def read(self) -> list[Wiring]:
+        statements = self._index(self.source.tree)
+        self.budget = WORK_PER_STATEMENT * max(statements, 100)
+        frame = Frame(self.module_env, main=True)
+        self.state[0] = "running"
+        self._block(self.source.tree.body, frame)
+        self.state[0] = "done"
+        for node in self.functions:
+            self._main(node)
+        return [self.found[k] for k in sorted(self.found, key=lambda k: (self.found[k].at.line, self.found[k].at.col))]
+
+    def _index(self, tree: ast.Module) -> int:
+        """Classes, functions, method owners and call sites, in one walk; the statement count."""
+        statements = 0
+        for node in ast.walk(tree):
+            kind = type(node)
+            if kind is ast.Call:
+                func = node.func
+                if type(func) is ast.Name:
+                    self.sites_by_name.setdefault(func.id, []).append(node)
+                    self.site_ids.add(id(node))
+                elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+                    self.sites_by_method.setdefault(func.attr, []).append(node)
+                    self.site_ids.add(id(node))
+            elif isinstance(node, ast.stmt):
+                statements += 1
+                if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                    self.functions.append(node)
+                elif kind is ast.ClassDef:
+                    info = ClassInfo(node.name, node, list(node.bases), {})
+                    for item in node.body:
+                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            info.methods[item.name] = item
+                            self.owner[id(item)] = info
+                    self.classes.setdefault(node.name, info)
+        self.functions.sort(key=lambda n: (n.lineno, n.col_offset))
+        for node in tree.body:
+            for item in (node.body if isinstance(node, ast.ClassDef) else [node]):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.outermost.add(id(item))
+        self.starts = [(n.lineno, n.col_offset) for n in self.functions]
+        return statements
+
+    def _enclosing(self, call: ast.Call):
+        """The innermost function holding a call (None: the module body)."""
+        where = (call.lineno, call.col_offset)
+        index = bisect.bisect_right(self.starts, where)
+        for position in range(index - 1, -1, -1):
+            node = self.functions[position]
+            if (node.end_lineno, node.end_col_offset) >= (call.end_lineno, call.end_col_offset):
+                return node
+            if id(node) in self.outermost:
+                break       # every def before an outermost one that ends before the call ends before it too
+        return None
+
+    def _u(self, node: ast.AST, why: str | None = None) -> Unknown:
+        return Unknown(self.source.loc(node), node=node, why=why)
+
+    def _tick(self) -> bool:
+        self.work += 1
+        return self.work <= self.budget
+
+    # ------------------------------------------------------------------ functions
+
+    def _main(self, node: ast.AST, instance: Instance | None = None) -> None:
+        """The function's own evaluation (once): records its wirings and the arguments of its calls."""
+        key = id(node)
+        if self.state.get(key) is not None:
+            return
+        self.state[key] = "running"
+        self.main_chain += 1
+        try:
+            cls = self.owner.get(key)
+            frame = Frame({}, func=node, cls=cls, main=True)
+            if _decorated_grad_off(node, self.source) or node.name in INFERENCE_METHODS:
+                frame.inference = 1
+            frame.sink_returns = node.name == "training_step"
+            params = _params(node.args)
+            first = 0
+            if cls is not None and params and not _is_static(node):
+                if _is_classmethod(node):
+                    frame.env[params[0].arg] = ClassRef(cls)
+                else:
+                    frame.self_value = instance if instance is not None else self._class_instance(cls)
+                    frame.env[params[0].arg] = frame.self_value
+                first = 1
+            for index, arg in enumerate(params[first:], start=first):
+                frame.env[arg.arg] = _Lazy(arg.arg, index, arg)
+            for arg in (node.args.vararg, node.args.kwarg):
+                if arg is not None:
+                    frame.env[arg.arg] = Unknown(self.source.loc(arg), text=arg.arg, why=f"`{arg.arg}` collects arguments of {node.name}()")
+            self._block(node.body, frame)
+        finally:
+            self.main_chain -= 1
+            self.state[key] = "done"
+
+    def _class_instance(self, cls: ClassInfo) -> Instance:
+        """The object a class's own methods see as ``self``."""
+        if id(cls) in self.instances:
+            return self.instances[id(cls)]
+        instance = Instance(cls)
+        self.instances[id(cls)] = instance
+        found = self._find_method(cls, "__init__")
+        if found is not None:
+            init, owner = found
+            if owner is cls and self.state.get(id(init)) is None and self.main_chain < MAX_CALL_DEPTH:
+                self._main(init, instance)
+            else:
+                self._call_function(FuncRef(init, owner, instance), [], {}, False, init, 0)
+        return instance
+
+    def _find_method(self, cls: ClassInfo, name: str, seen: set | None = None):
+        """(method, owner class) through the class and its bases of this file, or None."""
+        seen = seen if seen is not None else set()
+        if id(cls) in seen:
+            return None
+        seen.add(id(cls))
+        if name in cls.methods:
+            return cls.methods[name], cls
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in self.classes:
+                found = self._find_method(self.classes[base.id], name, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def _is_model(self, cls: ClassInfo, seen: set | None = None) -> bool:
+        seen = seen if seen is not None else set()
+        if id(cls) in seen:
+            return False
+        seen.add(id(cls))
+        for base in cls.bases:
+            if self.source.qualified(base) in MODEL_BASES:
+                return True
+            if isinstance(base, ast.Name) and base.id in self.classes and self._is_model(self.classes[base.id], seen):
+                return True
+        return False
+
+    def _resolve_param(self, frame: Frame, lazy: _Lazy):
+        """A parameter's value: the one every call of the function in the file gives it."""
+        node = frame.func
+        at = self.source.loc(lazy.node)
+        name = lazy.name
+        fname = getattr(node, "name", "?")
+        if frame.cls is not None and fname == "__init__":
+            sites, offset = self.sites_by_name.get(frame.cls.name, []), 1
+        elif frame.cls is not None:
+            sites, offset = self.sites_by_method.get(fname, []), 1
+        else:
+            sites, offset = self.sites_by_name.get(fname, []), 0
+        if not sites:
+            return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() that no call in this file gives")
+        values = []
+        for site in sorted(sites, key=lambda call: (call.lineno, call.col_offset)):
+            scope = self._enclosing(site)
+            if scope is not None and self.main_chain < MAX_CALL_DEPTH:
+                self._main(scope)
+            record = self.site_args.get(id(site))
+            value = None if record is None else self._bind(node, lazy, offset, record)
+            if value is None:
+                line = self.source.loc(site).line
+                return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() whose call at line {line} "
+                                         "lint cannot follow")
+            values.append((value, site))
+        distinct: list = []
+        for value, site in values:
+            if not any(_same(value, other) for other, _ in distinct):
+                distinct.append((value, site))
+        if len(distinct) == 1:
+            return distinct[0][0]
+        lines = ", ".join(str(self.source.loc(site).line) for _, site in distinct[:5])
+        if all(isinstance(v, Loss) for v, _ in distinct):
+            return UnknownLoss(name, at, f"`{name}` is a parameter of {fname}() given different losses by its "
+                                         f"calls (lines {lines})")
+        return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() given different values by its calls "
+                                 f"(lines {lines})")
+
+    def _bind(self, node: ast.AST, lazy: _Lazy, offset: int, record: tuple):
+        """The value a recorded call gives a parameter, or None when it cannot be told."""
+        args, star, kwargs = record
+        if lazy.name in kwargs:
+            return kwargs[lazy.name]
+        position = lazy.index - offset
+        if 0 <= position < len(args):
+            return args[position]
+        if star or "**" in kwargs:
+            return None
+        default = _default(node.args, lazy.name)
+        if default is None:
+            return None
+        value = literal(default)
+        return Literal(value) if value is not UNKNOWN else None
+
+    def _call_function(self, ref: FuncRef, args: list, kwargs: dict, star: bool, call: ast.AST, depth: int):
+        """The value a call of a function (or method) of the file returns, read in context."""
+        node = ref.node
+        if isinstance(node, ast.Lambda):
+            return self._u(call)
+        if depth >= MAX_CALL_DEPTH:
+            return self._u(call, f"`{self.source.shown(call)}` calls too deeply nested to follow")
+        if id(node) in self.active:
+            return self._u(call, f"`{self.source.shown(call)}` is recursive")
+        if self.work > self.budget:
+            return self._u(call, f"`{self.source.shown(call)}` is past what lint follows in one file")
+        params = _params(node.args)
+        env: dict = {}
+        markers: dict[int, object] = {}
+        first = 0
+        cls = ref.owner
+        if cls is not None and params and not _is_static(node):
+            env[params[0].arg] = ClassRef(cls) if _is_classmethod(node) else ref.bound
+            first = 1
+        key: list = [id(node), id(ref.bound)]
+        for index, arg in enumerate(params[first:], start=first):
+            position = index - first
+            if arg.arg in kwargs:
+                value = kwargs[arg.arg]
+            elif position < len(args):
+                value = args[position]
+            elif star or "**" in kwargs:
+                value = Unknown(self.source.loc(arg), text=arg.arg)
+            else:
+                default = _default(node.args, arg.arg)
+                lit = literal(default) if default is not None else UNKNOWN
+                value = Literal(lit) if lit is not UNKNOWN else Unknown(self.source.loc(arg), text=arg.arg)
+            if isinstance(value, (Tensor, Unknown)):
+                markers[index] = value
+                value = Tensor(unknown=Unknown(self.source.loc(arg), text=arg.arg), param=index)
+            env[arg.arg] = value
+            key.append(value)
+        for arg in (node.args.vararg, node.args.kwarg):
+            if arg is not None:
+                env[arg.arg] = Unknown(self.source.loc(arg), text=arg.arg)
+        try:
+            memo_key = tuple(key)
+            hash(memo_key)
+        except TypeError:
+            memo_key = None
+        if memo_key is not None and memo_key in self.memo:
+            result = self.memo[memo_key]
+        else:
+            frame = Frame(env, func=node, cls=cls, self_value=ref.bound, depth=depth + 1)
+            if _decorated_grad_off(node, self.source):
+                frame.inference = 1
+            self.active.add(id(node))
+            try:
+                self._block(node.body, frame)
+            finally:
+                self.active.discard(id(node))
+            result = self._returned(frame, node)
+            if memo_key is not None:
+                self.memo[memo_key] = result
+        return _substitute(result, markers)
+
+    def _returned(self, frame: Frame, node: ast.AST):
+        values = frame.returns
+        if not values:
+            return Literal(None)
+        first = values[0]
+        if all(_same(v, first) for v in values[1:]):
+            return first
+        if all(isinstance(v, Items) and len(v.items) == len(first.items) for v in values):
+            return Items(tuple(self._merge_all([v.items[i] for v in values], f"{node.name}()", node)
+                               for i in range(len(first.items))))
+        return self._merge_all(values, f"{node.name}()", node)
+
+    def _merge_all(self, values: list, origin: str, node: ast.AST):
+        first = values[0]
+        if all(_same(v, first) for v in values[1:]):
+            return first
+        return Unknown(self.source.loc(node), text=origin, why=f"`{origin}` returns different values on different paths")
+
+    def _instantiate(self, cls: ClassInfo, args: list, kwargs: dict, star: bool, call: ast.Call, depth: int):
+        instance = Instance(cls)
+        found = self._find_method(cls, "__init__")
+        if found is not None:
+            init, owner = found
+            key = ("instance", id(cls), *args, *sorted(kwargs.items(), key=lambda kv: str(kv[0])))
+            try:
+                hash(key)
+            except TypeError:
+                key = None
+            if key is not None and key in self.memo:
+                return self.memo[key]
+            self._call_function(FuncRef(init, owner, instance), args, kwargs, star, call, depth)
+            if key is not None:
+                self.memo[key] = instance
+        return instance
+
+    # ------------------------------------------------------------------ statements
+
+    def _block(self, body: list, frame: Frame):
+        for stmt in body:
+            if not self._tick() and not frame.main:
+                return _STOP
+            if self._statement(stmt, frame) is _STOP:
+                return _STOP
+        return None
+
+    def _statement(self, stmt: ast.stmt, frame: Frame):
+        env = frame.env
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            env[stmt.name] = FuncRef(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            env[stmt.name] = ClassRef(self.classes.get(stmt.name) or ClassInfo(stmt.name, stmt, list(stmt.bases), {}))
+        elif isinstance(stmt, ast.Assign):
+            value = self._eval(stmt.value, frame)
+            for target in stmt.targets:
+                self._assign(target, value, frame)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._assign(stmt.target, self._eval(stmt.value, frame), frame)
+        elif isinstance(stmt, ast.AugAssign):
+            value = self._binop(stmt.target, stmt.op, stmt.value, stmt, frame)
+            self._assign(stmt.target, value, frame)
+        elif isinstance(stmt, ast.Expr):
+            self._expression_statement(stmt.value, frame)
+        elif isinstance(stmt, ast.Return):
+            value = self._eval(stmt.value, frame) if stmt.value is not None else Literal(None)
+            if frame.sink_returns:
+                self._backward(value, frame)
+            frame.returns.append(value)
+            return _STOP
+        elif isinstance(stmt, ast.Raise):
+            return _STOP
+        elif isinstance(stmt, ast.If):
+            return self._if(stmt, frame)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._eval(stmt.iter, frame)
+            self._assign(stmt.target, self._u(stmt.target), frame)      # one pass: the loop variable is unknown
+            frame.loop += 1
+            self._block(stmt.body, frame)
+            frame.loop -= 1
+            self._block(stmt.orelse, frame)
+        elif isinstance(stmt, ast.While):
+            self._eval(stmt.test, frame)
+            frame.loop += 1
+            self._block(stmt.body, frame)
+            frame.loop -= 1
+            self._block(stmt.orelse, frame)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            grad_off = 0
+            for item in stmt.items:
+                self._eval(item.context_expr, frame)
+                if _grad_off(item.context_expr, self.source):
+                    grad_off = 1
+                if item.optional_vars is not None:
+                    self._assign(item.optional_vars, self._u(item.context_expr), frame)
+            frame.inference += grad_off
+            ended = self._block(stmt.body, frame)
+            frame.inference -= grad_off
+            return ended
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            ended = self._block(stmt.body, frame)
+            for handler in stmt.handlers:
+                self._block(handler.body, frame)
+            if ended is None:
+                ended = self._block(stmt.orelse, frame)
+            self._block(stmt.finalbody, frame)
+        elif isinstance(stmt, ast.Match):
+            self._eval(stmt.subject, frame)
+            before = dict(frame.env)
+            branches = []
+            for case in stmt.cases:
+                frame.env = dict(before)
+                for name in _pattern_names(case.pattern):
+                    frame.env[name] = Unknown(self.source.loc(case.pattern), text=name)
+                if self._block(case.body, frame) is None:
+                    branches.append(frame.env)
+            frame.env = self._merge_envs([before, *branches], stmt) if branches else before
+        return None
+
+    def _if(self, stmt: ast.If, frame: Frame):
+        mode = _training_test(stmt.test)
+        if mode == "training":
+            return self._block(stmt.body, frame)
+        if mode == "inference":
+            return self._block(stmt.orelse, frame)
+        test = self._eval(stmt.test, frame)
+        if isinstance(test, Literal):
+            return self._block(stmt.body if test.value else stmt.orelse, frame)
+        before = frame.env
+        frame.env = dict(before)
+        body_end = self._block(stmt.body, frame)
+        body_env = frame.env
+        frame.env = dict(before)
+        else_end = self._block(stmt.orelse, frame)
+        else_env = frame.env
+        if body_end is _STOP and else_end is _STOP:
+            frame.env = else_env
+            return _STOP
+        if body_end is _STOP:
+            frame.env = else_env
+        elif else_end is _STOP:
+            frame.env = body_env
+        else:
+            frame.env = self._merge_envs([body_env, else_env], stmt)
+        return None
+
+    def _merge_envs(self, envs: list, stmt: ast.stmt) -> dict:
+        merged = dict(envs[0])
+        line = stmt.lineno
+        for env in envs[1:]:
+            for name, value in env.items():
+                if name not in merged or merged[name] is value:
+                    merged[name] = value
+                elif not _same(merged[name], value):
+                    merged[name] = Unknown(self.source.loc(stmt), text=name, why=
+                                           f"`{name}` differs between the branches at line {line}")
+        return merged
+
+    def _assign(self, target: ast.AST, value, frame: Frame) -> None:
+        if isinstance(target, ast.Name):
+            frame.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value, Items) and len(value.items) == len(elts) and \
+                    not any(isinstance(e, ast.Starred) for e in elts):
+                for elt, item in zip(elts, value.items):
+                    self._assign(elt, item, frame)
+            else:
+                for elt in elts:
+                    inner = elt.value if isinstance(elt, ast.Starred) else elt
+                    self._assign(inner, self._u(inner), frame)
+        elif isinstance(target, ast.Attribute):
+            base = self._eval(target.value, frame)
+            if isinstance(base, Instance) and base is frame.self_value and getattr(frame.func, "name", "") == "__init__":
+                base.attrs[target.attr] = value
+        elif isinstance(target, ast.Starred):
+            self._assign(target.value, value, frame)
+
+    def _expression_statement(self, node: ast.expr, frame: Frame) -> None:
+        # layers.append(nn.Linear(...)) / layers.extend([...]): the list grows
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name) and node.func.attr in ("append", "extend"):
+            name = node.func.value.id
+            current = frame.env.get(name)
+            if isinstance(current, Items):
+                added = [self._eval(a, frame) for a in node.args[:1]]
+                if node.func.attr == "extend":
+                    added = list(added[0].items) if added and isinstance(added[0], Items) else \
+                        [self._u(node)]
+                if frame.loop:   # appended in a loop: how many times is not known
+                    added = [self._u(node), *added]
+                frame.env[name] = Items(current.items + tuple(added))
+                return
+        self._eval(node, frame)
+
+    # ------------------------------------------------------------------ expressions
+
+    def _eval(self, node: ast.AST, frame: Frame, depth: int = 0):
+        if depth > MAX_EXPRESSION_DEPTH:
+            return self._u(node)
+        depth += 1
+        if isinstance(node, ast.Constant):
+            return Literal(node.value)
+        if isinstance(node, ast.Name):
+            return self._name(node, frame)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, frame, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, frame, depth)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node, frame, depth)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            items = []
+            for elt in node.elts:
+                if isinstance(elt, ast.Starred):
+                    inner = self._eval(elt.value, frame, depth)
+                    if isinstance(inner, Items):
+                        items.extend(inner.items)
+                        continue
+                    return self._u(node)
+                items.append(self._eval(elt, frame, depth))
+            return Items(tuple(items))
+        if isinstance(node, ast.Dict):
+            pairs = []
+            for key, value in zip(node.keys, node.values):
+                evaluated = self._eval(value, frame, depth)
+                key_value = literal(key) if key is not None else UNKNOWN
+                if key_value is not UNKNOWN:
+                    pairs.append((key_value, evaluated))
+            return Mapping(tuple(pairs), self.source.loc(node))
+        if isinstance(node, ast.BinOp):
+            return self._binop(node.left, node.op, node.right, node, frame, depth)
+        if isinstance(node, ast.UnaryOp):
+            value = literal(node)
+            if value is not UNKNOWN:
+                return Literal(value)
+            self._eval(node.operand, frame, depth)
+            return self._u(node)
+        if isinstance(node, ast.IfExp):
+            mode = _training_test(node.test)
+            if mode == "training":
+                return self._eval(node.body, frame, depth)
+            if mode == "inference":
+                return self._eval(node.orelse, frame, depth)
+            test = self._eval(node.test, frame, depth)
+            if isinstance(test, Literal):
+                return self._eval(node.body if test.value else node.orelse, frame, depth)
+            body, orelse = self._eval(node.body, frame, depth), self._eval(node.orelse, frame, depth)
+            if _same(body, orelse):
+                return body
+            return self._u(node, f"`{self.source.shown(node)}` differs between its branches")
+        if isinstance(node, ast.NamedExpr):
+            value = self._eval(node.value, frame, depth)
+            self._assign(node.target, value, frame)
+            return value
+        if isinstance(node, (ast.Await, ast.YieldFrom)):
+            return self._eval(node.value, frame, depth)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            saved = frame.env
+            frame.env = dict(saved)
+            for generator in node.generators:
+                self._eval(generator.iter, frame, depth)
+                self._assign(generator.target, self._u(generator.target), frame)
+            for part in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)):
+                self._eval(part, frame, depth)
+            frame.env = saved
+            return self._u(node)
+        if isinstance(node, (ast.BoolOp, ast.Compare)):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self._eval(child, frame, depth)
+            return self._u(node)
+        if isinstance(node, ast.Lambda):
+            return FuncRef(node)
+        return self._u(node)
+
+    def _name(self, node: ast.Name, frame: Frame):
+        name = node.id
+        value = frame.env.get(name)
+        if isinstance(value, _Lazy):
+            value = self._resolve_param(frame, value)
+            frame.env[name] = value
+        if value is not None:
+            return value
+        if frame.env is not self.module_env and name in self.module_env:
+            return self.module_env[name]
+        qualified = self.source.imports.names.get(name)
+        if qualified is not None:
+            return Qualified(qualified)
+        if name in self.classes:
+            return ClassRef(self.classes[name])
+        if name in ("getattr", "super", "sum"):
+            return Qualified(name)
+        return Unknown(self.source.loc(node), text=name)
+
+    def _attribute(self, node: ast.Attribute, frame: Frame, depth: int):
+        base = self._eval(node.value, frame, depth)
+        attr = node.attr
+        if isinstance(base, Qualified):
+            return Qualified(canonical(f"{base.name}.{attr}"))
+        if isinstance(base, Instance):
+            if attr in base.attrs:
+                return base.attrs[attr]
+            found = self._find_method(base.cls, attr)
+            if found is not None:
+                return FuncRef(found[0], found[1], base)
+            return self._u(node)
+        if isinstance(base, ClassRef):
+            found = self._find_method(base.info, attr)
+            if found is not None:
+                return FuncRef(found[0], found[1], None)
+        if isinstance(base, Unknown):
+            return self._u(node, base.why)
+        return self._u(node)
+
+    def _subscript(self, node: ast.Subscript, frame: Frame, depth: int):
+        base = self._eval(node.value, frame, depth)
+        index_node = node.slice
+        at = self.source.loc(node)
+        if isinstance(base, Eye):
+            labels = Labels("one_hot", at, base.classes, base.at if base.classes else None)
+            self._eval(index_node, frame, depth)
+            return Tensor(unknown=self._u(node), labels=labels)
+        if isinstance(index_node, ast.Slice):
+            bounds = [literal(part) if part is not None else None for part in
+                      (index_node.lower, index_node.upper, index_node.step)]
+            if isinstance(base, Chain) and all(b is None or isinstance(b, int) for b in bounds):
+                return Chain(base.layers[slice(*bounds)], at, node)
+            if isinstance(base, Items) and all(b is None or isinstance(b, int) for b in bounds):
+                return Items(base.items[slice(*bounds)])
+        index = self._eval(index_node, frame, depth)
+        key = index.value if isinstance(index, Literal) else UNKNOWN
+        if isinstance(base, (Items, Chain)):
+            items = base.items if isinstance(base, Items) else base.layers
+            if isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
+                return items[key]
+            return self._u(node)
+        if isinstance(base, Mapping):
+            if key is not UNKNOWN:
+                for k, v in base.items:
+                    if k == key:
+                        return v
+                return self._u(node)
+            if base.items and all(isinstance(v, Loss) for _, v in base.items):
+                text = self.source.shown(node)
+                return UnknownLoss(text, at, f"`{text}` is chosen from a dict of losses at run time")
+            return self._u(node, f"`{self.source.shown(node)}` is looked up at run time")
+        if isinstance(base, Tensor):
+            return replace(base, units=None, units_at=None, reshaped=True, param=None,
+                           labels=replace(base.labels, shape=None, shape_at=None) if base.labels else None)
+        if isinstance(base, Unknown):
+            return self._u(node, base.why)
+        return self._u(node)
+
+    def _binop(self, left_node, op, right_node, node, frame: Frame, depth: int = 0):
+        left = self._eval(left_node, frame, depth)
+        right = self._eval(right_node, frame, depth)
+        if isinstance(left, Items) and isinstance(right, Items) and isinstance(op, ast.Add):
+            return Items(left.items + right.items)
+        if isinstance(left, Literal) and isinstance(right, Literal):
+            value = literal(ast.BinOp(ast.Constant(left.value), op, ast.Constant(right.value))) \
+                if isinstance(left.value, (int, float)) and isinstance(right.value, (int, float)) else UNKNOWN
+            return Literal(value) if value is not UNKNOWN else self._u(node)
+        losses = tuple(c for side in (left, right) if isinstance(side, Tensor) for c in side.losses)
+        tensors = [side for side in (left, right) if isinstance(side, Tensor)]
+        scalar = [side for side in (left, right) if isinstance(side, Literal)]
+        if len(tensors) == 1 and scalar and tensors[0].act == "linear" and isinstance(op, (ast.Mult, ast.Div, ast.Add, ast.Sub)):
+            return replace(tensors[0], labels=None, losses=losses)   # logits scaled or shifted: still logits
+        return Tensor(unknown=self._u(node), losses=losses)
+
+    # ------------------------------------------------------------------ calls
+
+    def _arguments(self, node: ast.Call, frame: Frame, depth: int):
+        args: list = []
+        star = False
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                value = self._eval(arg.value, frame, depth)
+                if isinstance(value, Items) and not star:
+                    args.extend(value.items)
+                else:
+                    star = True
+            else:
+                value = self._eval(arg, frame, depth)
+                if not star:
+                    args.append(value)
+        kwargs: dict = {}
+        for kw in node.keywords:
+            value = self._eval(kw.value, frame, depth)
+            kwargs[kw.arg if kw.arg is not None else "**"] = value
+        return args, star, kwargs
+
+    def _call(self, node: ast.Call, frame: Frame, depth: int):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            base = self._eval(func.value, frame, depth)
+            args, star, kwargs = self._arguments(node, frame, depth)
+            self._record_site(node, frame, args, star, kwargs)
+            if isinstance(base, Qualified):
+                return self._qualified_call(canonical(f"{base.name}.{func.attr}"), node, args, star, kwargs, frame)
+            return self._method_call(base, func.attr, node, args, star, kwargs, frame)
+        callee = self._eval(func, frame, depth)
+        args, star, kwargs = self._arguments(node, frame, depth)
+        self._record_site(node, frame, args, star, kwargs)
+        return self._call_value(callee, node, args, star, kwargs, frame)
+
+    def _record_site(self, node, frame: Frame, args, star, kwargs) -> None:
+        if frame.main and id(node) in self.site_ids and id(node) not in self.site_args:
+            self.site_args[id(node)] = (args, star, kwargs)
+
+    def _call_value(self, callee, node: ast.Call, args, star, kwargs, frame: Frame):
+        if isinstance(callee, Qualified):
+            return self._qualified_call(callee.name, node, args, star, kwargs, frame)
+        if isinstance(callee, (Loss, UnknownLoss)):
+            return self._loss_call(callee, node, args, kwargs, frame, module=True)
+        if isinstance(callee, (Instance, Layer, Chain)):
+            if isinstance(callee, Instance):
+                result = self._call_instance(callee, node, args, star, kwargs, frame)
+            else:
+                result = self._apply(callee, _first(args, kwargs, "input"), node, frame)
+            if id(callee) in frame.evaluating and isinstance(result, Tensor):
+                result = replace(result, evaluated=True)
+            return result
+        if isinstance(callee, FuncRef):
+            return self._call_function(callee, args, kwargs, star, node, frame.depth)
+        if isinstance(callee, ClassRef):
+            return self._instantiate(callee.info, args, kwargs, star, node, frame.depth)
+        if isinstance(callee, Dynamic):
+            return self._u(node, f"`{callee.origin}` is chosen at run time")
+        result = self._u(node)
+        if isinstance(callee, Unknown) and callee.why:      # the cause stays where it is
+            result = Unknown(callee.at, node=node, why=callee.why)
+        if frame.main and len(args) >= 2 and isinstance(callee, Unknown):
+            return Tensor(unknown=result, losses=(Candidate(node, callee, args, kwargs),))
+        return result
+
+    def _apply(self, module, value, node: ast.AST, frame: Frame):
+        """A module applied to a value: the tensor it gives."""
+        tensor = _as_tensor(value)
+        if isinstance(module, Layer):
+            if module.role == "units":
+                units = tensor.units if module.keeps_units else module.units
+                units_at = tensor.units_at if module.keeps_units else (module.at if module.units else None)
+                param = tensor.param if module.keeps_units and tensor.units is None else None
+                return Tensor("linear", module.at, module.node, units, units_at, param=param, labels=tensor.labels)
+            if module.role == "activation":
+                return _activate(tensor, module.act, module.at, module.node)
+            return tensor
+        if isinstance(module, Chain):
+            for layer in module.layers:
+                tensor = _as_tensor(self._apply(layer, tensor, node, frame))
+            return tensor
+        if isinstance(module, Instance):
+            return self._call_instance(module, node, [value], False, {}, frame)
+        if isinstance(module, Unknown):
+            return module
+        if isinstance(module, FuncRef):
+            return self._call_function(module, [value], {}, False, node, frame.depth)
+        return self._u(node)
+
+    def _call_instance(self, instance: Instance, node: ast.AST, args, star, kwargs, frame: Frame):
+        """An object of the file called: its ``forward`` (a model) or ``__call__``."""
+        found = self._find_method(instance.cls, "forward" if self._is_model(instance.cls) else "__call__")
+        if found is None:
+            return self._u(node)
+        return self._call_function(FuncRef(found[0], found[1], instance), args, kwargs, star, node, frame.depth)
+
+    def _qualified_call(self, name: str, node: ast.Call, args, star, kwargs, frame: Frame):
+        at = self.source.loc(node)
+        short = name.rsplit(".", 1)[-1]
+        torch_name = name.startswith(("torch.", "torchvision."))
+        if name == "torch.nn.Sequential":
+            layers = list(args)
+            if len(layers) == 1 and isinstance(layers[0], Mapping):
+                layers = [v for _, v in layers[0].items]
+            if star:
+                layers = [self._u(node), *layers]
+            return Chain(tuple(layers), at, node)
+        if name in ("collections.OrderedDict", "dict") and args and isinstance(args[0], Items):
+            pairs = tuple((p.items[0].value, p.items[1]) for p in args[0].items
+                          if isinstance(p, Items) and len(p.items) == 2 and isinstance(p.items[0], Literal))
+            return Mapping(pairs, at)
+        if torch_name and self._loss_entry(name) is not None:
+            loss = self._loss_object(name, node, args, kwargs, module=short[:1].isupper())
+            if short[:1].isupper():
+                return loss
+            return self._loss_call(loss, node, args, kwargs, frame, module=False)
+        if name.startswith("torch.nn.") and short[:1].isupper() and short in self.data.modules:
+            return self._module(short, node, args, kwargs)
+        canonical = self._activation(name) if torch_name else None
+        if canonical is not None:
+            if short[:1].isupper():
+                return Layer("activation", at, node, act=canonical)
+            return _activate(_as_tensor(_first(args, kwargs, "input")), canonical, at, node)
+        if name in LOADERS:
+            return self._u(node, f"`{self.source.shown(node)}` is read at run time")
+        if name in MODEL_WRAPPERS and args:
+            return args[0]
+        if name == "torch.eye":
+            n = args[0].value if args and isinstance(args[0], Literal) else None
+            return Eye(n if isinstance(n, int) and not isinstance(n, bool) else None, at)
+        if name == "torch.nn.functional.one_hot":
+            tensor = _as_tensor(_first(args, kwargs, "tensor"))
+            classes = _int(args[1] if len(args) > 1 else kwargs.get("num_classes"))
+            labels = Labels("one_hot", at, classes, at if classes else None)
+            return replace(tensor, labels=labels, unknown=tensor.unknown or self._u(node), act=None,
+                           param=None, losses=())
+        if name in ("torch.argmax",):
+            return self._method_call(_first(args, kwargs, "input"), "argmax", node, args[1:], star, kwargs, frame)
+        if name in ("torch.flatten", "torch.squeeze", "torch.unsqueeze", "torch.reshape") and args:
+            return self._method_call(args[0], short, node, args[1:], star, kwargs, frame)
+        if name == "getattr":
+            target = args[0] if args else None
+            if isinstance(target, Qualified):
+                return Dynamic(self.source.shown(node), at)
+            return self._u(node, f"`{self.source.shown(node)}` is chosen at run time")
+        if name == "super" and frame.cls is not None:
+            return SuperRef(frame.cls, frame.self_value)
+        if name == "sum" and args and isinstance(args[0], Tensor):
+            return args[0]
+        if name.startswith("torch.nn.") and short[:1].isupper():
+            return self._u(node, f"`{self.source.shown(node)}` is a module lint does not read")
+        return self._u(node)
+
+    def _module(self, short: str, node: ast.Call, args, kwargs):
+        spec = self.data.modules[short]
+        at = self.source.loc(node)
+        role = spec["role"]
+        if role == "wrapper":
+            return args[0] if args else self._u(node)
+        if role == "activation":
+            return Layer("activation", at, node, act=spec["activation"])
+        if role == "units":
+            units_spec = spec.get("units")
+            if units_spec == "input":
+                return Layer("units", at, node, keeps_units=True)
+            units = None
+            if isinstance(units_spec, list):
+                name, position = units_spec
+                if name in kwargs:
+                    units = _int(kwargs[name])
+                elif position < len(args):
+                    units = _int(args[position])
+            return Layer("units", at, node, units=units)
+        return Layer("passthrough", at, node)
+
+    def _loss_entry(self, name: str):
+        """The PyTorch spelling entry of lint's tables a qualified name means, or None."""
+        if name not in self.loss_entries:
+            entry = None
+            if known_loss(name, self.data):
+                entry = next((e for e in self.data.loss_index[norm_spelling(name)[0]]
+                              if FRAMEWORK in e["frameworks"]), None)
+            self.loss_entries[name] = entry
+        return self.loss_entries[name]
+
+    def _activation(self, name: str) -> str | None:
+        """The canonical activation a name means in lint's tables, or None."""
+        if name not in self.activations:
+            known = known_activation(name, self.data)
+            self.activations[name] = self.data.activation_index[norm_spelling(name)[0]] if known else None
+        return self.activations[name]
+
+    def _loss_object(self, name: str, node: ast.Call, args, kwargs, module: bool) -> Loss:
+        """A loss as lint spells it: literal keyword arguments kept; a non-literal one the loss's
+        meaning depends on makes it not followed."""
+        entry = self._loss_entry(name)
+        text, at = self.source.shown(node), self.source.loc(node)
+        spelled = name.replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
+        family = (self.data.catalog.get(entry["loss"]) or {}).get("family")
+        parts = []
+        unread = None
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                if entry["params"]:
+                    unread = f"`**{self.source.shown(keyword.value)}`"
+                continue
+            value = literal(keyword.value)
+            if value is UNKNOWN:
+                if keyword.arg in LINT_PARAMS and keyword.arg in entry["params"]:
+                    unread = f"`{keyword.arg}={self.source.shown(keyword.value)}`"
+                continue
+            if keyword.arg in ("input", "target", "inputs", "targets"):
+                continue
+            parts.append(f"{keyword.arg}={value!r}")
+        extra = node.args[0 if module else 2:]
+        if extra and entry["params"] and unread is None:
+            unread = "its positional arguments"
+        if unread is not None:
+            reason = NotFollowed(f"the loss `{text}` depends on {unread}, which lint cannot follow", at, "loss")
+            return Loss(None, at, text, family, reason)
+        spelling = f"{spelled}({', '.join(parts)})" if parts else spelled
+        return Loss(spelling, at, text, family)
+
+    def _loss_call(self, loss, node: ast.Call, args, kwargs, frame: Frame, module: bool):
+        """A loss applied to a prediction and a target: a wiring (in a function's own evaluation)."""
+        prediction = args[0] if args else kwargs.get("input", kwargs.get("inputs"))
+        evaluated = isinstance(prediction, Tensor) and prediction.evaluated
+        if frame.main and not frame.inference and not evaluated and id(node) not in self.found:
+            target = args[1] if len(args) > 1 else kwargs.get("target", kwargs.get("targets"))
+            pred_node = argument(node, "input", 0) or argument(node, "inputs", 0)
+            self.found[id(node)] = self._wiring(loss, node, prediction, target, pred_node)
+        return Tensor(unknown=self._u(node))
+
+    def _wiring(self, loss, node: ast.Call, prediction, target, pred_node) -> Wiring:
+        wiring = Wiring(FRAMEWORK, self.source.loc(node))
+        callee = self.source.shown(node.func)
+        family = None
+        if isinstance(loss, Loss):
+            family = loss.family
+            wiring.loss_at, wiring.loss_text = loss.at, loss.text
+            if loss.spelling is not None:
+                wiring.loss = loss.spelling
+            if loss.not_followed is not None:
+                wiring.not_followed.append(loss.not_followed)
+        else:
+            wiring.not_followed.append(NotFollowed(_reason("the loss", callee, loss), loss.at if loss else wiring.at,
+                                                   "loss"))
+        shown = self.source.shown(pred_node) if pred_node is not None else "?"
+        tensor = _as_tensor(prediction) if prediction is not None else Tensor(unknown=Unknown(wiring.at, text=shown))
+        if tensor.act is not None:
+            wiring.activation, wiring.activation_at, wiring.activation_text = (
+                tensor.act, tensor.act_at, shown_text(tensor.act_node) if tensor.act_node else None)
+            wiring.units, wiring.units_at = tensor.units, tensor.units_at
+        else:
+            unknown = tensor.unknown or Unknown(wiring.at, text=shown)
+            wiring.not_followed.append(NotFollowed(_reason("the prediction", shown, unknown), unknown.at, "activation"))
+        labels = _as_tensor(target).labels if target is not None else None
+        if labels is not None:
+            kind = labels.kind
+            if kind == "one_hot":
+                wiring.labels, wiring.labels_at = "one_hot", labels.at
+            elif family == "multiclass" and kind == "integer":
+                wiring.labels, wiring.labels_at = "integer", labels.at
+            elif family == "multiclass" and kind in ("probabilities", "float"):
+                wiring.labels, wiring.labels_at = "probabilities", labels.at
+            if labels.classes is not None:
+                wiring.classes, wiring.classes_at = labels.classes, labels.classes_at
+            if labels.shape is not None and not tensor.reshaped:
+                wiring.target_shape, wiring.target_at = labels.shape, labels.shape_at
+        return wiring
+
+    def _method_call(self, base, attr: str, node: ast.Call, args, star, kwargs, frame: Frame):
+        if isinstance(base, (Instance, Layer, Chain)) and attr in ("eval", "train"):
+            # model.eval() / model.train(False): this model's predictions are evaluation from here on
+            off = attr == "eval" or bool(args and isinstance(args[0], Literal) and not args[0].value)
+            (frame.evaluating.add if off else frame.evaluating.discard)(id(base))
+        if isinstance(base, SuperRef):
+            for base_node in base.owner.bases:
+                if isinstance(base_node, ast.Name) and base_node.id in self.classes:
+                    found = self._find_method(self.classes[base_node.id], attr)
+                    if found is not None:
+                        return self._call_function(FuncRef(found[0], found[1], base.bound), args, kwargs, star,
+                                                   node, frame.depth)
+            return Literal(None) if attr == "__init__" else self._u(node)
+        if isinstance(base, (Instance, Layer, Chain)) and attr in MOVING:
+            return base
+        if isinstance(base, Instance):
+            if attr in base.attrs:
+                return self._call_value(base.attrs[attr], node, args, star, kwargs, frame)
+            found = self._find_method(base.cls, attr)
+            if found is not None:
+                return self._call_function(FuncRef(found[0], found[1], base), args, kwargs, star, node, frame.depth)
+            return self._u(node)
+        if isinstance(base, ClassRef):
+            found = self._find_method(base.info, attr)
+            if found is not None:
+                bound = args[0] if attr == "__init__" and args else None
+                return self._call_function(FuncRef(found[0], found[1], bound), args[1:] if bound is not None else args,
+                                           kwargs, star, node, frame.depth)
+            return self._u(node)
+        if isinstance(base, Mapping) and attr == "get" and args and isinstance(args[0], Literal):
+            for key, value in base.items:
+                if key == args[0].value:
+                    return value
+            return self._u(node)
+        if isinstance(base, (Tensor, Unknown)):
+            if attr in BACKWARD and not isinstance(base, Tensor) and args:
+                self._backward(args[0], frame)      # accelerator.backward(loss)
+                return Literal(None)
+            return self._tensor_method(base, attr, node, args, kwargs, frame)
+        return self._u(node)
+
+    def _tensor_method(self, base, attr: str, node: ast.Call, args, kwargs, frame: Frame):
+        tensor = _as_tensor(base)
+        at = self.source.loc(node)
+        labels = tensor.labels or Labels()
+        if attr == "backward":
+            self._backward(tensor, frame)
+            return Literal(None)
+        if attr in REDUCING and tensor.losses:
+            return Tensor(unknown=self._u(node), losses=tensor.losses)
+        canonical = self._activation(attr)
+        if canonical is not None and canonical != "linear":
+            return _activate(tensor, canonical, at, node)
+        if attr in LONG_METHODS or attr == "argmax":
+            kind = "one_hot" if labels.kind == "one_hot" and attr != "argmax" else "integer"
+            new = replace(labels, kind=kind, at=labels.at if kind == "one_hot" else at)
+            if attr == "argmax":
+                new = replace(new, shape=None, shape_at=None)
+                return Tensor(unknown=self._u(node), labels=new)
+            return replace(tensor, labels=new)
+        if attr in FLOAT_METHODS:
+            if labels.kind in ("one_hot", "probabilities"):
+                return tensor
+            return replace(tensor, labels=replace(labels, kind="float", at=at))
+        if attr in MOVING:
+            dtype = self._dtype(args, kwargs)
+            if dtype == "long" and labels.kind != "one_hot":
+                return replace(tensor, labels=replace(labels, kind="integer", at=at))
+            if dtype == "float" and labels.kind not in ("one_hot", "probabilities"):
+                return replace(tensor, labels=replace(labels, kind="float", at=at))
+            return tensor
+        if attr in FLATTENING or attr in RESHAPING or attr == "unsqueeze":
+            shape = _shape_after(attr, args)
+            new_labels = replace(labels, shape=shape, shape_at=at if shape else None)
+            return replace(tensor, reshaped=True, units=tensor.units if attr == "squeeze" else None,
+                           units_at=tensor.units_at if attr == "squeeze" else None,
+                           param=tensor.param if tensor.act is None else None, labels=new_labels)
+        if attr in REORDERING:
+            return replace(tensor, reshaped=True, labels=replace(labels, shape=None, shape_at=None))
+        return Tensor(unknown=self._u(node))
+
+    def _dtype(self, args, kwargs) -> str | None:
+        for value in [*args, *kwargs.values()]:
+            if isinstance(value, Qualified):
+                if value.name in LONG_DTYPES:
+                    return "long"
+                if value.name in FLOAT_DTYPES:
+                    return "float"
+        return None
+
+    def _backward(self, value, frame: Frame) -> None:
+        """The value is back-propagated: an unknown callable that made it is a loss not followed."""
+        if not frame.main or frame.inference:
+            return
+        values = [v for _, v in value.items] if isinstance(value, Mapping) else [value]
+        for item in values:
+            if not isinstance(item, Tensor):
+                continue
+            for candidate in item.losses:
+                if id(candidate.node) in self.found:
+                    continue
+                args, callee = candidate.args, candidate.callee
+                self.found[id(candidate.node)] = self._wiring(
+                    UnknownLoss(callee.origin, callee.at, callee.why), candidate.node, args[0], args[1],
+                    argument(candidate.node, "input", 0))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _reason(part: str, shown: str, unknown) -> str:
+    """``the prediction `out` comes from `self.head(x)`, which lint cannot follow``."""
+    origin, why = unknown.origin, unknown.why
+    head = f"{part} `{shown}`"
+    if origin != shown:
+        head += f" comes from `{origin}`"
+        return f"{head}: {why}" if why else f"{head}, which lint cannot follow"
+    if why and why.startswith(f"`{shown}` "):
+        return f"{part} {why}"              # the loss `criterion` is a parameter of train() ...
+    return f"{head}: {why}" if why else f"{head} cannot be followed"
+
+
+def _as_tensor(value) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, Unknown):
+        return Tensor(unknown=value)
+    if isinstance(value, Items):
+        return Tensor(unknown=Unknown(Loc(1, 1), text="(...)", why="it is a tuple or list, not one tensor"))
+    return Tensor(unknown=Unknown(Loc(1, 1), text=type(value).__name__.lower()))
+
+
+def _activate(tensor: Tensor, canonical: str, at: Loc, node: ast.AST) -> Tensor:
+    labels = tensor.labels
+    if canonical == "softmax":
+        labels = replace(labels or Labels(), kind="probabilities", at=at)
+    return Tensor(canonical, at, node, tensor.units, tensor.units_at, param=tensor.param,
+                  reshaped=tensor.reshaped, labels=labels, evaluated=tensor.evaluated)
+
+
+def _substitute(result, markers: dict):
+    """A function's result with the caller's values for its input parameters."""
+    if isinstance(result, Items):
+        return Items(tuple(_substitute(item, markers) for item in result.items))
+    if not isinstance(result, Tensor) or result.param is None or result.param not in markers:
+        return result
+    actual = _as_tensor(markers[result.param])
+    if result.act is None:
+        return replace(actual, reshaped=actual.reshaped or result.reshaped, labels=result.labels or actual.labels)
+    if result.units is None:
+        return replace(result, units=actual.units, units_at=actual.units_at, param=actual.param)
+    return replace(result, param=None)
+
+
+def _same(a, b) -> bool:
+    if a is b or a == b:
+        return True
+    if isinstance(a, Loss) and isinstance(b, Loss):
+        return a.spelling == b.spelling and a.not_followed is None and b.not_followed is None
+    return False
+
+
+def _first(args: list, kwargs: dict, name: str):
+    if args:
+        return args[0]
+    return kwargs.get(name)
+
+
+def _int(value) -> int | None:
+    if isinstance(value, Literal) and isinstance(value.value, int) and not isinstance(value.value, bool) \
+            and value.value >= 1:
+        return value.value
+    return None
+
+
+def _shape_after(attr: str, args: list) -> str | None:
+    """The target shape a reshaping method gives: "(N,)", "(N, 1)" or None."""
+    values = [a.value if isinstance(a, Literal) else UNKNOWN for a in args]
+    if len(args) == 1 and isinstance(args[0], Items):          # view((-1, 1))
+        values = [a.value if isinstance(a, Literal) else UNKNOWN for a in args[0].items]
+    if attr in ("flatten", "ravel"):
+        return "(N,)" if values in ([], [0]) else None
+    if attr == "squeeze":
+        return "(N,)" if values in ([], [1], [-1]) else None
+    if attr == "unsqueeze":
+        return "(N, 1)" if values in ([1], [-1]) else None
+    if len(values) == 1:
+        return "(N,)"
+    if len(values) == 2 and values[1] == 1:
+        return "(N, 1)"
+    return None
+
+
+def _params(arguments: ast.arguments) -> list:
+    return [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+
+
+def _default(arguments: ast.arguments, name: str):
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = arguments.defaults
+    for arg, default in zip(positional[len(positional) - len(defaults):], defaults):
+        if arg.arg == name:
+            return default
+    for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        if arg.arg == name:
+            return default
+    return None
+
+
+def _decorator_names(node) -> list:
+    names = []
+    for decorator in getattr(node, "decorator_list", []):
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        names.append(target)
+    return names
+
+
+def _is_static(node) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in _decorator_names(node))
+
+
+def _is_classmethod(node) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "classmethod" for d in _decorator_names(node))
+
+
+def _decorated_grad_off(node, source: Source) -> bool:
+    return any(source.qualified(d) in GRAD_OFF[:2] for d in _decorator_names(node))
+
+
+def _grad_off(expr: ast.AST, source: Source) -> bool:
+    """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``."""
+    if not isinstance(expr, ast.Call):
+        return False
+    name = source.qualified(expr.func)
+    if name in GRAD_OFF[:2]:
+        return True
+    return name == GRAD_OFF[2] and bool(expr.args) and literal(expr.args[0]) is False
+
+
+def _training_test(test: ast.AST) -> str | None:
+    """"training" for ``if self.training:``, "inference" for ``if not self.training:``."""
+    negated = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated, test = True, test.operand
+    if isinstance(test, ast.Attribute) and test.attr == "training":
+        return "inference" if negated else "training"
+    return None
+
+
+def _pattern_names(pattern: ast.AST) -> list:
+    return [n.name for n in ast.walk(pattern) if isinstance(getattr(n, "name", None), str)] + \
+        [n.rest for n in ast.walk(pattern) if isinstance(getattr(n, "rest", None), str)]
