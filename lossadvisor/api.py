@@ -165,7 +165,7 @@ class LintResult(Result):
 
     @property
     def findings(self) -> list[dict]:
-        """Every finding: code, name, severity, message, fix, model, source, line."""
+        """Every finding: code, name, severity, message, fix, model, source, line, col, locations."""
         return self._doc["findings"]
 
     @property
@@ -175,8 +175,14 @@ class LintResult(Result):
 
     @property
     def counts(self) -> dict:
-        """Findings by severity, models linted, clean, with nothing checked, rules not applied."""
+        """Findings by severity, models linted, clean, with nothing checked, rules not applied,
+        errors, findings silenced by noqa, scripts read and those without a loss wiring."""
         return dict(self._doc["counts"])
+
+    @property
+    def errors(self) -> list[dict]:
+        """The inputs that could not be read (a script with a syntax error): source, message."""
+        return self._doc["errors"]
 
     def headline(self) -> str:
         from lossadvisor.render.lint import summary_line
@@ -285,14 +291,19 @@ def check_document(losses: Iterable[str] = (), *, impl: str | None = None, frame
 
 
 def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = None,
-                  answer_pairs: Iterable[str] = (), rules_paths: Iterable[str] = ()) -> dict:
+                  answer_pairs: Iterable[str] = (), rules_paths: Iterable[str] = (),
+                  select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+                  exclude: Iterable[str] = ()) -> dict:
     """The `lint --format json` document (without schema_version) of the models in ``files`` (spec
-    files, Keras model files, ``-`` for stdin) or, without files, of the one model the ``flags``
-    describe; ``flags`` (model keys: task, activation, loss, units, ...; None for not given) and
-    ``--answer`` pairs fill in what each file leaves out, each answer named as the rule base
-    names it (``--task Binary`` and ``--answer task=binary`` agree), as for `recommend`.
+    files, Keras model files, ``-`` for stdin, ``.py`` training scripts and folders of them, less
+    the ``exclude`` globs) or, without files, of the one model the ``flags`` describe; ``flags``
+    (model keys: task, activation, loss, units, ...; None for not given) and ``--answer`` pairs
+    fill in what each file leaves out, each answer named as the rule base names it (``--task
+    Binary`` and ``--answer task=binary`` agree), as for `recommend`. ``select`` and ``ignore``
+    choose the codes reported (codes or prefixes, as Ruff's). A script that cannot be read is
+    one of the document's ``errors``, and the others are linted.
     FlagConflict (a UsageError) when a flag and a pair give one key two values; UsageError when
-    there is nothing to lint."""
+    there is nothing to lint or a code is unknown."""
     from lossadvisor.answers import given_answers
     from lossadvisor.lint import ModelInput, lint_models, load_lint_data, read_inputs
     from lossadvisor.rulebase import load_rulebase
@@ -300,11 +311,14 @@ def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = N
     rb = load_rulebase(list(rules_paths))
     given, _ = given_answers(flags or {}, answer_pairs=tuple(answer_pairs), canonical=rb.canonical_answer)
     files = [os.fspath(f) for f in files]
+    data = load_lint_data(rb=rb)  # the loss spellings of the rule base in use
     if files:
-        models = read_inputs(files, load_lint_data(rb=rb))  # the loss spellings of the rule base in use
-    else:
-        models = [ModelInput(name="flags", values={}, kind="flags")] if given else []
-    return lint_models(models, flags=given, rb=rb)
+        inputs = read_inputs(files, data, exclude=exclude)
+        return lint_models(inputs.models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
+                           noqa=inputs.noqa, errors=inputs.errors, scripts=inputs.scripts,
+                           no_wiring=inputs.no_wiring)
+    models = [ModelInput(name="flags", values={}, kind="flags")] if given else []
+    return lint_models(models, flags=given, rb=rb, data=data, select=select, ignore=ignore)
 
 
 # ============================================================================ the API
@@ -437,26 +451,33 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
     return InferResult(infer_array(_target_array(path_or_array, name), name=name, task=task))
 
 
-def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), **model: Any) -> LintResult:
+def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), select: Iterable[str] | str | None = None,
+         ignore: Iterable[str] | str | None = None, exclude: Iterable[str] | str = (), **model: Any) -> LintResult:
     """Mismatched output activation / loss / label pairings: ``lossadvisor lint``.
 
     Args:
-        files: spec files (YAML or JSON), ``.keras`` archives or Keras ``model.to_json()``
-            files; none to lint the one model the keywords describe.
+        files: spec files (YAML or JSON), ``.keras`` archives, Keras ``model.to_json()`` files,
+            ``.py`` training scripts or folders (their ``*.py`` files, read without being run);
+            none to lint the one model the keywords describe.
         model: the model's keys, as the flags and spec keys: ``task``, ``activation``, ``loss``
             (as any framework spells them), ``framework``, ``from_logits``, ``units``, ``labels``,
             ``classes``, ``target``, ``reduction``, ``target_shape``, and any other question id
             (``imbalance``); with files they fill in what a file leaves out. NumPy scalars
             (``units=np.int64(10)``) are taken as the Python values they hold.
         rules: rule files or folders overlaid on the shipped rule base.
+        select, ignore: the codes to report and to leave out, as codes or prefixes (``"LA1"``,
+            ``["LA101", "LA108"]``, ``"ALL"``), as ``--select`` / ``--ignore``.
+        exclude: globs of paths below a folder given not to read, as ``--exclude``.
 
     Returns:
-        LintResult: ``.findings``, ``.clean``, ``.counts``; ``.to_dict()`` is the
-        ``lint --format json`` document. A file that is not a path is a UsageError.
+        LintResult: ``.findings``, ``.clean``, ``.counts``, ``.errors`` (the scripts that could
+        not be read); ``.to_dict()`` is the ``lint --format json`` document. A file that is not
+        a path is a UsageError.
     """
     paths = [_path(f, "files", optional=False) for f in files]
     return LintResult(lint_document(paths, flags={k: _answer(k, v) for k, v in model.items()},
-                                    rules_paths=_paths(rules, "rules")))
+                                    rules_paths=_paths(rules, "rules"), select=_texts(select, "select"),
+                                    ignore=_texts(ignore, "ignore"), exclude=_texts(exclude, "exclude") or ()))
 
 
 def _type_name(value: Any) -> str:

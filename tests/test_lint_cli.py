@@ -139,8 +139,9 @@ def test_help_has_examples(run_cli):
 
 def test_pre_commit_hook_runs_the_lint_command():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    (hook,) = hooks
-    assert hook["id"] == "lossadvisor-lint"
+    # issue 11 adds a second hook, for training scripts (tests/test_lint_scripts_cli.py)
+    hook = hooks[0]
+    assert [h["id"] for h in hooks] == ["lossadvisor-lint", "lossadvisor-lint-scripts"]
     assert hook["entry"] == "lossadvisor lint" and hook["language"] == "python"
     files = re.compile(hook["files"])
     for name in ("model.keras", "ml/clf.keras", "lossadvisor.yaml", "models/clf.lossadvisor.yml",

@@ -9,6 +9,9 @@ from lossadvisor.cli.common import format_option, rules_option
 
 EPILOG = """\b
 Examples:
+  lossadvisor lint train.py
+  lossadvisor lint src/ --exclude 'tests/*'
+  lossadvisor lint src/ --select LA1 --ignore LA108
   lossadvisor lint --activation Softmax --loss nn.CrossEntropyLoss
   lossadvisor lint --task binary --activation sigmoid --loss BinaryCrossentropy --from-logits
   lossadvisor lint --task multiclass --labels integer --units 10 --classes 10 \\
@@ -20,31 +23,52 @@ Examples:
   lossadvisor explain LA101
 
 \b
-FILES are spec files (YAML or JSON: one model, a list, or {models: [...]},
-with the keys of the flags: task, activation, loss, framework, from_logits,
-units, labels, classes, target, reduction, target_shape, name), .keras
-archives, or the JSON of Keras model.to_json(). - reads a spec from
-standard input; a file without a suffix (a pipe, <(...)) is judged by its
-content. Specs stop at 64 MiB; like cat, lint waits for a pipe whose
-writer neither writes nor closes it. Flags fill in what a file does not
-say (task, labels); a flag that contradicts a file is an error.
-Without --task, a softmax over several units or a loss over exclusive
-classes (nn.CrossEntropyLoss, categorical cross-entropy) is linted as
-multiclass, and the output says so; --task overrides it. Rules that lack
+PATHS are PyTorch and Keras training scripts (.py), folders, spec files
+(YAML or JSON: one model, a list, or {models: [...]}, with the keys of the
+flags: task, activation, loss, framework, from_logits, units, labels,
+classes, target, reduction, target_shape, name), .keras archives, or the
+JSON of Keras model.to_json(). - reads a spec from standard input; a file
+without a suffix (a pipe, <(...)) is judged by its content. Specs stop at
+64 MiB; like cat, lint waits for a pipe whose writer neither writes nor
+closes it. Flags fill in what a file does not say (task, labels); a flag
+that contradicts a file is an error.
+
+\b
+Scripts are read without being imported or run: each loss call is followed
+back to the model's output, and what cannot be followed is an info finding
+(LA304). Folders are searched for *.py files only (spec and Keras files in
+them are not read), skipping .git, virtual environments, __pycache__,
+build, dist, *.egg-info, node_modules and tool caches; symlinked folders are
+not followed. --exclude GLOB skips more (matched against the path below the
+folder and the name, e.g. 'tests/*' or '*_pb2.py'); a file named on the
+command line is always read. A finding is silenced by a comment
+`# lossadvisor: noqa` (every code) or `# lossadvisor: noqa: LA101` on a
+line it points to. A script that cannot be read (a syntax error) is an
+error for that file; the others are linted.
+
+\b
+--select and --ignore take codes or prefixes (LA1, LA10, LA101, ALL),
+comma-separated or repeated; for each code the most specific entry wins,
+and --ignore wins a tie.
+Without --task, a model with a softmax over several units, a loss over
+exclusive classes (nn.CrossEntropyLoss, categorical cross-entropy) or
+one-hot labels is linted as multiclass, and the output says so; --task
+overrides it. Rules that lack
 a fact (labels, classes, units, ...) are listed as not checked.
 Spellings of all three frameworks are understood: Softmax, nn.Softmax,
 jax.nn.softmax; nn.BCEWithLogitsLoss, BinaryCrossentropy,
 "binary_crossentropy", optax's sigmoid_binary_cross_entropy.
 
 \b
-Exit codes: 0 no error findings (or --exit-zero), 1 error findings, or
-nothing could be checked (no rule had the facts it needs, e.g. a model
-without activation and loss), 2 usage or input error.
+Exit codes: 0 no error findings (or --exit-zero; also scripts without
+any loss wiring), 1 error findings, or nothing could be checked (no rule
+had the facts it needs, e.g. a model without activation and loss), 2 usage
+or input error, or a file that could not be read (after the report).
 """
 
 
 @click.command(epilog=EPILOG)
-@click.argument("files", nargs=-1, type=click.Path(), metavar="[FILES]...")
+@click.argument("files", nargs=-1, type=click.Path(), metavar="[PATHS]...")
 @click.option("--task", metavar="CHOICE", shell_complete=completion.question_values("task"),
               help="regression | binary | multiclass | multilabel.")
 @click.option("--activation", metavar="NAME", shell_complete=completion.activation_ids,
@@ -65,23 +89,31 @@ without activation and loss), 2 usage or input error.
 @click.option("--target-shape", metavar="SHAPE", help="Shape of the targets given to the loss, e.g. '(N,)' or '(N, 1)'.")
 @click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE", shell_complete=completion.answer_pairs,
               help="Any other question of the rule base (imbalance, outliers, ...). Repeatable.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Report only these codes or prefixes (LA1, LA101, ALL); comma-separated. Repeatable.")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Leave out these codes or prefixes; comma-separated. Repeatable.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip paths below a folder that match (e.g. 'tests/*'). Repeatable.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings or nothing could be checked (report only).")
 @rules_option
 @format_option("github", "sarif")
 @click.pass_context
-def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
+def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, select, ignore, exclude, **flags):
     """Find mismatched output activation / loss / label pairings.
 
-    Checks a model described by flags, by spec files, or read from Keras model
-    files, against the lint rules (codes LA###; see `lossadvisor explain LA101`).
-    --format github prints workflow annotations; --format sarif a SARIF 2.1.0
-    log for code scanning, with each code's explanation as its help.
+    Checks training scripts (PyTorch, Keras), a model described by flags, by
+    spec files, or read from Keras model files, against the lint rules (codes
+    LA###; see `lossadvisor explain LA101`). --format github prints workflow
+    annotations; --format sarif a SARIF 2.1.0 log for code scanning, with
+    each code's explanation as its help.
     """
     from lossadvisor.api import lint_document
     from lossadvisor.errors import OptionError
 
     try:
-        payload = lint_document(files, flags=flags, answer_pairs=answer_pairs, rules_paths=rules_paths)
+        payload = lint_document(files, flags=flags, answer_pairs=answer_pairs, rules_paths=rules_paths,
+                                select=select or None, ignore=ignore or None, exclude=exclude)
     except OptionError as exc:  # conflicting flags, or nothing to lint
         raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
     if fmt in ("github", "sarif"):
@@ -94,5 +126,9 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, **flags):
         from lossadvisor.render.lint import lint_text
 
         render(payload, fmt, lint_text)
+    for error in payload["errors"]:
+        click.echo(f"Error: {' '.join(error['message'].split())}", err=True)
+    if payload["errors"]:
+        ctx.exit(2)
     if (payload["summary"]["error"] or payload["nothing_checked"]) and not exit_zero:
         ctx.exit(1)

@@ -1,6 +1,9 @@
 """The models to lint, read from files: spec files (YAML or JSON: one model, a list, or
 ``{models: [...]}``), ``.keras`` archives and the JSON of Keras ``model.to_json()``; a file
 without a known suffix (``-`` for standard input, a pipe, a device) is judged by its content.
+Training scripts (``.py`` files, and the ``*.py`` files of folders, see
+:mod:`lossadvisor.lint.discover`) are read statically by :mod:`lossadvisor.lint.pysource`, in a
+process pool when there are many.
 
 Flags are the third input; the command line turns them into a :class:`ModelInput`
 and :func:`lossadvisor.lint.lint_models` merges them into every model.
@@ -13,12 +16,15 @@ import math
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.lint import kerasfile
 from lossadvisor.lint.data import load_lint_data
+from lossadvisor.lint.discover import python_files
+from lossadvisor.lint.pysource import ScriptResult, read_script
 from lossadvisor.lint.spellings import LintData, ModelInput
 from lossadvisor import textutil
 from lossadvisor.textutil import (
@@ -37,15 +43,129 @@ SPEC = "a spec file"            # the kind of file in the size cap's message
 ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
 
-def read_inputs(paths: Iterable[str], data: LintData | None = None) -> list[ModelInput]:
-    """Every model of every file: spec files (YAML/JSON), `.keras` archives, `model.to_json()` JSON."""
+SCRIPT_SUFFIX = ".py"
+# Scripts are read in a process pool when there are at least this many and more than one
+# usable core; below it, starting the workers costs more than it saves.
+PARALLEL_MIN_SCRIPTS = 32
+# The number of processes reading scripts, when set: 1 reads them serially, N > 1 in a pool of N
+# whatever their number (the tests compare both ways; benchmarks pin it). Unset: automatic.
+JOBS_ENV = "LOSSADVISOR_LINT_JOBS"
+
+
+@dataclass
+class LintInputs:
+    """What the paths given hold: the models, in input order, and what the Python files among
+    them said. ``scripts`` is the number of Python files found (None when neither a ``.py``
+    file nor a folder was given); ``no_wiring`` how many of those read without error hold no
+    loss wiring; ``noqa`` maps each script to its noqa comments (line -> codes, None for all);
+    ``errors`` are the files that could not be read, ``{"source", "message"}``, in input order."""
+
+    models: list[ModelInput] = field(default_factory=list)
+    scripts: int | None = None
+    no_wiring: int = 0
+    noqa: dict[str, dict] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+
+
+def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: Iterable[str] = ()) -> LintInputs:
+    """Every model of every path: spec files (YAML/JSON), `.keras` archives, `model.to_json()` JSON,
+    ``.py`` training scripts and folders (their ``*.py`` files, less the ``exclude`` globs; a file
+    given by name is always read). A script that cannot be read is an error of the result, and
+    the others go on; any other file that cannot be read raises, as before."""
     paths = list(paths)
+    exclude = list(exclude)
     if paths.count(STDIN) > 1:
         raise UsageError(f"{STDIN} (standard input) can be given once")
-    models: list[ModelInput] = []
+    result = LintInputs()
+    # each path as the files it stands for: (is a script, path)
+    expanded: list[tuple[bool, str]] = []
+    seen_scripts: set[str] = set()
     for path in paths:
-        models.extend(read_input(path, data))
-    return models
+        if path != STDIN and _is_source_folder(path):
+            found = python_files(path, exclude, result.errors)
+        elif path.lower().endswith(SCRIPT_SUFFIX):
+            found = [path]
+        else:
+            expanded.append((False, path))
+            continue
+        result.scripts = result.scripts or 0     # scripts were asked for, even if none is found
+        for script in found:
+            key = os.path.normpath(script)
+            if key not in seen_scripts:
+                seen_scripts.add(key)
+                expanded.append((True, script))
+    scripts = [path for is_script, path in expanded if is_script]
+    if scripts:
+        data = data or load_lint_data()
+    read = iter(read_scripts(scripts, data))
+    for is_script, path in expanded:
+        if not is_script:
+            result.models.extend(read_input(path, data))
+            continue
+        script: ScriptResult = next(read)
+        result.scripts += 1
+        if script.error is not None:
+            result.errors.append({"source": script.path, "message": script.error})
+            continue
+        if not script.models:
+            result.no_wiring += 1
+        result.models.extend(script.models)
+        if script.noqa:
+            result.noqa[script.path] = script.noqa
+    return result
+
+
+def _is_source_folder(path: str) -> bool:
+    """A folder to search for scripts (a ``.keras`` folder is a model, read as before)."""
+    p = Path(path)
+    return p.is_dir() and not (p.suffix == ".keras" and (p / "config.json").is_file())
+
+
+def script_jobs(count: int) -> int:
+    """How many processes read ``count`` scripts: :data:`JOBS_ENV` when set; else the usable
+    cores when there are at least :data:`PARALLEL_MIN_SCRIPTS` scripts, else 1."""
+    forced = os.environ.get(JOBS_ENV, "").strip()
+    if forced:
+        if not forced.isdigit() or int(forced) < 1:
+            raise UsageError(f"{JOBS_ENV} must be a whole number >= 1, got {forced!r}")
+        return max(1, min(int(forced), count))
+    if count < PARALLEL_MIN_SCRIPTS:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, count))
+
+
+def read_scripts(paths: list[str], data: LintData | None, jobs: int | None = None) -> list[ScriptResult]:
+    """Each script read (:func:`~lossadvisor.lint.pysource.read_script`), in the order given:
+    serially, or in a pool of ``jobs`` processes (:func:`script_jobs` when None). The pool forks
+    where the platform can, so the workers inherit the lint data loaded here."""
+    jobs = script_jobs(len(paths)) if jobs is None else jobs
+    if jobs <= 1 or len(paths) < 2:
+        return [read_script(path, data) for path in paths]
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(jobs, initializer=_start_worker, initargs=(data,)) as pool:
+        return pool.map(_read_in_worker, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+
+
+_WORKER_DATA: list = []    # the lint data of a worker process (set by _start_worker)
+
+
+def _start_worker(data: LintData) -> None:
+    """A worker keeps the lint data and leaves Ctrl-C to the parent, which ends the pool."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_DATA[:] = [data]
+
+
+def _read_in_worker(path: str) -> ScriptResult:
+    return read_script(path, _WORKER_DATA[0])
 
 
 def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
@@ -61,7 +181,7 @@ def read_input(path: str, data: LintData | None = None) -> list[ModelInput]:
     if p.is_dir():
         if (p / "config.json").is_file() and p.suffix == ".keras":
             return kerasfile.read_keras(path, data or load_lint_data())
-        raise InputError(f"{path}: is a folder; give spec files or Keras model files")
+        raise InputError(f"{path}: is a folder, not a spec or a Keras model file")
     suffix = p.suffix.lower()
     if suffix in (".keras", ".h5", ".hdf5"):
         return kerasfile.read_keras(path, data or load_lint_data())

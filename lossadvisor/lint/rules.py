@@ -2,8 +2,12 @@
 
 Besides the rules of ``rules/lint.yaml`` decided by ``when``/``unless``, the
 computed ones are decided here: LA201 (the rule base recommends another pairing
-for the stated framing) and LA303 (the activation or loss is missing); LA301 and
-LA302 come as notes from the Keras reader.
+for the stated framing) and LA303 (the activation or loss is missing); LA301,
+LA302 and LA304 come as notes from the readers (Keras files, scripts), a note's
+``_covers`` naming the part it stands for.
+
+Which codes run is the user's choice (``--select`` / ``--ignore``, :func:`code_filter`), and a
+script silences a finding with a ``# lossadvisor: noqa[: CODES]`` comment on a line it points to.
 
 A rule that does not fire is either decided (a known fact rules it out) or not
 applied: it lacks a stated fact (labels, classes, ...) that could make it fire.
@@ -13,9 +17,10 @@ Those are reported, so that a clean result says what it did not check.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from lossadvisor.errors import LossAdvisorError, OptionError
+from lossadvisor.errors import LossAdvisorError, OptionError, UsageError
 from lossadvisor.lint.data import (
     DERIVED_FACTS,
     SEVERITIES,
@@ -26,7 +31,12 @@ from lossadvisor.lint.data import (
     load_lint_data,
 )
 from lossadvisor.lint.facts import merge_flags, model_facts
+from lossadvisor.lint.pysource import silenced
 from lossadvisor.lint.spellings import LintData, ModelInput
+from lossadvisor.textutil import suggest
+
+ALL_CODES = "ALL"                    # --select ALL / --ignore ALL
+LOCATED_PARTS = ("activation", "loss")   # the parts of a model a finding's `locations` give
 
 
 def rule_fires(rule: dict, facts: dict) -> bool:
@@ -108,9 +118,13 @@ def _template_values(facts: dict, names: dict) -> dict:
     return out
 
 
-def _finding(rule: dict, values: dict, model: ModelInput) -> dict:
+def _finding(rule: dict, values: dict, model: ModelInput, at: tuple | None = None) -> dict:
+    """A finding of ``rule``, located at ``at`` (line, col) when given (a note's), else at the
+    input key the rule names (``at`` in rules/lint.yaml), else at the model."""
     key = rule.get("at")
-    line = model.key_lines.get(key) if key else None
+    if at is None:
+        at = (model.key_lines[key], model.key_cols.get(key)) if key and model.key_lines.get(key) \
+            else (model.line, model.col)
     return {
         "code": rule["code"],
         "name": rule["name"],
@@ -119,8 +133,63 @@ def _finding(rule: dict, values: dict, model: ModelInput) -> dict:
         "fix": fill_template(rule["fix"], values),
         "model": model.name,
         "source": model.source,
-        "line": line or model.line,
+        "line": at[0],
+        "col": at[1],
+        "locations": _locations(model),
     }
+
+
+def _locations(model: ModelInput) -> dict:
+    """Where the model's activation and loss are, for those it locates: ``{"activation": {"line",
+    "col"}, "loss": ...}`` (col None when the input gives lines only)."""
+    return {part: {"line": model.key_lines[part], "col": model.key_cols.get(part)}
+            for part in LOCATED_PARTS if model.key_lines.get(part)}
+
+
+def code_filter(select: Iterable[str] | None, ignore: Iterable[str] | None,
+                data: LintData) -> Callable[[str], bool] | None:
+    """Which codes run, from ``select`` and ``ignore`` (codes or prefixes: ``LA1``, ``LA10``,
+    ``LA101``, ``ALL``; each item may hold several, comma-separated), as in Ruff: for each code
+    the most specific entry that matches it wins, and ``ignore`` wins a tie; without ``select``
+    every code is selected. None when neither is given (every code runs). UsageError for an
+    entry that is no code's prefix, with the nearest one suggested.
+
+    >>> from lossadvisor.lint import load_lint_data
+    >>> runs = code_filter(["LA1"], ["LA108"], load_lint_data())
+    >>> runs("LA101"), runs("LA108"), runs("LA201")
+    (True, False, False)
+    """
+    selected = _code_entries(select, "select", data)
+    ignored = _code_entries(ignore, "ignore", data)
+    if selected is None and ignored is None:
+        return None
+    selected = selected if selected is not None else [ALL_CODES]
+    ignored = ignored or []
+
+    def specificity(entries: list[str], code: str) -> int:
+        """How specific the most specific entry matching ``code`` is; -1 when none matches."""
+        return max((0 if e == ALL_CODES else len(e) for e in entries if e == ALL_CODES or code.startswith(e)),
+                   default=-1)
+
+    return lambda code: specificity(selected, code) > specificity(ignored, code)
+
+
+def _code_entries(values: Iterable[str] | None, option: str, data: LintData) -> list[str] | None:
+    """The codes and prefixes of ``--select`` or ``--ignore``, validated; None when not given."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    entries = [part.strip().upper() for value in values for part in str(value).split(",") if part.strip()]
+    if not entries:
+        return None
+    prefixes = {code[:n] for code in data.codes for n in range(2, len(code) + 1)}
+    for entry in entries:
+        if entry != ALL_CODES and entry not in prefixes:
+            options = sorted(prefixes - {"LA"}) + [ALL_CODES]
+            hint = suggest(entry, options, cutoff=0.5, quote="", fallback=f"; known codes: {', '.join(data.codes)}")
+            raise UsageError(f"{option}: unknown lint code or prefix {entry}{hint}")
+    return entries
 
 
 def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, data: LintData) -> dict | None:
@@ -167,10 +236,12 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
     return _finding(data.codes["LA201"], values, model)
 
 
-def lint_model(model: ModelInput, rb, data: LintData) -> dict:
+def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool] | None = None) -> dict:
     """One model linted: ``findings``, ``facts``, ``assumed`` (the task the model implies when none
     is given, or None), ``not_applied`` (the rules that could fire but lack a stated fact) and
-    ``rules_run`` (how many rules had every fact they test)."""
+    ``rules_run`` (how many rules had every fact they test). ``runs`` (:func:`code_filter`) says
+    which codes are reported; the others are still decided, so that LA201 ("this pairing
+    works") never speaks for a finding that was left out."""
     facts, names = model_facts(model, rb, data)
     values = _template_values(facts, names)
     findings: list[dict] = []
@@ -178,13 +249,14 @@ def lint_model(model: ModelInput, rb, data: LintData) -> dict:
     # a rule has run when the facts the model states decide it; an assumed task is not stated
     stated = {k: v for k, v in facts.items() if not (k == "task" and names["_assumed"])}
     rules_run = 0
-    noted = set()
+    covered = set()     # the parts a note stands in for (an unreadable or unfollowed loss or activation)
     for code, context in model.notes:
         rule = data.codes[code]
         vals = dict(values)
         vals.update(context)
-        findings.append(_finding(rule, vals, model))
-        noted.add(code)
+        at = (context["_line"], context.get("_col")) if context.get("_line") else None
+        findings.append(_finding(rule, vals, model, at))
+        covered.add(context.get("_covers"))
     for rule in data.rules:
         if rule["computed"] or rule["retired"]:
             continue
@@ -194,11 +266,12 @@ def lint_model(model: ModelInput, rb, data: LintData) -> dict:
             lacking = missing_facts(rule, facts, names["_possible"])
             if lacking:
                 not_applied.append(_not_applied(rule, lacking))
-        rules_run += rule_is_decidable(rule, stated)
+        if runs is None or runs(rule["code"]):
+            rules_run += rule_is_decidable(rule, stated)
     missing = []
-    if "activation" not in facts and "LA302" not in noted:
+    if "activation" not in facts and "activation" not in covered:
         missing.append(("output activation", "--activation"))
-    if "loss" not in facts and "LA301" not in noted:
+    if "loss" not in facts and "loss" not in covered:
         missing.append(("loss", "--loss"))
     if missing:
         vals = dict(values)
@@ -212,6 +285,9 @@ def lint_model(model: ModelInput, rb, data: LintData) -> dict:
             rec = _recommendation_finding(rb, facts, names, model, data)
             if rec is not None:
                 findings.append(rec)
+    if runs is not None:
+        findings = [f for f in findings if runs(f["code"])]
+        not_applied = [item for item in not_applied if runs(item["code"])]
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f["severity"]], f["code"]))
     not_applied.sort(key=lambda item: item["code"])
@@ -220,50 +296,86 @@ def lint_model(model: ModelInput, rb, data: LintData) -> dict:
 
 
 def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
-                data: LintData | None = None) -> dict:
+                data: LintData | None = None, select: Iterable[str] | None = None,
+                ignore: Iterable[str] | None = None, noqa: dict | None = None, errors: Iterable[dict] = (),
+                scripts: int | None = None, no_wiring: int = 0) -> dict:
     """Lint every model; flags fill in what each model leaves out.
 
-    ``data`` defaults to rules/lint.yaml with the loss spellings of ``rb``'s catalog.
+    ``data`` defaults to rules/lint.yaml with the loss spellings of ``rb``'s catalog. ``select``
+    and ``ignore`` choose the codes (:func:`code_filter`); ``noqa`` maps a script to its noqa
+    comments (:func:`lossadvisor.lint.pysource.noqa_lines`), which silence the findings on their
+    lines. ``errors`` are the inputs that could not be read (``{"source", "message"}``);
+    a script's model whose values are not valid (``from_logits`` on a loss without it) joins
+    them and the others go on. ``scripts`` is the number of Python files read (None when none
+    was asked for: then no model at all is a UsageError) and ``no_wiring`` how many held no
+    loss wiring.
+
     Returns the `lint --format json` payload: findings, clean, not_applied (the rules each model
     lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests),
-    models (each with the task it was assumed to have, if any), summary, counts (see lint_counts).
+    models (each with the task it was assumed to have, if any), errors, summary, counts (see
+    lint_counts).
     """
     if rb is None:
         from lossadvisor.rulebase import load_rulebase
 
         rb = load_rulebase()
     data = data or load_lint_data(rb=rb)
-    if not models:
-        raise OptionError("nothing to lint: give a spec file, a Keras model file, or flags such as "
-                          "--activation and --loss")
+    if not models and scripts is None:
+        raise OptionError("nothing to lint: give a spec file, a Keras model file, a training script, or "
+                          "flags such as --activation and --loss")
+    runs = code_filter(select, ignore, data)
+    noqa = noqa or {}
+    errors = list(errors)
     findings: list[dict] = []
     not_applied: list[dict] = []
     reports = []
+    silenced_count = 0
     for model in models:
         merge_flags(model, dict(flags or {}), data)
-        linted = lint_model(model, rb, data)
+        try:
+            linted = lint_model(model, rb, data, runs)
+        except UsageError as exc:
+            if model.kind != "script":
+                raise
+            errors.append({"source": model.source, "message": str(exc)})
+            continue
         found = linted["findings"]
+        comments = noqa.get(model.source)
+        if comments:
+            kept = [f for f in found if not silenced(f["code"], _finding_lines(f), comments)]
+            silenced_count += len(found) - len(kept)
+            found = kept
         findings.extend(found)
         not_applied.extend(dict(item, model=model.name, source=model.source) for item in linted["not_applied"])
         nothing_checked = linted["rules_run"] == 0
         reports.append({
-            "name": model.name, "source": model.source, "line": model.line, "kind": model.kind,
+            "name": model.name, "source": model.source, "line": model.line, "col": model.col, "kind": model.kind,
             "facts": linted["facts"], "assumed": linted["assumed"],
             "clean": not found and not nothing_checked, "findings": len(found),
             "not_applied": len(linted["not_applied"]), "nothing_checked": nothing_checked,
         })
-    counts = lint_counts(findings, reports, not_applied)
+    counts = lint_counts(findings, reports, not_applied, errors=errors, silenced=silenced_count,
+                         scripts=scripts or 0, no_wiring=no_wiring)
     nothing_checked = counts["nothing_checked"] > 0
-    return {"findings": findings, "clean": not findings and not nothing_checked, "not_applied": not_applied,
-            "nothing_checked": nothing_checked, "models": reports,
+    clean = bool(reports) and not findings and not nothing_checked and not errors
+    return {"findings": findings, "clean": clean, "not_applied": not_applied,
+            "nothing_checked": nothing_checked, "models": reports, "errors": errors,
             "summary": {k: counts[k] for k in ("models", *SEVERITIES)}, "counts": counts}
 
 
-def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dict]) -> dict:
-    """The counts of a lint run, each the length of a list of the document: ``findings`` and each
-    severity's; ``models`` linted, how many are ``clean`` and how many had ``nothing_checked`` (no
-    rule with the facts it needs: check's ``unchecked``); ``not_applied``, the rules left out for
-    lack of a stated fact (check's ``skipped``).
+def _finding_lines(finding: dict) -> set:
+    """The lines a finding points to: its own, and its activation's and loss's."""
+    return {finding["line"], *(where["line"] for where in finding["locations"].values())}
+
+
+def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dict], *, errors: list = (),
+                silenced: int = 0, scripts: int = 0, no_wiring: int = 0) -> dict:
+    """The counts of a lint run: ``findings`` and each severity's; ``models`` linted, how many are
+    ``clean`` and how many had ``nothing_checked`` (no rule with the facts it needs: check's
+    ``unchecked``); ``not_applied``, the rules left out for lack of a stated fact (check's
+    ``skipped``); ``errors``, the inputs that could not be read: each the length of a list of
+    the document. Then ``silenced`` (findings a noqa comment silenced), ``scripts`` (Python files
+    read) and ``no_wiring`` (those without a loss wiring).
 
     >>> counts = lint_counts([{"severity": "error"}], [{"clean": False, "nothing_checked": False}], [])
     >>> counts["findings"], counts["error"], counts["warning"], counts["models"], counts["clean"]
@@ -272,5 +384,6 @@ def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dic
     counts = {"findings": len(findings)}
     counts.update({s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES})
     counts.update(models=len(reports), clean=sum(1 for r in reports if r["clean"]),
-                  nothing_checked=sum(1 for r in reports if r["nothing_checked"]), not_applied=len(not_applied))
+                  nothing_checked=sum(1 for r in reports if r["nothing_checked"]), not_applied=len(not_applied),
+                  errors=len(errors), silenced=silenced, scripts=scripts, no_wiring=no_wiring)
     return counts

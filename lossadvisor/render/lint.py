@@ -16,12 +16,35 @@ def _clean(text) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
+def _place(source, line, col) -> str:
+    """``path:line:col``, ``path:line`` or ``path``: as much as is known."""
+    if not line:
+        return str(source)
+    return f"{source}:{line}:{col}" if col else f"{source}:{line}"
+
+
 def _location(finding: dict) -> str:
+    """Where a finding is: ``train.py:12:9`` (``spec.yaml:6`` for a file of lines only)."""
     source = finding.get("source")
     if not source:
         return ""
-    line = finding.get("line")
-    return f"{source}:{line}" if line else str(source)
+    return _place(source, finding.get("line"), finding.get("col"))
+
+
+def _location_lines(finding: dict) -> list[str]:
+    """Where a finding is, one ``path:line[:col]`` per line: its own place, then the model's
+    activation and loss where they are elsewhere (``loss train.py:27:17``), so that both ends of
+    the pairing are a click away."""
+    source = finding.get("source")
+    if not source:
+        return []
+    here = (finding.get("line"), finding.get("col"))
+    parts = finding.get("locations") or {}
+    own = [part for part, where in parts.items() if (where["line"], where["col"]) == here]
+    lines = [f"{_location(finding)}{' ' + own[0] if own else ''}"]
+    lines += [f"{part} {_place(source, where['line'], where['col'])}"
+              for part, where in parts.items() if part not in own]
+    return lines
 
 
 def _plural(n: int, word: str) -> str:
@@ -29,6 +52,34 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_line(payload: dict) -> str:
+    """The last line of the text report: what was found in how many models, then how many
+    findings noqa comments silenced, how many scripts had no loss wiring and how many files
+    could not be read."""
+    counts = payload.get("counts", {})
+    if not payload["summary"]["models"] and counts.get("scripts") is not None:
+        line = _nothing_linted(counts)
+    else:
+        line = _findings_line(payload)
+        if counts.get("silenced"):
+            line += f" {_plural(counts['silenced'], 'finding')} silenced by noqa."
+        if counts.get("no_wiring"):
+            line += f" {_plural(counts['no_wiring'], 'Python file')} had no loss wiring."
+    if counts.get("errors"):
+        line += f" {_plural(counts['errors'], 'file')} could not be read."
+    return line
+
+
+def _nothing_linted(counts: dict) -> str:
+    """The summary of a run whose scripts gave no model at all (exit 0 unless a file could not
+    be read; never clean)."""
+    if counts.get("no_wiring"):
+        return f"No loss wiring found in {_plural(counts['no_wiring'], 'Python file')}: nothing linted."
+    if counts.get("errors"):
+        return "Nothing linted."
+    return "No Python files found: nothing linted."
+
+
+def _findings_line(payload: dict) -> str:
     s = payload["summary"]
     models = _plural(s["models"], "model")
     unchecked = [m["name"] for m in payload.get("models", []) if m.get("nothing_checked")]
@@ -80,7 +131,7 @@ def lint_text(payload: dict, console) -> None:
         key = (model.get("source"), model["name"])
         head = escape(_clean(model["name"]))
         source = model.get("source")
-        if source and model["name"] != source and not model["name"].startswith(f"{source}["):  # "<stdin>[1]" names it
+        if source and not model["name"].startswith(source):  # "<stdin>[1]", "train.py:42" name it
             head += f" [dim]({escape(_clean(model['source']))})[/dim]"
         found = by_model.get(key, [])
         if model.get("nothing_checked"):
@@ -93,10 +144,10 @@ def lint_text(payload: dict, console) -> None:
             _print_indented(console, _clean(assumed_text(model["assumed"])), 2)
         for f in found:
             style = SEVERITY_STYLE.get(f["severity"], "")
-            where = _clean(_location(f))
-            where = f" [dim]{escape(where)}[/dim]" if where else ""
             console.print(f"  [{style}]{f['severity']:<7}[/{style}] [bold]{f['code']}[/bold] "
-                          f"{escape(f['name'])}{where}")
+                          f"{escape(f['name'])}")
+            for line in _location_lines(f):
+                console.print(f"          [dim]{escape(_clean(line))}[/dim]", soft_wrap=True)
             _print_indented(console, _clean(f["message"]), 10)
             _print_indented(console, _clean(f["fix"]), 10, label="fix: ")
         skipped = skipped_by_model.get(key)
@@ -160,6 +211,8 @@ def github_text(payload: dict) -> str:
             props.append(f"file={_escape_property(f['source'])}")
             if f.get("line"):
                 props.append(f"line={int(f['line'])}")
+                if f.get("col"):
+                    props.append(f"col={int(f['col'])}")
         props.append(f"title={_escape_property(f['code'] + ' ' + f['name'])}")
         message = _escape_data(annotation_text(f, payload))
         lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{message}")
@@ -229,8 +282,10 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
     """One run of the `lossadvisor` driver: a rule per lint code found, described from its
     explanation (``explanations``: code -> the payload of ``lint.explain_code``; looked up when
     None), and a result per finding, located in its file and line when the input has them
-    (a spec or Keras file; flags have no location). A model of which nothing could be checked
-    is a tool notification, so that the exit status 1 is explained in the log too."""
+    (a spec or Keras file, a script: with its column, and the model's activation and loss as
+    related locations; flags have no location). A file that could not be read, and a model of
+    which nothing could be checked, are tool notifications, so that the exit status is
+    explained in the log too."""
     from lossadvisor import __version__
 
     codes = sorted({f["code"] for f in payload["findings"]})
@@ -243,41 +298,61 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
     for f in payload["findings"]:
         result = {"ruleId": f["code"], "ruleIndex": index[f["code"]], "level": SARIF_LEVEL[f["severity"]],
                   "message": {"text": annotation_text(f, payload)}}
-        location = _sarif_location(f)
+        location = _sarif_location(f.get("source"), f.get("line"), f.get("col"))
         if location:
             result["locations"] = [location]
+            related = _sarif_related(f)
+            if related:
+                result["relatedLocations"] = related
         result["properties"] = {"model": f["model"]}
         results.append(result)
     invocation = {"executionSuccessful": True}
     unchecked = [m for m in payload.get("models", []) if m.get("nothing_checked")]
-    if unchecked:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "warning", "message": {"text": f"[{m['name']}] nothing could be checked: no rule had "
-                                                      "the facts it needs"}}
-            for m in unchecked]
+    # the files that could not be read (the others were linted), then the models not checked
+    notifications = [{"level": "error", "message": {"text": error["message"]}} for error in payload.get("errors", [])]
+    notifications += [
+        {"level": "warning", "message": {"text": f"[{m['name']}] nothing could be checked: no rule had "
+                                                  "the facts it needs"}}
+        for m in unchecked]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     driver = {"name": "lossadvisor", "version": __version__,
               "rules": [_sarif_rule(explanations[code]) for code in codes]}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
             "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
 
 
-def _sarif_location(finding: dict) -> dict | None:
-    """physicalLocation of a finding: its file as a URI reference (a relative path stays relative,
-    to the directory the log is read from) and its line; None without a file."""
+def _sarif_location(source: str | None, line: int | None, col: int | None) -> dict | None:
+    """A location in a file: the file as a URI reference (a relative path stays relative, to the
+    directory the log is read from), and its line and column when known; None without a file."""
     from pathlib import PurePath
     from urllib.parse import quote
 
     from lossadvisor.textutil import STDIN_NAME
 
-    source = finding.get("source")
     if not source or source == STDIN_NAME:
         return None
     path = PurePath(source)
     uri = path.as_uri() if path.is_absolute() else quote(path.as_posix())
     physical: dict = {"artifactLocation": {"uri": uri}}
-    if finding.get("line"):
-        physical["region"] = {"startLine": int(finding["line"])}
+    if line:
+        physical["region"] = {"startLine": int(line)}
+        if col:
+            physical["region"]["startColumn"] = int(col)
     return {"physicalLocation": physical}
+
+
+def _sarif_related(finding: dict) -> list[dict]:
+    """The model's activation and loss where the finding is not: SARIF relatedLocations, each
+    with its own id and a message naming the part."""
+    related = []
+    for part, where in (finding.get("locations") or {}).items():
+        if (where["line"], where["col"]) == (finding.get("line"), finding.get("col")):
+            continue
+        location = _sarif_location(finding.get("source"), where["line"], where["col"])
+        if location:
+            related.append(dict(location, id=len(related) + 1, message={"text": f"the {part}"}))
+    return related
 
 
 def _sarif_rule(code: dict) -> dict:
