@@ -133,7 +133,7 @@ def test_spec_files_in_a_folder_are_not_read_but_a_spec_given_beside_it_is(run_c
     write(tmp_path, {"src/train.py": DOUBLE_SOFTMAX, "src/model.yaml": "activation: sigmoid\nloss: mse\n"})
     spec = write(tmp_path, {"m.yaml": "task: binary\nactivation: sigmoid\nloss: nn.BCELoss\n"}) / "m.yaml"
     _, doc, _ = lint_json(run_cli, str(tmp_path / "src"), str(spec))
-    assert [(m["kind"], m["name"]) for m in doc["models"]] == [("script", f"{tmp_path / 'src' / 'train.py'}:4"), ("spec", "m")]
+    assert [(m["kind"], m["name"]) for m in doc["models"]] == [("script", f"{tmp_path / 'src' / 'train.py'}:4:8"), ("spec", "m")]
 
 
 # ----------------------------------------------------------------------------- the process pool
@@ -167,7 +167,7 @@ def test_read_scripts_keeps_the_input_order_in_a_pool(tmp_path, monkeypatch):
     serial = inputs.read_scripts(paths[::-1], data, jobs=1)
     assert [r.path for r in pooled] == [r.path for r in serial] == paths[::-1]
     # the wiring of s{i} is on line i + 2: the models come back in the order given
-    assert [r.models[0].name for r in pooled] == [f"{paths[i]}:{i + 2}" for i in reversed(range(6))]
+    assert [r.models[0].name for r in pooled] == [f"{paths[i]}:{i + 2}:1" for i in reversed(range(6))]
     assert {r.models[0].display["loss"] for r in serial} == {f"pid {os.getpid()}"}
     assert f"pid {os.getpid()}" not in {r.models[0].display["loss"] for r in pooled}   # read by the workers
 
@@ -194,7 +194,7 @@ def test_findings_carry_line_col_and_the_locations_of_activation_and_loss(run_cl
     assert (finding["code"], finding["line"], finding["col"]) == ("LA101", 4, 13)
     assert finding["locations"] == {"activation": {"line": 4, "col": 13}, "loss": {"line": 5, "col": 13}}
     (model,) = doc["models"]
-    assert (model["kind"], model["name"], model["line"], model["col"]) == ("script", f"{path}:4", 4, 8)
+    assert (model["kind"], model["name"], model["line"], model["col"]) == ("script", f"{path}:4:8", 4, 8)
     _, out, _ = run_cli("lint", str(path), env={"COLUMNS": "400"})     # no wrapping inside the long path
     assert f"{path}:4:13 activation\n" in out and f"loss {path}:5:13\n" in out
 

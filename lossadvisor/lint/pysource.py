@@ -30,9 +30,9 @@ PYTHON = "a Python file"        # the kind of file in the size cap's message
 MAX_SHOWN = 60                  # longest source text quoted in a message
 NOT_FOLLOWED = "LA304"          # the info finding of what a reader could not follow
 
-# `# lossadvisor: noqa` (every code) or `# lossadvisor: noqa: LA101, LA102` on a line
-_NOQA = re.compile(r"#\s*lossadvisor\s*:\s*noqa\b(?:\s*:\s*(?P<codes>LA\d{3}(?:\s*,\s*LA\d{3})*))?",
-                   re.IGNORECASE)
+# `# lossadvisor: noqa` (every code) or `# lossadvisor: noqa: LA101, LA1` (those codes and prefixes)
+_NOQA = re.compile(r"#\s*lossadvisor\s*:\s*noqa\b(?P<colon>\s*:(?P<codes>[^#]*))?", re.IGNORECASE)
+_NOQA_CODE = re.compile(r"LA\d{1,3}", re.IGNORECASE)
 # Module prefixes that are one framework under two names: `tensorflow.keras.layers.Dense` is
 # `keras.layers.Dense`. Longest first.
 _CANONICAL_PREFIXES = (("tensorflow.python.keras.", "keras."), ("tensorflow.keras.", "keras."),
@@ -87,6 +87,7 @@ class Wiring:
     target_shape: str | None = None
     target_at: Loc | None = None
     not_followed: list[NotFollowed] = field(default_factory=list)
+    output: str | None = None               # the model output this wiring pairs (several outputs)
 
 
 @dataclass
@@ -98,7 +99,6 @@ class ScriptResult:
     models: list[ModelInput] = field(default_factory=list)
     noqa: dict[int, frozenset | None] = field(default_factory=dict)
     error: str | None = None
-    frameworks: tuple = ()
 
 
 class Source:
@@ -238,34 +238,58 @@ def argument(call: ast.Call, name: str, position: int | None = None) -> ast.AST 
 
 
 def noqa_lines(text: str) -> dict[int, frozenset | None]:
-    """Line -> the codes a ``# lossadvisor: noqa[: LA101, ...]`` comment on it silences (None:
-    every code). Only lines that mention lossadvisor are looked at."""
-    out: dict[int, frozenset | None] = {}
+    r"""Line -> the codes and prefixes a ``# lossadvisor: noqa: LA101, LA2`` comment on it
+    silences, or None for a bare ``# lossadvisor: noqa`` (every code). A list with no
+    lossadvisor code in it (``noqa: E501``, a typo) silences nothing; text that only looks like
+    such a comment inside a string is not one.
+
+    >>> noqa_lines("x = 1  # lossadvisor: noqa\ny = 2  # lossadvisor: noqa: LA101, LA2, E501\n")
+    {1: None, 2: frozenset({'LA101', 'LA2'})}
+    >>> noqa_lines("s = '# lossadvisor: noqa'\nt = 1  # lossadvisor: noqa: E501\n")
+    {2: frozenset()}
+    """
     if "lossadvisor" not in text.lower():
-        return out
-    for number, line in enumerate(text.splitlines(), 1):
-        if "lossadvisor" not in line.lower():
-            continue
-        match = _NOQA.search(line)
+        return {}
+    candidates = {number for number, line in enumerate(text.splitlines(), 1)
+                  if "lossadvisor" in line.lower() and _NOQA.search(line)}
+    out: dict[int, frozenset | None] = {}
+    for number, comment in _comments(text, candidates):
+        match = _NOQA.search(comment)
         if match:
-            codes = match.group("codes")
-            out[number] = None if codes is None else frozenset(
-                c.strip().upper() for c in codes.split(","))
+            out[number] = None if match.group("colon") is None else frozenset(
+                code.upper() for code in _NOQA_CODE.findall(match.group("codes")))
     return out
 
 
+def _comments(text: str, lines: set):
+    """(line, text) of the comments on ``lines``: tokens, so that a ``#`` in a string is not one."""
+    import io
+    import tokenize
+
+    if not lines:
+        return
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and token.start[0] in lines:
+                yield token.start[0], token.string
+    except (tokenize.TokenError, SyntaxError):
+        return      # the file parsed, so this is rare; the comments read so far stand
+
+
 def silenced(code: str, lines, noqa: dict[int, frozenset | None]) -> bool:
-    """Whether a finding of ``code`` pointing at any of ``lines`` is silenced by a noqa comment."""
+    """Whether a finding of ``code`` pointing at any of ``lines`` is silenced by a noqa comment
+    (one naming the code, a prefix of it, or none)."""
     for line in lines:
-        if line in noqa and (noqa[line] is None or code in noqa[line]):
+        if line in noqa and (noqa[line] is None or any(code.startswith(p) for p in noqa[line])):
             return True
     return False
 
 
-def model_name(path: str, at: Loc) -> str:
-    """A script's wiring is named after the line that joins the prediction and the loss:
-    ``src/train.py:42``."""
-    return f"{path}:{at.line}"
+def model_name(path: str, at: Loc, output: str | None = None) -> str:
+    """A script's wiring is named after the place that joins the prediction and the loss, and
+    the model output it pairs when a model has several: ``src/train.py:42:12``,
+    ``train.py:30:1[cls]``."""
+    return f"{path}:{at.line}:{at.col}" + (f"[{output}]" if output else "")
 
 
 def wiring_model(wiring: Wiring, path: str) -> ModelInput:
@@ -295,7 +319,7 @@ def wiring_model(wiring: Wiring, path: str) -> ModelInput:
         display["activation"] = wiring.activation_text
     notes = [(NOT_FOLLOWED, {"reason": item.what, "_covers": item.part, "_line": item.at.line, "_col": item.at.col})
              for item in wiring.not_followed]
-    return ModelInput(name=model_name(path, wiring.at), values=values, source=path, line=wiring.at.line,
+    return ModelInput(name=model_name(path, wiring.at, wiring.output), values=values, source=path, line=wiring.at.line,
                       key_lines=lines, key_cols=cols, kind="script", display=display, notes=notes,
                       col=wiring.at.col)
 
@@ -349,7 +373,6 @@ def read_script(path: str, data: LintData) -> ScriptResult:
         result.error = str(exc)
         return result
     result.noqa = noqa_lines(source.text)
-    result.frameworks = source.imports.frameworks()
     try:
         wirings = script_wirings(source, data)
     except RecursionError:
