@@ -285,7 +285,7 @@ def test_loss_through_a_variable_is_located_where_it_is_written(data):
      "which is not a literal"),
     ("keras.losses.BinaryCrossentropy(True)",
      "the loss `keras.losses.BinaryCrossentropy(True)` may set from_logits by position or **kwargs, "
-     "which lint does not read"),
+     "which lint does not read (give from_logits= by keyword)"),
     ("focal", "the loss `focal` is a function of this script"),
     ("Focal()", "the loss `Focal()` is an object of Focal, a class of this script"),
     ("lambda t, p: (t - p) ** 2", "the loss is a lambda (`lambda t, p: (t - p) ** 2`)"),
@@ -607,3 +607,235 @@ def test_tensorflow_import_is_read_as_keras_and_modules_in_variables(data, tmp_p
     assert result.error is None
     [model] = result.models
     assert (model.values["labels"], model.values["loss"]) == ("integer", "categorical_crossentropy")
+
+
+# ----------------------------------------------------------------- several outputs, each its own model
+
+
+MULTI_OUTPUT = """\
+    import keras
+    from keras import layers
+    inputs = keras.Input((16,))
+    digit = layers.Dense(10, activation="softmax", name="digit")(inputs)
+    odd = layers.Dense(1, activation="sigmoid", NAME)(inputs)
+    model = keras.Model(inputs, OUTPUTS)
+    model.compile(loss=LOSSES)
+    FIT
+    """
+
+
+def multi_output(data, outputs, losses, fit="", name='name="odd"'):
+    return read(data, MULTI_OUTPUT.replace("NAME", name).replace("OUTPUTS", outputs)
+                .replace("LOSSES", losses).replace("FIT", fit))
+
+
+def test_each_output_is_named_so_the_heads_are_separate_models(data):
+    by_dict = multi_output(data, '{"digit": digit, "odd": odd}',
+                           '{"digit": "categorical_crossentropy", "odd": "binary_crossentropy"}')
+    by_list = multi_output(data, "[digit, odd]", '["categorical_crossentropy", "binary_crossentropy"]')
+    for found in (by_dict, by_list):
+        assert [(w.output, w.loss, w.activation) for w in found] == [
+            ("digit", "categorical_crossentropy", "softmax"), ("odd", "binary_crossentropy", "sigmoid")]
+    # an output layer without a name is known by its position; one loss for every output too
+    found = multi_output(data, "[digit, odd]", '"mse"', name="use_bias=True")
+    assert [(w.output, w.activation) for w in found] == [("digit", "softmax"), ("1", "sigmoid")]
+    # the model name a finding carries: path:line:col[output]
+    assert [pysource.wiring_model(w, "train.py").name for w in found] == ["train.py:7:1[digit]", "train.py:7:1[1]"]
+    # a single output keeps the plain name
+    assert one(data, """\
+        import keras
+        model = keras.Sequential([keras.layers.Dense(3)])
+        model.compile(loss=["mse"])
+        """).output is None
+
+
+def test_labels_given_per_output_go_to_that_output(data):
+    prepare = ("(x, y), _ = keras.datasets.mnist.load_data()\n    "
+               "y_hot = keras.utils.to_categorical(y, 10)\n    model.fit(x, {FIT})")
+    losses = '{"digit": "sparse_categorical_crossentropy", "odd": "binary_crossentropy"}'
+    found = multi_output(data, '{"digit": digit, "odd": odd}', losses,
+                         prepare.replace("{FIT}", '{"digit": y_hot, "odd": (y % 2).astype("float32")}'))
+    # the digit head gets the one-hot labels (to_categorical on line 10); the odd head's are not followed
+    assert [(w.output, w.labels, w.classes) for w in found] == [("digit", "one_hot", 10), ("odd", None, None)]
+    found = multi_output(data, "[digit, odd]", losses.replace('"odd"', '"other"'),
+                         prepare.replace("{FIT}", '[y, y_hot]'))
+    assert [(w.output, w.labels) for w in found] == [("digit", "integer"), ("other", None)]
+    models = [pysource.wiring_model(w, "train.py") for w in multi_output(
+        data, '{"digit": digit, "odd": odd}', losses, prepare.replace("{FIT}", '{"digit": y_hot}'))]
+    findings = lint_models(models, data=data)["findings"]
+    assert [(f["code"], f["model"]) for f in findings if f["severity"] == "error"] == [
+        ("LA106", "train.py:7:1[digit]")]
+
+
+# ----------------------------------------------------------------- compile(**cfg)
+
+
+@pytest.mark.parametrize("config", [
+    'dict(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=True))',
+    '{"optimizer": "adam", "loss": keras.losses.CategoricalCrossentropy(from_logits=True)}',
+])
+def test_compile_arguments_from_a_dict_of_the_file(data, config):
+    w = one(data, f"""\
+        import keras
+        cfg = {config}
+        model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+        model.compile(**cfg)
+        """)
+    assert (w.loss, w.activation) == ("keras.losses.CategoricalCrossentropy(from_logits=True)", "softmax")
+
+
+def test_compile_arguments_lint_cannot_read_are_named(data):
+    found = read(data, """\
+        import keras
+        def train(options):
+            model = keras.Sequential([keras.layers.Dense(3)])
+            model.compile(**options)
+        other = keras.Sequential([keras.layers.Dense(3)])
+        other.compile(**{"optimizer": "adam"})
+        """)
+    # the dict without a loss gives no wiring; the parameter is named, never a silent miss
+    assert [(w.loss, reasons(w, "loss")) for w in found] == [
+        (None, ["the loss may be given in `**options`, which is not a dict lint can read"])]
+
+
+# ----------------------------------------------------------------- labels lint cannot know
+
+
+def test_labels_a_function_rebinds_through_global_are_not_stated(data):
+    script = """\
+        import keras
+        (x, y), _ = keras.datasets.mnist.load_data()
+        def encode():
+            global y
+            y = keras.utils.to_categorical(y, 10)
+        encode()
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="categorical_crossentropy")
+        model.fit(x, y)
+        """
+    assert one(data, script).labels is None
+    # a global only read (not assigned) leaves the labels as the module sets them
+    assert one(data, script.replace("            y = keras", "            z = keras")).labels == "integer"
+
+
+@pytest.mark.parametrize(("dataset", "labels"), [
+    ("tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(32).prefetch(1)", "integer"),
+    ("tf.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a, tf.one_hot(b, 10))).batch(32)", None),
+    ("tf.data.Dataset.from_tensor_slices(x).batch(32)", None),
+])
+def test_labels_of_a_tf_data_dataset(data, dataset, labels):
+    w = one(data, f"""\
+        import keras
+        import tensorflow as tf
+        (x, y), _ = keras.datasets.mnist.load_data()
+        ds = {dataset}
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="categorical_crossentropy")
+        model.fit(ds, epochs=2)
+        """)
+    assert w.labels == labels
+
+
+def test_integer_labels_through_a_dataset_are_found(data):
+    assert codes(data, """\
+        import keras
+        import tensorflow as tf
+        (x, y), _ = keras.datasets.mnist.load_data()
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(loss="categorical_crossentropy")
+        model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(64))
+        """)["LA105"] == "error"
+
+
+# ----------------------------------------------------------------- what messages say
+
+
+def test_misspelt_names_are_named_with_a_suggestion(data):
+    w = one(data, """\
+        import keras
+        model = keras.Sequential([keras.layers.Dense(3, activation="sotfmax")])
+        model.compile(loss="categorical_crossentropyy")
+        """)
+    # the nearest of lint's Keras loss spellings and of its activation spellings
+    assert reasons(w, "loss") == [
+        "the loss `'categorical_crossentropyy'` is not one lint knows (did you mean 'categorical_crossentropy'?)"]
+    assert reasons(w, "activation") == [
+        "the activation `'sotfmax'` is not one lint knows (did you mean 'softmax'?)"]
+
+
+def test_shown_calls_keep_the_arguments_that_matter(data):
+    w = one(data, """\
+        import tensorflow as tf
+        model = tf.keras.Sequential([
+            tf.keras.layers.Dense(10, activation=tf.nn.softmax, name="class_probabilities", dtype="float32"),
+        ])
+        model.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, name="sparse_ce"))
+        """)
+    # each whole call is longer than a message quotes: the callee and the arguments lint reads are kept
+    assert w.loss_text == "tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ...)"
+    assert w.activation_text == "tf.keras.layers.Dense(10, activation=tf.nn.softmax, ...)"
+    w = one(data, """\
+        import keras
+        model = keras.Sequential([keras.layers.Conv2D(8, 3, 1, "same", None, 1, 1, "softmax", name="head")])
+        model.compile(loss="categorical_crossentropy")
+        """)
+    # a positional argument after a dropped one is shown by its name
+    assert w.activation_text == "keras.layers.Conv2D(8, activation='softmax', ...)"
+
+
+def test_a_loaded_model_is_reported_at_the_load_call(data):
+    w = one(data, """\
+        import keras
+        model = keras.models.load_model("model.keras")
+        model.compile(loss="mse")
+        """)
+    assert [(item.what, item.at) for item in w.not_followed] == [
+        ("the model `model` comes from `keras.models.load_model('model.keras')`, which lint cannot follow",
+         pysource.Loc(2, 9))]
+
+
+# ----------------------------------------------------------------- names and tables
+
+
+@pytest.mark.parametrize(("name", "canonical"), [
+    ("tensorflow.keras.layers.Dense", "keras.layers.Dense"),
+    ("tensorflow.keras", "keras"),
+    ("tf.keras.losses.Huber", "keras.losses.Huber"),
+    ("keras.src.layers.Dense", "keras.layers.Dense"),
+    ("tensorflow.nn.softmax", "tf.nn.softmax"),
+    ("tensorflow", "tf"),
+    ("torch.nn.Linear", "torch.nn.Linear"),
+])
+def test_one_name_per_thing(name, canonical):
+    assert pysource.canonical(name) == canonical
+
+
+def test_dataset_labels_come_from_the_lint_tables(data):
+    # keras.io/api/datasets: CIFAR-100 labels are integers in 0-99, shape (num_samples, 1)
+    assert data.datasets["cifar100"] == {"labels": "integer", "classes": 100, "target_shape": "(N, 1)"}
+    from lossadvisor.errors import RuleBaseError
+    from lossadvisor.lint import build_lint_data
+    from lossadvisor.lint.data import lint_data_path
+    from lossadvisor.rulebase import read_yaml
+
+    doc = dict(read_yaml(str(lint_data_path())))
+    doc["datasets"] = {"mnist": {"labels": "ints", "classes": 10}, "svhn": {"labels": "integer", "classes": 1}}
+    with pytest.raises(RuleBaseError) as err:
+        build_lint_data(str(lint_data_path()), doc)
+    assert [problem.split(": ", 1)[1].split(" needs ")[0] for problem in err.value.problems] == [
+        "dataset 'mnist'", "dataset 'svhn'"]
+
+
+def test_a_call_of_a_subscript_or_of_a_call_is_not_a_name(data):
+    # found by the corpus run over torch: `handlers[kind](x)` and `make()(x)` crashed the dict() check
+    found = read(data, """\
+        import keras
+        handlers = {"a": dict}
+        cfg = handlers["a"](loss="mse")
+        other = (lambda: dict)()(loss="mse")
+        model = keras.Sequential([keras.layers.Dense(1)])
+        model.compile(**cfg)
+        """)
+    [wiring] = found
+    assert (wiring.loss, wiring.activation) == (None, "linear")
+    assert [(n.part, n.at.line) for n in wiring.not_followed] == [("loss", 6)]     # the `**cfg`

@@ -276,7 +276,8 @@ def test_model_returning_logits_and_features():
     loss2 = criterion(model(x)[0], y)
     """
     found = read(code)
-    assert [(w.activation, w.units) for w in found] == [("linear", 10), ("linear", 10)]
+    # both loss calls pair the same logits with the same criterion: one wiring (the first)
+    assert [(w.activation, w.units, w.at.line) for w in found] == [("linear", 10, line_of(code, "criterion(logits"))]
 
 
 def test_forward_with_optional_features_flag():
@@ -700,7 +701,7 @@ def test_odd_but_valid_python_does_not_crash():
     assert all(w.framework == "pytorch" for w in found)
 
 
-def test_a_long_file_is_read_in_a_few_milliseconds():
+def test_a_long_file_is_read_whole():
     block = textwrap.dedent("""
     class Net{i}(nn.Module):
         def __init__(self):
@@ -758,3 +759,336 @@ def test_a_teacher_in_evaluation_mode_leaves_the_students_wiring():
         loss.backward()
     """)
     assert [(w.activation, w.loss) for w in found] == [("softmax", "nn.KLDivLoss(reduction='batchmean')")]
+
+
+# ----------------------------------------------------------------------------- fix round: branches, calls, imports
+
+
+def test_train_and_eval_in_the_branches_of_an_if_leave_the_model_training():
+    # the official transfer-learning loop: the model trains in one branch, so the loss after the if
+    # is a training wiring
+    code = """
+    model = nn.Sequential(nn.Linear(10, 5), nn.Softmax(dim=1))
+    criterion = nn.CrossEntropyLoss()
+    for phase in ["train", "val"]:
+        if phase == "train":
+            model.train()
+        else:
+            model.eval()
+        for x, y in loader:
+            loss = criterion(model(x), y)
+    """
+    w = one(code)
+    assert (w.activation, w.loss, w.at.line) == ("softmax", "nn.CrossEntropyLoss", line_of(code, "criterion(model"))
+
+
+@pytest.mark.parametrize("branches, training", [
+    ("if a:\n    model.eval()\n", True),                                   # the else path trains
+    ("if a:\n    model.eval()\nelse:\n    model.eval()\n", False),       # every path evaluates
+    ("if a:\n    model.eval()\nelse:\n    raise ValueError\n", False),   # the one path through evaluates
+    ("try:\n    model.eval()\nexcept Exception:\n    model.train()\n", True),
+    ("try:\n    model.eval()\nexcept Exception:\n    raise\n", False),
+    ("match a:\n    case 1:\n        model.train()\n    case _:\n        model.eval()\n", True),
+    ("match a:\n    case 1:\n        model.eval()\n", True),              # no case may match
+])
+def test_evaluation_mode_after_branches_holds_only_when_every_path_sets_it(branches, training):
+    code = "model = nn.Sequential(nn.Linear(10, 5), nn.Softmax(dim=1))\n" + branches + \
+        "loss = F.cross_entropy(model(x), y)\n"
+    assert [w.activation for w in read(code)] == (["softmax"] if training else [])
+
+
+def test_a_moved_or_cast_loss_or_model_is_the_same_module():
+    for move in ("to(device)", "cuda()", "cpu()", "half()", "float()", "to(torch.float16)"):
+        w = one(f"""
+        model = nn.Sequential(nn.Linear(10, 5), nn.Softmax(dim=1)).{move}
+        criterion = nn.CrossEntropyLoss(reduction="sum").{move}
+        loss = criterion(model(x), y)
+        """)
+        assert (w.activation, w.loss) == ("softmax", "nn.CrossEntropyLoss(reduction='sum')"), move
+
+
+TWO_SHARED_STEPS = """
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(10, 5), nn.LogSoftmax(dim=1))
+
+    def shared_step(self, out, y):
+        return F.nll_loss(out, y)
+
+    def training_step(self, batch, idx):
+        x, y = batch
+        return self.shared_step(self.net(x), y)
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
+
+    def shared_step(self, out, y):
+        return F.binary_cross_entropy_with_logits(out, y)
+
+    def training_step(self, batch, idx):
+        x, y = batch
+        return self.shared_step(self.head(x), y)
+
+
+class SmallDetector(Detector):
+    def validation_step(self, batch, idx):
+        x, y = batch
+        return self.shared_step(self.head(x), y)
+"""
+
+
+def test_method_parameters_bind_only_from_calls_in_their_class_or_a_subclass():
+    # each shared_step is called by its own class (and the subclass's call agrees): no mixing
+    found = read(TWO_SHARED_STEPS)
+    assert [(w.loss, w.activation, w.not_followed) for w in found] == [
+        ("F.nll_loss", "log_softmax", []),
+        ("F.binary_cross_entropy_with_logits", "sigmoid", []),
+    ]
+
+
+def test_a_loss_in_a_lambda_is_a_wiring_of_the_callers_prediction():
+    code = """
+    model = nn.Sequential(nn.Linear(10, 3), nn.Softmax(dim=1))
+    loss_fn = lambda out, y: F.cross_entropy(out, y, reduction="sum")
+    loss = loss_fn(model(x), y.long())
+    loss.backward()
+    """
+    w = one(code)
+    assert (w.activation, w.loss, w.labels) == ("softmax", "F.cross_entropy(reduction='sum')", "integer")
+    assert w.at.line == line_of(code, "lambda out")
+
+
+def test_a_lambda_reads_the_names_of_the_function_it_is_defined_in():
+    w = one("""
+    def train(loader):
+        model = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
+        criterion = nn.BCEWithLogitsLoss()
+        step = lambda x, y: criterion(model(x), y)
+        for x, y in loader:
+            step(x, y).backward()
+    """)
+    assert (w.activation, w.loss) == ("sigmoid", "nn.BCEWithLogitsLoss")
+
+
+def test_forward_called_by_name_is_a_call_of_the_module():
+    code = """
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 3)
+
+        def forward(self, x):
+            return F.softmax(self.fc(x), dim=1)
+
+    model = Net()
+    head = nn.Sequential(nn.Linear(10, 3), nn.Sigmoid())
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion.forward(model.forward(x), y)
+    loss2 = nn.BCEWithLogitsLoss().forward(head.forward(x), t)
+    """
+    assert [(w.activation, w.loss) for w in read(code)] == [
+        ("softmax", "nn.CrossEntropyLoss"), ("sigmoid", "nn.BCEWithLogitsLoss")]
+
+
+@pytest.mark.parametrize("in_place, expected", [
+    ("out.sigmoid_()", "sigmoid"),
+    ("torch.sigmoid_(out)", "sigmoid"),
+    ("out.tanh_()", "tanh"),
+    ("out.mul_(2)", "linear"),          # not an activation: the name keeps its tensor
+])
+def test_an_in_place_activation_changes_the_tensor_the_name_holds(in_place, expected):
+    code = f"""
+    model = nn.Sequential(nn.Linear(10, 1))
+    out = model(x)
+    {in_place}
+    loss = nn.BCEWithLogitsLoss()(out, y)
+    """
+    w = one(code)
+    assert w.activation == expected
+    if expected != "linear":
+        assert (w.activation_at.line, w.activation_text) == (line_of(code, in_place), in_place)
+
+
+def test_an_in_place_squeeze_changes_the_target_shape():
+    w = one("""
+    model = nn.Sequential(nn.Linear(10, 1))
+    y = y.float().view(-1, 1)
+    y.squeeze_()
+    loss = F.mse_loss(model(x), y)
+    """)
+    assert w.target_shape == "(N,)"
+
+
+CUSTOM_LOSS = """
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0):
+        super().__init__()
+        self.gamma = gamma
+        self.ce = nn.CrossEntropyLoss(reduction="none")
+
+    def forward(self, logits, target):
+        ce = self.ce(logits, target)
+        return ((1 - torch.exp(-ce)) ** self.gamma * ce).mean()
+
+model = nn.Sequential(nn.Linear(10, 3), nn.Softmax(dim=1))
+"""
+
+
+def test_a_custom_loss_module_binds_its_forward_from_the_call_of_its_object():
+    code = CUSTOM_LOSS + """
+def train(loader):
+    criterion = FocalLoss()
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        loss.backward()
+"""
+    w = one(code, HEADER)
+    assert (w.activation, w.loss, w.not_followed) == ("softmax", "nn.CrossEntropyLoss(reduction='none')", [])
+    assert w.at.line == line_of(code, "self.ce(logits")
+    assert w.activation_at.line == line_of(code, "nn.Softmax(dim=1)")
+
+
+def test_a_custom_loss_module_never_called_for_training_is_not_said_to_have_no_call():
+    code = CUSTOM_LOSS + """
+criterion = FocalLoss()
+with torch.no_grad():
+    val = criterion(model(x), y)
+"""
+    w = one(code, HEADER)
+    assert w.activation is None
+    assert reasons(w, "activation") == [
+        "the prediction `logits` is a parameter of FocalLoss.forward() whose calls lint cannot follow"]
+
+
+def test_a_model_called_in_training_and_in_evaluation_binds_from_the_training_call():
+    code = CUSTOM_LOSS + """
+criterion = FocalLoss()
+loss = criterion(model(x), y)
+model.eval()
+val = criterion(model(x), y)
+"""
+    assert [w.activation for w in read(code, HEADER)] == ["softmax"]
+
+
+@pytest.mark.parametrize("header, spelled", [
+    (HEADER + "import functools\n", "functools.partial"),
+    (HEADER + "from functools import partial\n", "partial"),
+])
+def test_functools_partial_of_a_loss_function_is_the_function_with_its_keywords(header, spelled):
+    code = f"""
+    model = nn.Sequential(nn.Linear(10, 3), nn.Softmax(dim=1))
+    loss_fn = {spelled}(F.cross_entropy, label_smoothing=0.1)
+    loss = loss_fn(model(x), y)
+    """
+    w = one(code, header)
+    assert (w.activation, w.loss, w.loss_text) == ("softmax", "F.cross_entropy(label_smoothing=0.1)",
+                                                   "F.cross_entropy(label_smoothing=0.1)")
+    assert w.loss_at.line == line_of(code, "loss_fn =", header)
+
+
+@pytest.mark.parametrize("header, code, expected", [
+    ("from torch.nn import *\n",
+     "model = Sequential(Linear(10, 3), Softmax(dim=1))\nloss = CrossEntropyLoss()(model(x), y)\n",
+     ("softmax", "nn.CrossEntropyLoss", 3)),
+    ("import torch.nn as nn\nfrom torch.nn.functional import *\n",
+     "model = nn.Linear(10, 3)\nloss = cross_entropy(softmax(model(x), dim=1), y)\n",
+     ("softmax", "F.cross_entropy", 3)),
+    ("import torch.nn as nn\nfrom torch import *\n",
+     "model = nn.Linear(10, 1)\nloss = nn.BCEWithLogitsLoss()(sigmoid(model(x)), y)\n",
+     ("sigmoid", "nn.BCEWithLogitsLoss", 1)),
+])
+def test_star_imports_bind_the_names_lint_knows(header, code, expected):
+    w = one(code, header)
+    assert (w.activation, w.loss, w.units) == expected
+
+
+def test_a_star_import_does_not_hide_the_files_own_names_nor_inference_blocks():
+    code = """
+    class Softmax(Module):
+        def forward(self, x):
+            return x
+
+    model = Sequential(Linear(10, 3), Softmax())
+    loss = CrossEntropyLoss()(model(x), y)
+    with no_grad():
+        val = CrossEntropyLoss()(model(x).softmax(1), y)
+    """
+    w = one(code, "import torch\nfrom torch.nn import *\nfrom torch import *\n")
+    assert (w.activation, w.loss) == ("linear", "nn.CrossEntropyLoss")
+
+
+def test_the_text_of_a_functional_loss_is_the_callee_with_its_literal_keywords():
+    code = """
+    model = nn.Linear(10, 3)
+    a = nn.functional.kl_div(model(x).log_softmax(1), q, reduction="batchmean")
+    b = F.nll_loss(model(x).log_softmax(1), y)
+    """
+    assert [w.loss_text for w in read(code)] == ["nn.functional.kl_div(reduction='batchmean')", "F.nll_loss"]
+
+
+def test_a_starred_prediction_is_named():
+    w = one("""
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion(*outputs)
+    """)
+    assert reasons(w, "activation") == ["the prediction `*outputs` cannot be followed"]
+
+
+def test_the_depth_limit_reads_as_a_sentence():
+    chain = "".join(f"def f{i}(x):\n    return f{i + 1}(x)\n" for i in range(8))
+    w = one(chain + "def f8(x):\n    return x\nloss = F.cross_entropy(f0(x), y)\n")
+    assert reasons(w, "activation") == [
+        f"the prediction `f0(x)` comes from `f{torchscript.MAX_CALL_DEPTH}(x)`: the call "
+        f"`f{torchscript.MAX_CALL_DEPTH}(x)` is nested too deeply to follow"]
+
+
+@pytest.mark.parametrize("header, built, why", [
+    (HEADER + "from nets import Net\n", "Net()", "`model` is `Net()`, imported from `nets`: lint reads one file at a time"),
+    (HEADER + "import torchvision\n", "torchvision.models.resnet18()",
+     "`model` is `torchvision.models.resnet18()`, whose layers lint does not read"),
+])
+def test_a_model_of_another_file_or_of_torchvision_says_so(header, built, why):
+    w = one(f"""
+    model = {built}.to(device)
+    out = model(x)
+    loss = nn.CrossEntropyLoss()(out, y)
+    """, header)
+    assert reasons(w, "activation") == [f"the prediction `out` comes from `model(x)`: {why}"]
+
+
+def test_the_same_wiring_found_twice_is_one():
+    code = """
+    model = nn.Sequential(nn.Linear(10, 3), nn.Softmax(dim=1))
+    criterion = nn.CrossEntropyLoss()
+
+    def training_step(x, y):
+        return criterion(model(x), y)
+
+    def validation_step(x, y):
+        return criterion(model(x), y)
+
+    def mixup(x, y_a, y_b, lam):
+        pred = model(x)
+        return lam * criterion(pred, y_a) + (1 - lam) * criterion(pred, y_b)
+    """
+    w = one(code)
+    assert w.at.line == line_of(code, "return criterion(model")
+
+
+def test_probability_targets_come_from_an_activation_whose_range_is_the_simplex():
+    import dataclasses
+
+    code = """
+    model = nn.Linear(10, 3)
+    loss = F.cross_entropy(model(x), F.softmax(t, dim=1))
+    """
+    assert one(code).labels == "probabilities"
+    ranges = {name: dict(spec, range="unit_interval" if name == "softmax" else spec["range"])
+              for name, spec in DATA.activations.items()}
+    other = dataclasses.replace(DATA, activations=ranges)
+    source = pysource.parse_script("train.py", (HEADER + textwrap.dedent(code)).encode())
+    assert [w.labels for w in torchscript.wirings(source, other)] == [None]

@@ -4,13 +4,16 @@ One pass over the parsed file (:class:`~lossadvisor.lint.pysource.Source`), stat
 statement, binding each name to what it holds: a Keras layer, a model (``Sequential`` with its
 layers, a functional ``Model(inputs, outputs)`` with the tensor chain of its outputs, or a
 subclass of ``keras.Model`` read from its ``__init__`` and ``call``), a loss, or the labels
-(``to_categorical``, ``np.argmax``, a ``keras.datasets`` set's integer labels). A function of the
+(``to_categorical``, ``np.argmax``, a ``keras.datasets`` set's labels as rules/lint.yaml
+``datasets:`` gives them, a ``tf.data.Dataset`` of (features, labels)). A function of the
 script is followed where it is called, with the arguments it is given (``model = build_model(10)``);
 one never called is read once with its parameters unknown, so a ``main()`` is read too.
 
-Each ``model.compile(loss=...)`` is one wiring per output it pairs: the model's output layer
+Each ``model.compile(loss=...)`` (or ``compile(**cfg)`` with a dict of the file) is one wiring
+per output it pairs, named after the output when there are several: the model's output layer
 (read back through passthrough layers and a trailing ``Activation``/``Softmax`` layer, by
-rules/lint.yaml ``layers:``), the loss, and the labels of the same model's ``fit``. What lint
+rules/lint.yaml ``layers:``), the loss, and the labels the same model's ``fit`` gives that
+output. A name a function rebinds through ``global`` is not followed. What lint
 cannot follow (a model loaded from a file, a custom loss, a ``from_logits`` that is not a
 literal) is a :class:`~lossadvisor.lint.pysource.NotFollowed` naming it; labels that cannot be
 followed are not stated.
@@ -24,15 +27,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from lossadvisor.errors import UsageError
 from lossadvisor.lint.kerasfile import layer_units
 from lossadvisor.lint.pysource import (
-    UNKNOWN, NotFollowed, Source, Wiring, argument, known_activation, known_loss, literal,
+    MAX_SHOWN, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, known_loss, literal, shown_text,
+    statements,
 )
-from lossadvisor.lint.spellings import LintData, lookup_activation, lookup_loss
+from lossadvisor.lint.spellings import LintData
+from lossadvisor.textutil import suggest
 
 FRAMEWORK = "keras"
-KERAS_SOURCE = "keras.src."  # Keras 3's implementation package, re-exported as keras.*
 INPUT = object()        # the input of a functional model, reached walking back from an output
 MISSING = object()      # a name one branch of a conditional does not bind
 MAX_CALL_DEPTH = 8      # script functions followed inside one another
@@ -40,17 +43,16 @@ MAX_EVALUATIONS = 8     # evaluations of one function with different arguments; 
 MAX_WALK = 200          # steps walked back from a model's output
 MAX_BASES = 8           # script base classes searched for a method
 
-# keras.datasets sets whose load_data() returns integer class labels (keras.io/api/datasets):
-# name -> (classes, shape of the label array). CIFAR labels are a column, MNIST's a vector.
-INTEGER_LABEL_SETS = {"mnist": (10, "(N,)"), "fashion_mnist": (10, "(N,)"),
-                      "cifar10": (10, "(N, 1)"), "cifar100": (100, "(N, 1)")}
 # Array methods that keep what the labels are (integers stay integers, one-hot stays one-hot).
 LABEL_PRESERVING_METHODS = frozenset({"astype", "reshape", "flatten", "squeeze", "ravel", "copy", "numpy",
                                       "to_numpy", "values"})
-ARGMAX_NAMES = frozenset({"numpy.argmax", "keras.ops.argmax", "tensorflow.argmax", "tensorflow.math.argmax"})
-ARRAY_NAMES = frozenset({"numpy.array", "numpy.asarray", "tensorflow.convert_to_tensor",
-                         "keras.ops.convert_to_tensor"})
+ARGMAX_NAMES = frozenset({"numpy.argmax", "keras.ops.argmax", "tf.argmax", "tf.math.argmax"})
+ARRAY_NAMES = frozenset({"numpy.array", "numpy.asarray", "tf.convert_to_tensor", "keras.ops.convert_to_tensor"})
 SPLIT_NAME = "sklearn.model_selection.train_test_split"
+SLICES_NAME = "tf.data.Dataset.from_tensor_slices"
+# tf.data.Dataset methods that keep each element's labels as they are; any other (`map`) may change them.
+DATASET_KEEPING_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip",
+                                     "padded_batch", "with_options"})
 
 
 # ----------------------------------------------------------------- what a name can hold
@@ -196,12 +198,21 @@ class Labels:
 
 
 @dataclass(eq=False)
+class Dataset:
+    """A ``tf.data.Dataset`` of (features, labels) pairs: ``labels`` as prepared (None: not followed)."""
+
+    labels: object
+
+
+@dataclass(eq=False)
 class Loss:
-    """A loss as compile() receives it: a spelling lint reads, or what stopped the reader."""
+    """A loss as compile() receives it: a spelling lint reads, or what stopped the reader; ``text``
+    is how a message shows it (None: the node's source)."""
 
     node: ast.AST
     spelling: str | None = None
     not_followed: str | None = None
+    text: str | None = None
 
 
 @dataclass
@@ -261,10 +272,8 @@ class _Reader:
         self.stack: list[ast.AST] = []
         self.compiles: list[Compile] = []
         self.blocks: list[ast.stmt] = []                # the conditional statements being read
-        # what lint's tables say of a name, asked once per name
-        self.activations: dict[str, str | None] = {}    # name -> the activation it spells
-        self.known_losses: dict[str, bool] = {}         # name -> whether it spells a loss
-        self.loss_entries: dict[str, dict | None] = {}  # spelling -> its Keras catalog entry
+        self.tables = TableLookup(data, FRAMEWORK)      # what lint's tables say of a name
+        self.rebound = _rebound_globals(source.tree)    # names functions assign through `global`
 
     # --- driving
 
@@ -396,7 +405,7 @@ class _Reader:
         bases = []
         is_model = is_loss = False
         for base in node.bases:
-            qualified = self.qualified(base)
+            qualified = self.source.qualified(base)
             value = self.value(base, scope)
             if isinstance(value, ClassInfo):
                 bases.append(value)
@@ -416,7 +425,8 @@ class _Reader:
 
     def bind(self, target: ast.AST, value, scope: Scope) -> None:
         if isinstance(target, ast.Name):
-            scope.names[target.id] = value
+            # a name a function rebinds through `global` holds what lint cannot tell, everywhere
+            scope.names[target.id] = None if target.id in self.rebound else value
         elif isinstance(target, (ast.Tuple, ast.List)):
             plain = not any(isinstance(t, ast.Starred) for t in target.elts)
             if isinstance(value, Items) and plain and len(value.values) == len(target.elts):
@@ -439,10 +449,10 @@ class _Reader:
             value, bound = scope.lookup(node.id)
             if bound:
                 return value
-            qualified = self.qualified(node)
+            qualified = self.source.qualified(node)
             return Ref(qualified, node) if qualified else None
         if isinstance(node, ast.Attribute):
-            qualified = self.qualified(node)
+            qualified = self.source.qualified(node)
             if qualified is not None and not scope.lookup(_root(node))[1]:
                 return Ref(qualified, node)
             return self.member(self.value(node.value, scope), node)
@@ -474,7 +484,7 @@ class _Reader:
 
     def subscript(self, node: ast.Subscript, scope: Scope):
         base = node.value
-        if isinstance(base, ast.Call) and self.qualified(base.func) == "numpy.eye" and base.args:
+        if isinstance(base, ast.Call) and self.source.qualified(base.func) == "numpy.eye" and base.args:
             size = self.value(base.args[0], scope)
             self.value(node.slice, scope)
             classes = size.value if isinstance(size, Const) and _positive_int(size.value) else None
@@ -514,10 +524,14 @@ class _Reader:
                     receiver.layers.pop()
                     return None
                 if method == "compile":
-                    self.compile(receiver, func.value, node, given)
+                    self.compile(receiver, func.value, node, given, args)
                     return None
                 if method == "fit":
-                    receiver.fits.append(given("y", 1)[0])
+                    labels, labels_node = given("y", 1)
+                    features = given("x", 0)[0]
+                    if labels_node is None and isinstance(features, Dataset):
+                        labels = features.labels
+                    receiver.fits.append(labels)
                     return None
             if isinstance(receiver, (Model, Instance)) and receiver.cls is not None \
                     and method not in receiver.attrs:
@@ -525,16 +539,21 @@ class _Reader:
                 if method_function is not None:
                     return self.invoke(method_function, node, args, receiver)
             if method == "compile" and not isinstance(receiver, (Ref, Const, Labels, Items, Mapping, Layer, Tensor)):
-                self.compile(receiver, func.value, node, given)
+                self.compile(receiver, func.value, node, given, args)
                 return None
             if isinstance(receiver, Labels) and method in LABEL_PRESERVING_METHODS:
                 return Labels(receiver.kind, receiver.node, receiver.classes, receiver.classes_node)
+            if isinstance(receiver, Dataset):
+                return Dataset(receiver.labels if method in DATASET_KEEPING_METHODS else None)
             if method == "argmax" and not isinstance(receiver, Ref):
                 return Labels("integer", node)
         if isinstance(func, ast.Attribute):
             callee = self.attribute_callee(func, receiver, scope)
         else:
             callee = self.value(func, scope)
+            if callee is None and isinstance(func, ast.Name) and func.id == "dict" and not node.args \
+                    and all(kw.arg is not None for kw in node.keywords):
+                return Mapping([(kw.arg, args[id(kw.value)], kw.value) for kw in node.keywords])
         if isinstance(callee, Ref):
             return self.call_imported(callee.qualified, node, args, given)
         if isinstance(callee, Function):
@@ -553,7 +572,7 @@ class _Reader:
         return Opaque(node)
 
     def attribute_callee(self, func: ast.Attribute, receiver, scope: Scope):
-        qualified = self.qualified(func)
+        qualified = self.source.qualified(func)
         if qualified is not None and not scope.lookup(_root(func))[1]:
             return Ref(qualified, func)
         return self.member(receiver, func)
@@ -583,33 +602,30 @@ class _Reader:
                 return self.labels_one_hot(node, classes, classes_node)
             if qualified.startswith("keras.datasets.") and qualified.endswith(".load_data"):
                 return self.dataset(qualified, node)
-            if qualified.startswith("keras.losses.") and self.known_loss(qualified):
+            if qualified.startswith("keras.losses.") and known_loss(qualified, self.data):
                 return self.loss_object(qualified, node, given)
         if qualified in ARGMAX_NAMES:
             return Labels("integer", node)
         if qualified in ARRAY_NAMES:
             return given("object", 0)[0] if node.args else None
-        if qualified.endswith(".one_hot") and qualified.split(".")[0] in ("keras", "tensorflow"):
-            classes, classes_node = given("depth" if qualified.startswith("tensorflow") else "num_classes", 1)
+        if qualified.endswith(".one_hot") and qualified.split(".")[0] in ("keras", "tf"):
+            classes, classes_node = given("depth" if qualified.startswith("tf.") else "num_classes", 1)
             return self.labels_one_hot(node, classes, classes_node)
+        if qualified == SLICES_NAME:
+            elements = given("tensors", 0)[0]
+            pair = isinstance(elements, Items) and len(elements.values) == 2
+            return Dataset(elements.values[1] if pair else None)
         if qualified == SPLIT_NAME:
             arrays = [args.get(id(a)) for a in node.args if not isinstance(a, ast.Starred)]
             if len(arrays) == len(node.args):
                 return Items([a for a in arrays for _ in (0, 1)], [node] * (2 * len(arrays)))
             return None
-        if self.activation(qualified) is not None:
+        if self.tables.activation(qualified) is not None:
             source, _ = given("x", 0)
             if isinstance(source, Tensor):
                 return Tensor(ActivationStep(Ref(qualified, node.func), node), source, node)
             return None
         return Opaque(node)
-
-    def qualified(self, node: ast.AST) -> str | None:
-        """The dotted name through the imports; Keras' own ``keras.src.X`` is ``keras.X``."""
-        name = self.source.qualified(node)
-        if name is not None and name.startswith(KERAS_SOURCE):
-            return "keras." + name[len(KERAS_SOURCE):]
-        return name
 
     def layer_spec(self, qualified: str) -> dict | None:
         return self.data.layers.get(qualified.rsplit(".", 1)[-1])
@@ -631,29 +647,31 @@ class _Reader:
 
     def dataset(self, qualified: str, node: ast.Call):
         name = qualified.split(".")[2] if qualified.count(".") == 3 else None
-        if name not in INTEGER_LABEL_SETS:
+        spec = self.data.datasets.get(name)
+        if spec is None:
             return Opaque(node)
-        classes, shape = INTEGER_LABEL_SETS[name]
         only_path = all(kw.arg == "path" for kw in node.keywords) and not node.args
-        labels = Labels("integer", node, classes if only_path else None, node if only_path else None, shape)
+        classes = spec["classes"] if only_path else None
+        labels = Labels(spec["labels"], node, classes, node if classes else None, spec.get("target_shape"))
         split = Items([None, labels], [node, node])
         return Items([split, split], [node, node])
 
     def loss_object(self, qualified: str, node: ast.Call, given) -> Loss:
         """``keras.losses.CategoricalCrossentropy(from_logits=True)`` as a spelling lint reads."""
         value, value_node = given("from_logits")
-        text = self.source.shown(node)
+        entry = self.tables.loss_entry(qualified)
+        text = self.call_text(node, {"from_logits", *(entry["params"] if entry else ())})
         if value_node is not None:
             if not isinstance(value, Const) or not isinstance(value.value, bool):
                 return Loss(node, not_followed=f"the loss `{text}` sets from_logits to "
-                                                f"`{self.source.shown(value_node)}`, which is not a literal")
-            return Loss(node, spelling=f"{qualified}(from_logits={value.value})")
+                                                f"`{self.source.shown(value_node)}`, which is not a literal", text=text)
+            return Loss(node, spelling=f"{qualified}(from_logits={value.value})", text=text)
         if node.args or any(kw.arg is None for kw in node.keywords):
-            entry = self.loss_entry(qualified)
             if entry is not None and "from_logits" in entry["params"]:
                 return Loss(node, not_followed=f"the loss `{text}` may set from_logits by position or "
-                                                "**kwargs, which lint does not read")
-        return Loss(node, spelling=qualified)
+                                                "**kwargs, which lint does not read (give from_logits= by keyword)",
+                            text=text)
+        return Loss(node, spelling=qualified, text=text)
 
     def invoke(self, function: Function, node: ast.Call | None, args: dict, owner):
         """The value a script function returns for these arguments (None when not followed)."""
@@ -695,8 +713,10 @@ class _Reader:
         history.append((key, result))
         return result
 
-    def compile(self, model, receiver: ast.AST, node: ast.Call, given) -> None:
+    def compile(self, model, receiver: ast.AST, node: ast.Call, given, args: dict) -> None:
         loss, loss_node = given("loss", 1)
+        if loss_node is None and isinstance(model, Model):
+            loss, loss_node = self.unpacked_loss(node, args)
         if loss_node is None or (isinstance(loss, Const) and loss.value is None):
             return
         if not isinstance(model, Model) and argument(node, "loss") is None \
@@ -704,12 +724,30 @@ class _Reader:
             return      # `something.compile(a, b)` of unknown origin: not evidently a Keras compile
         self.compiles.append(Compile(model, receiver, node, loss, loss_node))
 
+    def unpacked_loss(self, node: ast.Call, args: dict):
+        """(value, node) of the loss a ``compile(**cfg)`` gives: read from ``cfg`` when it is a dict
+        of this file, else a loss not followed naming ``**cfg``; (None, None) when it gives none."""
+        for kw in node.keywords:
+            if kw.arg is not None:
+                continue
+            unpacked = args.get(id(kw.value))
+            if isinstance(unpacked, Mapping):
+                found = [(value, item) for key, value, item in unpacked.entries if key == "loss"]
+                if found:
+                    return found[-1]
+                if all(key is not UNKNOWN for key, _, _ in unpacked.entries):
+                    continue        # a dict without a loss
+            return Loss(kw.value, not_followed=f"the loss may be given in `**{self.source.shown(kw.value)}`, "
+                                               "which is not a dict lint can read"), kw.value
+        return None, None
+
     # --- the model's outputs
 
     def outputs(self, model, node: ast.AST, depth: int = 0) -> list[tuple[object, Output]]:
         """[(output name or None, its output)] of a model value."""
         if not isinstance(model, Model):
-            return [(None, Output(not_followed=[(self.origin(model, node, "model"), node)]))]
+            at = model.node if isinstance(model, Opaque) else node     # a loaded model: the load call
+            return [(None, Output(not_followed=[(self.origin(model, node, "model"), at)]))]
         if model.read is None:
             model.read = [(None, Output(not_followed=[("the model is built from itself", model.node)]))]
             model.read = self.read_outputs(model, depth)
@@ -848,7 +886,7 @@ class _Reader:
 
     def layer_activation(self, layer: Layer, key: str | None, default: str | None) -> Output:
         fixed = layer.spec.get("activation") if layer.spec["role"] == "activation" else None
-        text = self.source.shown(layer.call)
+        text = self.call_text(layer.call, {layer.spec.get("units"), key}, layer.spec.get("arguments") or [])
         if fixed is not None:
             return Output(fixed, layer.call, text)
         value, node = self.layer_argument(layer, key)
@@ -860,42 +898,51 @@ class _Reader:
 
     def activation_of(self, value, node: ast.AST, text: str | None) -> Output:
         """The activation a value names (``"softmax"``, ``keras.activations.softmax``, ``None``)."""
-        text = text or self.source.shown(node)
+        if text is None:
+            text = self.call_text(node, ()) if isinstance(node, ast.Call) else self.source.shown(node)
         canonical = None
         if isinstance(value, Const) and value.value is None:
             canonical = "linear"
         elif isinstance(value, Const) and isinstance(value.value, str):
-            canonical = self.activation(value.value)
+            canonical = self.tables.activation(value.value)
         elif isinstance(value, Ref):
-            canonical = self.activation(value.qualified)
+            canonical = self.tables.activation(value.qualified)
         if canonical is None:
             return Output(not_followed=[(self.origin(value, node, "activation"), node)])
         return Output(canonical, node, text)
 
-    def known_loss(self, name: str) -> bool:
-        if name not in self.known_losses:
-            self.known_losses[name] = known_loss(name, self.data)
-        return self.known_losses[name]
+    def call_text(self, call: ast.Call, keep, positions: list | None = None) -> str:
+        """A call as a message shows it: whole when short, else the callee with the arguments
+        named in ``keep`` and "..." for the others (never a call cut through the argument that
+        matters). ``positions`` names the positional parameters; without it every positional
+        argument is shown."""
+        whole = ast.unparse(call)
+        if len(whole) <= MAX_SHOWN:
+            return whole
+        shown, dropped = [], False
+        for index, arg in enumerate(call.args):
+            name = positions[index] if positions is not None and index < len(positions) else None
+            if positions is not None and name not in keep:
+                dropped = True
+            else:
+                shown.append(f"{name}={shown_text(arg)}" if dropped and name else shown_text(arg))
+        for kw in call.keywords:
+            if kw.arg is not None and kw.arg in keep:
+                shown.append(f"{kw.arg}={shown_text(kw.value)}")
+            else:
+                dropped = True
+        return f"{ast.unparse(call.func)}({', '.join([*shown, '...'] if dropped else shown)})"
 
-    def loss_entry(self, spelling: str) -> dict | None:
-        """The catalog's Keras spelling entry of a loss, or None when lint has none."""
-        if spelling not in self.loss_entries:
-            try:
-                self.loss_entries[spelling] = lookup_loss(spelling, self.data, FRAMEWORK)[0]
-            except UsageError:
-                self.loss_entries[spelling] = None
-        return self.loss_entries[spelling]
-
-    def activation(self, name: str) -> str | None:
-        """The activation lint's table names ``name`` (``tensorflow.nn.softmax`` is read as
-        ``tf.nn.softmax``), or None."""
-        if name not in self.activations:
-            self.activations[name] = None
-            for spelled in (name, "tf." + name[len("tensorflow."):] if name.startswith("tensorflow.") else None):
-                if spelled and known_activation(spelled, self.data):
-                    self.activations[name] = lookup_activation(spelled, self.data)
-                    break
-        return self.activations[name]
+    def did_you_mean(self, word: str, what: str) -> str:
+        """`` (did you mean 'x'?)`` for a loss or activation name lint does not know, else ""."""
+        if what == "loss":
+            options = [s for e in self.data.losses if FRAMEWORK in e["frameworks"] for s in e["spellings"]]
+        elif what == "activation":
+            options = [s for a in self.data.activations.values() for s in a["spellings"]]
+        else:
+            return ""
+        hint = suggest(word, options, fold_case=True)
+        return f" ({hint.removeprefix('; ')})" if hint else ""
 
     def origin(self, value, node: ast.AST, what: str) -> str:
         """Why a value cannot be followed, as one clause naming it."""
@@ -912,7 +959,7 @@ class _Reader:
         if isinstance(value, Layer):
             return f"the {what} `{shown}` is a layer lint does not know"
         if isinstance(value, Const) and isinstance(value.value, str):
-            return f"the {what} `{shown}` is not one lint knows"
+            return f"the {what} `{shown}` is not one lint knows{self.did_you_mean(value.value, what)}"
         if isinstance(value, Branches):
             return f"the {what} `{shown}` is set differently in the branches on line {value.stmt.lineno}"
         if isinstance(value, Opaque) and value.node is node:
@@ -936,50 +983,64 @@ class _Reader:
         if isinstance(value, Loss):
             return value
         spelling = None
-        if isinstance(value, Const) and isinstance(value.value, str) and self.known_loss(value.value):
+        if isinstance(value, Const) and isinstance(value.value, str) and known_loss(value.value, self.data):
             spelling = value.value
-        elif isinstance(value, Ref) and value.qualified.startswith("keras.") and self.known_loss(value.qualified):
+        elif isinstance(value, Ref) and value.qualified.startswith("keras.") and known_loss(value.qualified, self.data):
             spelling = value.qualified
         if spelling is None:
             return Loss(node, not_followed=self.origin(value, node, "loss"))
         return Loss(value.node, spelling=spelling)      # where the script writes it
 
     def wire(self, item: Compile) -> list[Wiring]:
+        """One wiring per output a compiled loss trains. With several outputs (or losses) each
+        wiring names its output (the key of the outputs dict, the output layer's ``name=``, or
+        its position) and takes the labels fit gives that output."""
         outputs = self.outputs(item.model, item.receiver)
         losses = self.losses(item)
-        pairs: list[tuple[Loss, Output | None, str | None]] = []
-        names = {key for key, _ in outputs}
-        for key, loss in losses:
+        positions = {name: index for index, (name, _) in enumerate(outputs) if name is not None}
+        pairs: list[tuple[Loss, Output | None, str | None, object, int | None]] = []   # ..., name, position
+        for order, (key, loss) in enumerate(losses):
             if key is None:
-                pairs.extend((loss, output, None) for _, output in outputs)
+                pairs.extend((loss, output, None, name, index) for index, (name, output) in enumerate(outputs))
             elif isinstance(key, int) and len(losses) == len(outputs):
-                pairs.append((loss, outputs[key][1], None))
-            elif isinstance(key, str) and key in names:
-                pairs.append((loss, next(o for k, o in outputs if k == key), None))
+                pairs.append((loss, outputs[key][1], None, outputs[key][0], key))
+            elif isinstance(key, str) and key in positions:
+                pairs.append((loss, outputs[positions[key]][1], None, key, positions[key]))
             else:
                 pairs.append((loss, None, f"lint cannot tell which output of the model the loss "
-                                          f"`{self.source.shown(loss.node)}` trains"))
-        labels = self.labels(item.model) if len(pairs) == 1 else None
-        return [self.wiring(item, loss, output, reason, labels) for loss, output, reason in pairs]
+                                          f"`{self.source.shown(loss.node)}` trains",
+                              key if isinstance(key, (str, int)) else order, None))
+        several = len(outputs) > 1 or len(losses) > 1
+        found = []
+        for loss, output, reason, name, position in pairs:
+            labels = self.labels(item.model, name, position, len(outputs)) if output is not None else None
+            wiring = self.wiring(item, loss, output, reason, labels)
+            if several:
+                wiring.output = str(name if name is not None else position)
+            found.append(wiring)
+        return found
 
-    def labels(self, model) -> Labels | None:
+    def labels(self, model, name, position: int | None, count: int) -> Labels | None:
+        """The labels every fit of the model gives one of its ``count`` outputs, when they agree:
+        with several outputs, the entry of its name (a dict) or its position (a list)."""
         if not isinstance(model, Model) or not model.fits:
             return None
-        first = model.fits[0]
+        given = [_output_labels(fit, name, position, count) for fit in model.fits]
+        first = given[0]
         if not isinstance(first, Labels):
             return None
-        same = all(isinstance(f, Labels) and (f.kind, f.classes) == (first.kind, first.classes) for f in model.fits)
+        same = all(isinstance(g, Labels) and (g.kind, g.classes) == (first.kind, first.classes) for g in given)
         return first if same else None
 
     def wiring(self, item: Compile, loss: Loss, output: Output | None, reason: str | None,
                labels: Labels | None) -> Wiring:
         loc = self.source.loc
         wiring = Wiring(FRAMEWORK, loc(item.call))
-        if loss.spelling is not None and self.loss_entry(loss.spelling) is None:
-            loss = Loss(loss.node, not_followed=f"the loss `{self.source.shown(loss.node)}` is not "
-                                                "a Keras loss lint knows")
+        text = loss.text or self.source.shown(loss.node)
+        if loss.spelling is not None and self.tables.loss_entry(loss.spelling) is None:
+            loss = Loss(loss.node, not_followed=f"the loss `{text}` is not a Keras loss lint knows")
         if loss.spelling is not None:
-            wiring.loss, wiring.loss_at, wiring.loss_text = loss.spelling, loc(loss.node), self.source.shown(loss.node)
+            wiring.loss, wiring.loss_at, wiring.loss_text = loss.spelling, loc(loss.node), text
         else:
             wiring.not_followed.append(NotFollowed(loss.not_followed, loc(loss.node), "loss"))
         if output is None:
@@ -1010,6 +1071,37 @@ def _root(node: ast.AST) -> str | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _output_labels(given, name, position: int | None, count: int):
+    """What ``fit(x, y)`` gives one output of ``count``: ``y`` itself for a single output, else
+    ``y``'s entry of the output's name (a dict) or position (a list of ``count``)."""
+    if count == 1:
+        return given
+    if isinstance(given, Mapping) and name is not None:
+        return next((value for key, value, _ in given.entries if key == name), None)
+    if isinstance(given, Items) and position is not None and len(given.values) == count:
+        return given.values[position]
+    return None
+
+
+def _rebound_globals(tree: ast.Module) -> frozenset:
+    """The names a function declares ``global`` (or ``nonlocal``) and assigns: what the
+    assignments elsewhere say of them does not hold once the function has run."""
+    if not any(isinstance(stmt, (ast.Global, ast.Nonlocal)) for stmt in statements(tree)):
+        return frozenset()
+    declared: dict[int, set] = {}       # id(function) -> names it declares global
+    assigned: dict[int, set] = {}       # id(function) -> names it assigns
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while stack:
+        node, function = stack.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.setdefault(id(function), set()).update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            assigned.setdefault(id(function), set()).add(node.id)
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else function
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return frozenset(name for key, names in declared.items() for name in names & assigned.get(key, set()))
 
 
 def _method(cls: ClassInfo, name: str) -> Function | None:

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lossadvisor.errors import InputError
-from lossadvisor.lint.spellings import LintData, ModelInput, norm_spelling
+from lossadvisor.errors import InputError, UsageError
+from lossadvisor.lint.spellings import LintData, ModelInput, lookup_loss, norm_spelling
 from lossadvisor.textutil import read_bytes
 
 PYTHON = "a Python file"        # the kind of file in the size cap's message
@@ -31,13 +31,16 @@ MAX_SHOWN = 60                  # longest source text quoted in a message
 NOT_FOLLOWED = "LA304"          # the info finding of what a reader could not follow
 
 # `# lossadvisor: noqa` (every code) or `# lossadvisor: noqa: LA101, LA1` (those codes and prefixes)
-_NOQA = re.compile(r"#\s*lossadvisor\s*:\s*noqa\b(?P<colon>\s*:(?P<codes>[^#]*))?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*lossadvisor\s*:\s*noqa\b(?P<rest>[^#]*)", re.IGNORECASE)
 _NOQA_CODE = re.compile(r"LA\d{1,3}", re.IGNORECASE)
 # Module prefixes that are one framework under two names: `tensorflow.keras.layers.Dense` is
-# `keras.layers.Dense`. Longest first.
+# `keras.layers.Dense`, Keras 3's implementation package `keras.src.X` is `keras.X`, and the rest of
+# TensorFlow is written `tf.` as lint's tables spell it (`tensorflow.nn.softmax` is `tf.nn.softmax`).
+# The first matching prefix applies: TensorFlow's Keras before TensorFlow.
 _CANONICAL_PREFIXES = (("tensorflow.python.keras.", "keras."), ("tensorflow.keras.", "keras."),
-                       ("tf_keras.", "keras."))
-FRAMEWORK_ROOTS = {"torch": "pytorch", "keras": "keras", "tensorflow": "keras"}  # tf.keras is Keras
+                       ("tf_keras.", "keras."), ("tf.keras.", "keras."), ("keras.src.", "keras."),
+                       ("tensorflow.", "tf."))
+FRAMEWORK_ROOTS = {"torch": "pytorch", "keras": "keras", "tensorflow": "keras", "tf": "keras"}  # tf.keras is Keras
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,11 @@ class Source:
 class Imports:
     """The names a file's imports bind, anywhere in the file: ``nn`` -> ``torch.nn``,
     ``F`` -> ``torch.nn.functional``, ``layers`` -> ``keras.layers`` (TensorFlow's ``tf.keras``
-    is ``keras``)."""
+    is ``keras``). ``stars`` are the modules of ``from torch.nn import *`` imports, in file order."""
 
     def __init__(self, tree: ast.Module):
         self.names: dict[str, str] = {}
+        self.stars: list[str] = []
         for node in statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -146,7 +150,9 @@ class Imports:
                         self.names[root] = canonical(root)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
-                    if alias.name != "*":
+                    if alias.name == "*":
+                        self.stars.append(canonical(node.module))
+                    else:
                         self.names[alias.asname or alias.name] = canonical(f"{node.module}.{alias.name}")
 
     def qualify(self, node: ast.AST) -> str | None:
@@ -162,7 +168,7 @@ class Imports:
 
     def frameworks(self) -> tuple[str, ...]:
         """The frameworks the file imports (pytorch, keras), in that order."""
-        roots = {name.split(".")[0] for name in self.names.values()}
+        roots = {name.split(".")[0] for name in [*self.names.values(), *self.stars]}
         return tuple(dict.fromkeys(fw for root, fw in FRAMEWORK_ROOTS.items() if root in roots))
 
 
@@ -189,12 +195,12 @@ def statements(tree: ast.AST):
 
 
 def canonical(name: str) -> str:
-    """``tensorflow.keras.layers.Dense`` -> ``keras.layers.Dense``; other names unchanged."""
+    """One name per thing: ``tensorflow.keras.layers.Dense`` and ``keras.src.layers.Dense`` ->
+    ``keras.layers.Dense``, ``tensorflow.nn.softmax`` -> ``tf.nn.softmax``; other names unchanged."""
+    dotted = name + "."     # a module itself too: `tensorflow.keras` is `keras`
     for prefix, replacement in _CANONICAL_PREFIXES:
-        if name.startswith(prefix):
-            return replacement + name[len(prefix):]
-    if name == "tensorflow.keras":
-        return "keras"
+        if dotted.startswith(prefix):
+            return (replacement + dotted[len(prefix):])[:-1]
     return name
 
 
@@ -205,6 +211,35 @@ def known_loss(qualified: str, data: LintData) -> bool:
 
 def known_activation(qualified: str, data: LintData) -> bool:
     return norm_spelling(qualified)[0] in data.activation_index
+
+
+class TableLookup:
+    """What lint's tables say of the names one reader meets, asked once per name: the activation
+    a name spells, and the loss spelling entry of the reader's framework that a loss spelling
+    means (the entry the rules read, through :func:`~lossadvisor.lint.spellings.lookup_loss`)."""
+
+    def __init__(self, data: LintData, framework: str):
+        self.data = data
+        self.framework = framework
+        self._activations: dict[str, str | None] = {}
+        self._loss_entries: dict[str, dict | None] = {}
+
+    def activation(self, name: str) -> str | None:
+        """The canonical activation ``name`` spells (``tf.nn.softmax`` -> ``softmax``), or None."""
+        if name not in self._activations:
+            known = known_activation(name, self.data)
+            self._activations[name] = self.data.activation_index[norm_spelling(name)[0]] if known else None
+        return self._activations[name]
+
+    def loss_entry(self, spelling: str) -> dict | None:
+        """The framework's spelling entry of a loss spelling (``keras.losses.Huber``,
+        ``nn.NLLLoss(reduction='sum')``), or None when lint has none for the framework."""
+        if spelling not in self._loss_entries:
+            try:
+                self._loss_entries[spelling] = lookup_loss(spelling, self.data, self.framework)[0]
+            except UsageError:
+                self._loss_entries[spelling] = None
+        return self._loss_entries[spelling]
 
 
 def literal(node: ast.AST | None):
@@ -243,10 +278,13 @@ def noqa_lines(text: str) -> dict[int, frozenset | None]:
     lossadvisor code in it (``noqa: E501``, a typo) silences nothing; text that only looks like
     such a comment inside a string is not one.
 
-    >>> noqa_lines("x = 1  # lossadvisor: noqa\ny = 2  # lossadvisor: noqa: LA101, LA2, E501\n")
-    {1: None, 2: frozenset({'LA101', 'LA2'})}
+    >>> found = noqa_lines("x = 1  # lossadvisor: noqa\ny = 2  # lossadvisor: noqa: LA101, LA2, E501\n")
+    >>> found[1], sorted(found[2])
+    (None, ['LA101', 'LA2'])
     >>> noqa_lines("s = '# lossadvisor: noqa'\nt = 1  # lossadvisor: noqa: E501\n")
     {2: frozenset()}
+    >>> noqa_lines("x = 1  # lossadvisor: noqa LA101\nz = 3  # lossadvisor: noqa - generated code\n")
+    {1: frozenset({'LA101'}), 2: None}
     """
     if "lossadvisor" not in text.lower():
         return {}
@@ -256,8 +294,10 @@ def noqa_lines(text: str) -> dict[int, frozenset | None]:
     for number, comment in _comments(text, candidates):
         match = _NOQA.search(comment)
         if match:
-            out[number] = None if match.group("colon") is None else frozenset(
-                code.upper() for code in _NOQA_CODE.findall(match.group("codes")))
+            rest = match.group("rest").strip()
+            codes = frozenset(code.upper() for code in _NOQA_CODE.findall(rest))
+            # `noqa: CODES` names its codes; `noqa LA101` (no colon) too; `noqa` or `noqa - why` all
+            out[number] = codes if codes or rest.startswith(":") else None
     return out
 
 

@@ -53,6 +53,7 @@ class LintData:
     implied_tasks: list = field(default_factory=list)  # implies_task: {"task", "when", "unless", "because"}
     catalog: dict = field(default_factory=dict)  # loss id -> catalog entry: whose spellings these are
     modules: dict = field(default_factory=dict)  # PyTorch module class name -> role dict
+    datasets: dict = field(default_factory=dict)  # keras.datasets name -> {"labels", "classes", "target_shape"}
 
 
 @dataclass

@@ -10,24 +10,31 @@ How it reads: every function of the file (and the module body) is evaluated once
 by statement, over abstract values: a tensor with its last activation and units, a module
 built from ``torch.nn`` (roles from ``modules:`` in rules/lint.yaml), an ``nn.Sequential``
 chain, an object of a class of the file, a loss. A units layer resets the activation (relu ->
-Linear -> linear output); the output activation is the last one applied. Calls to functions
-and classes of the file are followed to a bounded depth; a parameter of a function takes the
-value every call of the function in the file gives it, when they all agree. Whether a name
-is a loss or an activation is decided only by lint's tables (the catalog's ``spellings:``,
-``activations:``). Anything else is an unknown value that says why; a loss reached by an
-unknown prediction is a wiring with a :class:`~lossadvisor.lint.pysource.NotFollowed` note.
+Linear -> linear output); the output activation is the last one applied (an in-place
+``out.sigmoid_()`` too). Calls to functions, lambdas and classes of the file are followed to a
+bounded depth; a parameter of a function takes the value every call of the function in the
+file gives it, when they all agree (calls on a model in evaluation mode count only when no
+other call does). A method's calls are ``self.method(...)`` in its class or a subclass, and a
+class's ``forward`` is also called through its objects (``criterion(out, y)`` for a custom loss
+module). Whether a name is a loss or an activation is decided only by lint's tables (the
+catalog's ``spellings:``, ``activations:``), star imports included. Anything else is an unknown
+value that says why; a loss reached by an unknown prediction is a wiring with a
+:class:`~lossadvisor.lint.pysource.NotFollowed` note. The same wiring found twice (from
+``training_step`` and ``validation_step``) is one.
 
 Training-only wiring: a branch under ``if not self.training:`` (or the ``else`` of ``if
 self.training:``), ``torch.no_grad()`` / ``torch.inference_mode()`` blocks, functions so
 decorated and ``predict``-like methods are inference, where a loss call is not a training
 wiring; so is a prediction of a model put in evaluation mode (``model.eval()`` until
-``model.train()``): a teacher put in evaluation mode leaves its student's wiring alone.
+``model.train()``, and after branches only when every branch that goes on leaves it so): a
+teacher put in evaluation mode leaves its student's wiring alone.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
+import sys
 from dataclasses import dataclass, field, replace
 
 from lossadvisor.lint.pysource import (
@@ -42,6 +49,7 @@ from lossadvisor.lint.pysource import (
     known_loss,
     literal,
     shown_text,
+    statements,
 )
 from lossadvisor.lint.spellings import LINT_PARAMS, LintData, norm_spelling
 
@@ -69,6 +77,12 @@ MOVING = ("to", "type", "cuda", "cpu", "contiguous", "clone", "detach", "require
 REORDERING = ("permute", "transpose", "t", "unsqueeze", "view_as", "reshape_as", "expand", "expand_as")
 REDUCING = ("mean", "sum")   # of a loss value: keeps it a loss value
 BACKWARD = ("backward", "manual_backward")
+IN_PLACE_SHAPES = ("squeeze", "unsqueeze")   # tensor.squeeze_(): changes the tensor it is called on
+PARTIAL = "functools.partial"
+# names this reader reads besides lint's tables (a star import binds them too)
+READER_NAMES = ("torch.nn.Sequential", "torch.nn.functional.one_hot", "torch.eye", "torch.argmax", "torch.flatten",
+                "torch.squeeze", "torch.unsqueeze", "torch.reshape", *GRAD_OFF, *LOADERS, *MODEL_WRAPPERS,
+                *MODEL_BASES)
 
 
 # ----------------------------------------------------------------------------- values
@@ -83,6 +97,7 @@ class Unknown:
     node: ast.AST | None = None
     text: str | None = field(default=None, compare=False)
     why: str | None = None
+    external: tuple | None = None    # (clause after "`model` is `Net()`, ", clause after "`Net()` is ")
 
     @property
     def origin(self) -> str:
@@ -224,6 +239,7 @@ class FuncRef:
     node: ast.AST
     owner: ClassInfo | None = None
     bound: object = None         # the instance a method is bound to
+    closure: object = field(default=None, compare=False)   # a lambda's defining Frame
 
 
 @dataclass(frozen=True)
@@ -248,7 +264,6 @@ class Candidate:
     node: ast.Call
     callee: object
     args: list
-    kwargs: dict
 
 
 class _Lazy:
@@ -276,6 +291,7 @@ class Frame:
     loop: int = 0
     returns: list = field(default_factory=list)
     sink_returns: bool = False    # a training_step: its return value is back-propagated
+    closure: Frame | None = None  # a lambda's: the frame it was defined in (its free names)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -300,6 +316,9 @@ class _Reader:
         self.sites_by_method: dict[str, list] = {}
         self.site_ids: set = set()
         self.site_args: dict[int, tuple] = {}
+        self.all_classes: list[ClassInfo] = []         # every class, outer ones first
+        self.def_class: dict[int, ClassInfo] = {}      # id(def) -> the innermost class holding it
+        self.instance_sites: dict[ClassInfo, dict] = {}  # class -> id(call) -> (call, arguments): calls of its objects
         self.state: dict[int, str] = {}                # id(def) -> running | done
         self.instances: dict[int, Instance] = {}       # id(class) -> its instance in its own methods
         self.memo: dict = {}
@@ -314,19 +333,25 @@ class _Reader:
     # ------------------------------------------------------------------ driver
 
     def read(self) -> list[Wiring]:
-        statements = self._index(self.source.tree)
-        self.budget = WORK_PER_STATEMENT * max(statements, 100)
+        count = self._index(self.source.tree)
+        self.budget = WORK_PER_STATEMENT * max(count, 100)
         frame = Frame(self.module_env, main=True)
         self.state[0] = "running"
         self._block(self.source.tree.body, frame)
         self.state[0] = "done"
-        for node in self.functions:
+        # a class's forward / __call__ last: its parameters come from the calls of its objects
+        called = {id(node) for node in self.functions if id(node) in self.owner and node.name in ("forward", "__call__")}
+        for node in sorted(self.functions, key=lambda n: id(n) in called):    # stable: file order otherwise
             self._main(node)
-        return [self.found[k] for k in sorted(self.found, key=lambda k: (self.found[k].at.line, self.found[k].at.col))]
+        ordered = sorted(self.found.values(), key=lambda wiring: (wiring.at.line, wiring.at.col))
+        first: dict = {}
+        for wiring in ordered:
+            first.setdefault(_same_wiring(wiring), wiring)
+        return list(first.values())
 
     def _index(self, tree: ast.Module) -> int:
         """Classes, functions, method owners and call sites, in one walk; the statement count."""
-        statements = 0
+        count = 0
         for node in ast.walk(tree):
             kind = type(node)
             if kind is ast.Call:
@@ -338,11 +363,12 @@ class _Reader:
                     self.sites_by_method.setdefault(func.attr, []).append(node)
                     self.site_ids.add(id(node))
             elif isinstance(node, ast.stmt):
-                statements += 1
+                count += 1
                 if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                     self.functions.append(node)
                 elif kind is ast.ClassDef:
                     info = ClassInfo(node.name, node, list(node.bases), {})
+                    self.all_classes.append(info)
                     for item in node.body:
                         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                             info.methods[item.name] = item
@@ -354,7 +380,11 @@ class _Reader:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.outermost.add(id(item))
         self.starts = [(n.lineno, n.col_offset) for n in self.functions]
-        return statements
+        for info in self.all_classes:      # breadth-first: an inner class comes later and wins
+            for item in statements(info.node):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.def_class[id(item)] = info
+        return count
 
     def _enclosing(self, call: ast.Call):
         """The innermost function holding a call (None: the module body)."""
@@ -387,7 +417,7 @@ class _Reader:
         try:
             cls = self.owner.get(key)
             frame = Frame({}, func=node, cls=cls, main=True)
-            if _decorated_grad_off(node, self.source) or node.name in INFERENCE_METHODS:
+            if _decorated_grad_off(node, self._qualified) or node.name in INFERENCE_METHODS:
                 frame.inference = 1
             frame.sink_returns = node.name == "training_step"
             params = _params(node.args)
@@ -445,38 +475,57 @@ class _Reader:
             return False
         seen.add(id(cls))
         for base in cls.bases:
-            if self.source.qualified(base) in MODEL_BASES:
+            if self._qualified(base) in MODEL_BASES:
                 return True
             if isinstance(base, ast.Name) and base.id in self.classes and self._is_model(self.classes[base.id], seen):
                 return True
         return False
 
     def _resolve_param(self, frame: Frame, lazy: _Lazy):
-        """A parameter's value: the one every call of the function in the file gives it."""
+        """A parameter's value: the one every call of the function in the file gives it. A
+        method's calls are ``self.method(...)`` in its class or a subclass; ``forward`` (and a
+        plain class's ``__call__``) is also called through the class's objects (``model(x)``)."""
         node = frame.func
         at = self.source.loc(lazy.node)
         name = lazy.name
         fname = getattr(node, "name", "?")
-        if frame.cls is not None and fname == "__init__":
-            sites, offset = self.sites_by_name.get(frame.cls.name, []), 1
-        elif frame.cls is not None:
-            sites, offset = self.sites_by_method.get(fname, []), 1
+        cls = frame.cls
+        if cls is not None and fname == "__init__":
+            sites, offset = self.sites_by_name.get(cls.name, []), 1
+        elif cls is not None:
+            sites = [site for site in self.sites_by_method.get(fname, []) if self._in_family(site, cls, node)]
+            offset = 1
         else:
             sites, offset = self.sites_by_name.get(fname, []), 0
-        if not sites:
-            return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() that no call in this file gives")
-        values = []
+        records = []
         for site in sorted(sites, key=lambda call: (call.lineno, call.col_offset)):
             scope = self._enclosing(site)
             if scope is not None and self.main_chain < MAX_CALL_DEPTH:
                 self._main(scope)
-            record = self.site_args.get(id(site))
+            records.append((site, self.site_args.get(id(site))))
+        through_objects = cls is not None and fname == ("forward" if self._is_model(cls) else "__call__")
+        if through_objects:
+            for info, calls in self.instance_sites.items():
+                if (self._find_method(info, fname) or (None,))[0] is node:
+                    records.extend(calls.values())
+        if not records:
+            if through_objects and any(self.sites_by_name.get(info.name) for info in self._family(cls)):
+                why = f"`{name}` is a parameter of {cls.name}.{fname}() whose calls lint cannot follow"
+            else:
+                why = f"`{name}` is a parameter of {fname}() that no call in this file gives"
+            return Unknown(at, text=name, why=why)
+        values = []
+        for site, record in records:
             value = None if record is None else self._bind(node, lazy, offset, record)
             if value is None:
                 line = self.source.loc(site).line
-                return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() whose call at line {line} "
-                                         "lint cannot follow")
+                starred = next((a for a in site.args if isinstance(a, ast.Starred)), None)
+                how = f"passes `{self.source.shown(starred)}`" if starred is not None and record is not None \
+                    else "lint cannot follow"
+                return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() whose call at line {line} {how}")
             values.append((value, site))
+        training = [(value, site) for value, site in values if not (isinstance(value, Tensor) and value.evaluated)]
+        values = training or values      # a call on a model in evaluation mode does not decide a training wiring
         distinct: list = []
         for value, site in values:
             if not any(_same(value, other) for other, _ in distinct):
@@ -489,6 +538,29 @@ class _Reader:
                                          f"calls (lines {lines})")
         return Unknown(at, text=name, why=f"`{name}` is a parameter of {fname}() given different values by its calls "
                                  f"(lines {lines})")
+
+    def _family(self, cls: ClassInfo) -> list:
+        """The class and its subclasses of this file."""
+        return [info for info in self.all_classes if self._is_subclass(info, cls)]
+
+    def _is_subclass(self, cls: ClassInfo, base: ClassInfo, seen: set | None = None) -> bool:
+        if cls is base:
+            return True
+        seen = seen if seen is not None else set()
+        if id(cls) in seen:
+            return False
+        seen.add(id(cls))
+        return any(isinstance(b, ast.Name) and b.id in self.classes and self._is_subclass(self.classes[b.id], base, seen)
+                   for b in cls.bases)
+
+    def _in_family(self, site: ast.Call, cls: ClassInfo, method: ast.AST) -> bool:
+        """Whether ``self.method(...)`` at a site calls this method: the site is in a method of
+        the class, or of a subclass that does not override it."""
+        caller = self.def_class.get(id(self._enclosing(site)))
+        if caller is None or not self._is_subclass(caller, cls):
+            return False
+        found = self._find_method(caller, method.name)
+        return found is not None and found[0] is method
 
     def _bind(self, node: ast.AST, lazy: _Lazy, offset: int, record: tuple):
         """The value a recorded call gives a parameter, or None when it cannot be told."""
@@ -512,7 +584,7 @@ class _Reader:
         if isinstance(node, ast.Lambda):
             return self._u(call)
         if depth >= MAX_CALL_DEPTH:
-            return self._u(call, f"`{self.source.shown(call)}` calls too deeply nested to follow")
+            return self._u(call, f"the call `{self.source.shown(call)}` is nested too deeply to follow")
         if id(node) in self.active:
             return self._u(call, f"`{self.source.shown(call)}` is recursive")
         if self.work > self.budget:
@@ -555,7 +627,7 @@ class _Reader:
             result = self.memo[memo_key]
         else:
             frame = Frame(env, func=node, cls=cls, self_value=ref.bound, depth=depth + 1)
-            if _decorated_grad_off(node, self.source):
+            if _decorated_grad_off(node, self._qualified):
                 frame.inference = 1
             self.active.add(id(node))
             try:
@@ -566,6 +638,34 @@ class _Reader:
             if memo_key is not None:
                 self.memo[memo_key] = result
         return _substitute(result, markers)
+
+    def _call_lambda(self, ref: FuncRef, args: list, kwargs: dict, star: bool, call: ast.Call, caller: Frame):
+        """A lambda called: its body's value with the caller's arguments, read as the caller's own
+        code (a loss in it is a wiring of the caller's prediction)."""
+        node = ref.node
+        if caller.depth >= MAX_CALL_DEPTH:
+            return self._u(call, f"the call `{self.source.shown(call)}` is nested too deeply to follow")
+        if self.work > self.budget:
+            return self._u(call, f"`{self.source.shown(call)}` is past what lint follows in one file")
+        env: dict = {}
+        for index, arg in enumerate(_params(node.args)):
+            if arg.arg in kwargs:
+                env[arg.arg] = kwargs[arg.arg]
+            elif index < len(args) and arg not in node.args.kwonlyargs:
+                env[arg.arg] = args[index]
+            else:
+                default = _default(node.args, arg.arg)
+                lit = literal(default) if default is not None and not star else UNKNOWN
+                env[arg.arg] = Literal(lit) if lit is not UNKNOWN else Unknown(self.source.loc(arg), text=arg.arg)
+        for arg in (node.args.vararg, node.args.kwarg):
+            if arg is not None:
+                env[arg.arg] = Unknown(self.source.loc(arg), text=arg.arg)
+        closure = ref.closure
+        frame = Frame(env, func=node, cls=closure.cls if closure else None,
+                      self_value=closure.self_value if closure else None, main=caller.main,
+                      depth=caller.depth + 1, inference=caller.inference, evaluating=caller.evaluating,
+                      closure=closure)
+        return self._eval(node.body, frame)
 
     def _returned(self, frame: Frame, node: ast.AST):
         values = frame.returns
@@ -657,7 +757,7 @@ class _Reader:
             grad_off = 0
             for item in stmt.items:
                 self._eval(item.context_expr, frame)
-                if _grad_off(item.context_expr, self.source):
+                if _grad_off(item.context_expr, self._qualified):
                     grad_off = 1
                 if item.optional_vars is not None:
                     self._assign(item.optional_vars, self._u(item.context_expr), frame)
@@ -666,23 +766,34 @@ class _Reader:
             frame.inference -= grad_off
             return ended
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            evaluating = set(frame.evaluating)
             ended = self._block(stmt.body, frame)
-            for handler in stmt.handlers:
-                self._block(handler.body, frame)
+            after_body = frame.evaluating
+            modes = []
+            for handler in stmt.handlers:        # a handler may start anywhere in the body
+                frame.evaluating = evaluating & after_body
+                if self._block(handler.body, frame) is None:
+                    modes.append(frame.evaluating)
             if ended is None:
-                ended = self._block(stmt.orelse, frame)
+                frame.evaluating = after_body
+                if self._block(stmt.orelse, frame) is None:
+                    modes.append(frame.evaluating)
+            frame.evaluating = _in_every(modes) if modes else after_body
             self._block(stmt.finalbody, frame)
         elif isinstance(stmt, ast.Match):
             self._eval(stmt.subject, frame)
-            before = dict(frame.env)
+            before, evaluating = dict(frame.env), frame.evaluating
             branches = []
+            modes = [evaluating]            # no case may match
             for case in stmt.cases:
-                frame.env = dict(before)
+                frame.env, frame.evaluating = dict(before), set(evaluating)
                 for name in _pattern_names(case.pattern):
                     frame.env[name] = Unknown(self.source.loc(case.pattern), text=name)
                 if self._block(case.body, frame) is None:
                     branches.append(frame.env)
+                    modes.append(frame.evaluating)
             frame.env = self._merge_envs([before, *branches], stmt) if branches else before
+            frame.evaluating = _in_every(modes)
         return None
 
     def _if(self, stmt: ast.If, frame: Frame):
@@ -694,22 +805,17 @@ class _Reader:
         test = self._eval(stmt.test, frame)
         if isinstance(test, Literal):
             return self._block(stmt.body if test.value else stmt.orelse, frame)
-        before = frame.env
-        frame.env = dict(before)
-        body_end = self._block(stmt.body, frame)
-        body_env = frame.env
-        frame.env = dict(before)
-        else_end = self._block(stmt.orelse, frame)
-        else_env = frame.env
-        if body_end is _STOP and else_end is _STOP:
-            frame.env = else_env
+        before, evaluating = frame.env, frame.evaluating
+        ends = []
+        for body in (stmt.body, stmt.orelse):
+            frame.env, frame.evaluating = dict(before), set(evaluating)
+            ends.append((self._block(body, frame), frame.env, frame.evaluating))
+        through = [(env, modes) for end, env, modes in ends if end is not _STOP]
+        if not through:
+            frame.env, frame.evaluating = ends[-1][1], ends[-1][2]
             return _STOP
-        if body_end is _STOP:
-            frame.env = else_env
-        elif else_end is _STOP:
-            frame.env = body_env
-        else:
-            frame.env = self._merge_envs([body_env, else_env], stmt)
+        frame.env = through[0][0] if len(through) == 1 else self._merge_envs([env for env, _ in through], stmt)
+        frame.evaluating = _in_every([modes for _, modes in through])
         return None
 
     def _merge_envs(self, envs: list, stmt: ast.stmt) -> dict:
@@ -839,7 +945,7 @@ class _Reader:
                     self._eval(child, frame, depth)
             return self._u(node)
         if isinstance(node, ast.Lambda):
-            return FuncRef(node)
+            return FuncRef(node, closure=frame)
         return self._u(node)
 
     def _name(self, node: ast.Name, frame: Frame):
@@ -850,6 +956,8 @@ class _Reader:
             frame.env[name] = value
         if value is not None:
             return value
+        if frame.closure is not None:
+            return self._name(node, frame.closure)
         if frame.env is not self.module_env and name in self.module_env:
             return self.module_env[name]
         qualified = self.source.imports.names.get(name)
@@ -859,7 +967,28 @@ class _Reader:
             return ClassRef(self.classes[name])
         if name in ("getattr", "super", "sum"):
             return Qualified(name)
+        starred = self._star_imported(name)
+        if starred is not None:
+            return Qualified(starred)
         return Unknown(self.source.loc(node), text=name)
+
+    def _star_imported(self, name: str) -> str | None:
+        """``Linear`` after ``from torch.nn import *``: the qualified name, when lint's tables
+        (losses, activations, ``modules:``) or this reader know it."""
+        for module in self.source.imports.stars:
+            qualified = canonical(f"{module}.{name}")
+            if qualified in READER_NAMES or self._loss_entry(qualified) is not None or \
+                    self._activation(qualified) is not None or \
+                    qualified.startswith("torch.nn.") and name in self.data.modules:
+                return qualified
+        return None
+
+    def _qualified(self, node: ast.AST) -> str | None:
+        """The dotted name an expression means through the imports (star imports too)."""
+        qualified = self.source.qualified(node)
+        if qualified is None and isinstance(node, ast.Name) and self.source.imports.stars:
+            return self._star_imported(node.id)
+        return qualified
 
     def _attribute(self, node: ast.Attribute, frame: Frame, depth: int):
         base = self._eval(node.value, frame, depth)
@@ -965,12 +1094,26 @@ class _Reader:
             args, star, kwargs = self._arguments(node, frame, depth)
             self._record_site(node, frame, args, star, kwargs)
             if isinstance(base, Qualified):
-                return self._qualified_call(canonical(f"{base.name}.{func.attr}"), node, args, star, kwargs, frame)
-            return self._method_call(base, func.attr, node, args, star, kwargs, frame)
+                result = self._qualified_call(canonical(f"{base.name}.{func.attr}"), node, args, star, kwargs, frame)
+                changed = node.args[0] if node.args else None          # torch.sigmoid_(out)
+            else:
+                result = self._method_call(base, func.attr, node, args, star, kwargs, frame)
+                changed = func.value                                    # out.sigmoid_()
+            if self._in_place(func.attr) and isinstance(result, Tensor) and changed is not None and \
+                    not isinstance(changed, ast.Starred):
+                self._assign(changed, result, frame)
+            return result
         callee = self._eval(func, frame, depth)
         args, star, kwargs = self._arguments(node, frame, depth)
         self._record_site(node, frame, args, star, kwargs)
         return self._call_value(callee, node, args, star, kwargs, frame)
+
+    def _in_place(self, attr: str) -> bool:
+        """``sigmoid_``, ``softmax_``, ``squeeze_``: a method that changes the tensor it is called on."""
+        if not attr.endswith("_") or attr.endswith("__"):
+            return False
+        plain = attr[:-1]
+        return plain in IN_PLACE_SHAPES or self._activation(plain) not in (None, "linear")
 
     def _record_site(self, node, frame: Frame, args, star, kwargs) -> None:
         if frame.main and id(node) in self.site_ids and id(node) not in self.site_args:
@@ -980,26 +1123,37 @@ class _Reader:
         if isinstance(callee, Qualified):
             return self._qualified_call(callee.name, node, args, star, kwargs, frame)
         if isinstance(callee, (Loss, UnknownLoss)):
-            return self._loss_call(callee, node, args, kwargs, frame, module=True)
+            return self._loss_call(callee, node, args, kwargs, frame)
         if isinstance(callee, (Instance, Layer, Chain)):
             if isinstance(callee, Instance):
+                if frame.main and not frame.inference:
+                    self.instance_sites.setdefault(callee.cls, {}).setdefault(id(node), (node, (args, star, kwargs)))
                 result = self._call_instance(callee, node, args, star, kwargs, frame)
             else:
                 result = self._apply(callee, _first(args, kwargs, "input"), node, frame)
             if id(callee) in frame.evaluating and isinstance(result, Tensor):
                 result = replace(result, evaluated=True)
             return result
+        if isinstance(callee, FuncRef) and isinstance(callee.node, ast.Lambda):
+            return self._call_lambda(callee, args, kwargs, star, node, frame)
         if isinstance(callee, FuncRef):
             return self._call_function(callee, args, kwargs, star, node, frame.depth)
         if isinstance(callee, ClassRef):
             return self._instantiate(callee.info, args, kwargs, star, node, frame.depth)
         if isinstance(callee, Dynamic):
             return self._u(node, f"`{callee.origin}` is chosen at run time")
+        if isinstance(callee, Tensor) and callee.act is None and callee.unknown is not None:
+            callee = callee.unknown                         # model = Net().to(device)
         result = self._u(node)
-        if isinstance(callee, Unknown) and callee.why:      # the cause stays where it is
+        if isinstance(callee, Unknown) and callee.external:  # a model of another file or library
+            holder, own = callee.external
+            why = f"`{node.func.id}` is `{callee.origin}`, {holder}" if isinstance(node.func, ast.Name) else \
+                f"`{callee.origin}` is {own}"
+            result = Unknown(callee.at, node=node, why=why)
+        elif isinstance(callee, Unknown) and callee.why:      # the cause stays where it is
             result = Unknown(callee.at, node=node, why=callee.why)
         if frame.main and len(args) >= 2 and isinstance(callee, Unknown):
-            return Tensor(unknown=result, losses=(Candidate(node, callee, args, kwargs),))
+            return Tensor(unknown=result, losses=(Candidate(node, callee, args),))
         return result
 
     def _apply(self, module, value, node: ast.AST, frame: Frame):
@@ -1012,7 +1166,7 @@ class _Reader:
                 param = tensor.param if module.keeps_units and tensor.units is None else None
                 return Tensor("linear", module.at, module.node, units, units_at, param=param, labels=tensor.labels)
             if module.role == "activation":
-                return _activate(tensor, module.act, module.at, module.node)
+                return self._activate(tensor, module.act, module.at, module.node)
             return tensor
         if isinstance(module, Chain):
             for layer in module.layers:
@@ -1036,6 +1190,8 @@ class _Reader:
     def _qualified_call(self, name: str, node: ast.Call, args, star, kwargs, frame: Frame):
         at = self.source.loc(node)
         short = name.rsplit(".", 1)[-1]
+        if self._in_place(short):                     # torch.sigmoid_(x) is torch.sigmoid(x), in place
+            name, short = name[:-1], short[:-1]
         torch_name = name.startswith(("torch.", "torchvision."))
         if name == "torch.nn.Sequential":
             layers = list(args)
@@ -1049,17 +1205,22 @@ class _Reader:
                           if isinstance(p, Items) and len(p.items) == 2 and isinstance(p.items[0], Literal))
             return Mapping(pairs, at)
         if torch_name and self._loss_entry(name) is not None:
-            loss = self._loss_object(name, node, args, kwargs, module=short[:1].isupper())
             if short[:1].isupper():
-                return loss
-            return self._loss_call(loss, node, args, kwargs, frame, module=False)
+                return self._loss_object(name, node, node.keywords, node.args)
+            loss = self._loss_object(name, node, node.keywords, node.args[2:], node.func)
+            return self._loss_call(loss, node, args, kwargs, frame)
+        if name == PARTIAL and args and isinstance(args[0], Qualified):
+            function = args[0].name                   # partial(F.cross_entropy, label_smoothing=0.1)
+            if function.startswith("torch.") and self._loss_entry(function) is not None and \
+                    function.rsplit(".", 1)[-1][:1].islower():
+                return self._loss_object(function, node, node.keywords, node.args[1:], node.args[0])
         if name.startswith("torch.nn.") and short[:1].isupper() and short in self.data.modules:
             return self._module(short, node, args, kwargs)
         canonical = self._activation(name) if torch_name else None
         if canonical is not None:
             if short[:1].isupper():
                 return Layer("activation", at, node, act=canonical)
-            return _activate(_as_tensor(_first(args, kwargs, "input")), canonical, at, node)
+            return self._activate(_as_tensor(_first(args, kwargs, "input")), canonical, at, node)
         if name in LOADERS:
             return self._u(node, f"`{self.source.shown(node)}` is read at run time")
         if name in MODEL_WRAPPERS and args:
@@ -1088,6 +1249,13 @@ class _Reader:
             return args[0]
         if name.startswith("torch.nn.") and short[:1].isupper():
             return self._u(node, f"`{self.source.shown(node)}` is a module lint does not read")
+        if name.startswith("torchvision.models."):
+            clause = "whose layers lint does not read"
+            return Unknown(at, node=node, external=(clause, f"a torchvision model, {clause}"))
+        root = name.split(".")[0]
+        if "." in name and root not in ("torch", "torchvision") and root not in sys.stdlib_module_names:
+            clause = f"imported from `{root}`: lint reads one file at a time"
+            return Unknown(at, node=node, external=(clause, clause))
         return self._u(node)
 
     def _module(self, short: str, node: ast.Call, args, kwargs):
@@ -1129,16 +1297,18 @@ class _Reader:
             self.activations[name] = self.data.activation_index[norm_spelling(name)[0]] if known else None
         return self.activations[name]
 
-    def _loss_object(self, name: str, node: ast.Call, args, kwargs, module: bool) -> Loss:
+    def _loss_object(self, name: str, node: ast.Call, keywords: list, extra: list, function: ast.AST | None = None) -> Loss:
         """A loss as lint spells it: literal keyword arguments kept; a non-literal one the loss's
-        meaning depends on makes it not followed."""
+        meaning depends on makes it not followed. ``node`` builds the loss (``nn.NLLLoss(...)``)
+        or calls a loss ``function`` (``F.nll_loss(out, y)``, ``partial(F.nll_loss, ...)``);
+        ``extra`` are its positional arguments past the prediction and target."""
         entry = self._loss_entry(name)
-        text, at = self.source.shown(node), self.source.loc(node)
+        at = self.source.loc(node)
         spelled = name.replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
         family = (self.data.catalog.get(entry["loss"]) or {}).get("family")
         parts = []
         unread = None
-        for keyword in node.keywords:
+        for keyword in keywords:
             if keyword.arg is None:
                 if entry["params"]:
                     unread = f"`**{self.source.shown(keyword.value)}`"
@@ -1151,7 +1321,9 @@ class _Reader:
             if keyword.arg in ("input", "target", "inputs", "targets"):
                 continue
             parts.append(f"{keyword.arg}={value!r}")
-        extra = node.args[0 if module else 2:]
+        # as the script writes it: the module built, or the function with its literal keywords
+        text = self.source.shown(node) if function is None else \
+            self.source.shown(function) + (f"({', '.join(parts)})" if parts else "")
         if extra and entry["params"] and unread is None:
             unread = "its positional arguments"
         if unread is not None:
@@ -1160,7 +1332,7 @@ class _Reader:
         spelling = f"{spelled}({', '.join(parts)})" if parts else spelled
         return Loss(spelling, at, text, family)
 
-    def _loss_call(self, loss, node: ast.Call, args, kwargs, frame: Frame, module: bool):
+    def _loss_call(self, loss, node: ast.Call, args, kwargs, frame: Frame):
         """A loss applied to a prediction and a target: a wiring (in a function's own evaluation)."""
         prediction = args[0] if args else kwargs.get("input", kwargs.get("inputs"))
         evaluated = isinstance(prediction, Tensor) and prediction.evaluated
@@ -1184,7 +1356,9 @@ class _Reader:
         else:
             wiring.not_followed.append(NotFollowed(_reason("the loss", callee, loss), loss.at if loss else wiring.at,
                                                    "loss"))
-        shown = self.source.shown(pred_node) if pred_node is not None else "?"
+        starred = next((a for a in node.args[:1] if isinstance(a, ast.Starred)), None)
+        shown = self.source.shown(pred_node if pred_node is not None else starred) \
+            if pred_node is not None or starred is not None else "?"
         tensor = _as_tensor(prediction) if prediction is not None else Tensor(unknown=Unknown(wiring.at, text=shown))
         if tensor.act is not None:
             wiring.activation, wiring.activation_at, wiring.activation_text = (
@@ -1221,8 +1395,11 @@ class _Reader:
                         return self._call_function(FuncRef(found[0], found[1], base.bound), args, kwargs, star,
                                                    node, frame.depth)
             return Literal(None) if attr == "__init__" else self._u(node)
-        if isinstance(base, (Instance, Layer, Chain)) and attr in MOVING:
-            return base
+        if isinstance(base, (Instance, Layer, Chain, Loss, UnknownLoss)) and (attr in MOVING or attr in FLOAT_METHODS):
+            return base         # moved or cast: the same module
+        if attr == "forward" and (isinstance(base, (Loss, UnknownLoss, Layer, Chain)) or
+                                  isinstance(base, Instance) and self._is_model(base.cls)):
+            return self._call_value(base, node, args, star, kwargs, frame)     # module.forward(x) is module(x)
         if isinstance(base, Instance):
             if attr in base.attrs:
                 return self._call_value(base.attrs[attr], node, args, star, kwargs, frame)
@@ -1258,9 +1435,11 @@ class _Reader:
             return Literal(None)
         if attr in REDUCING and tensor.losses:
             return Tensor(unknown=self._u(node), losses=tensor.losses)
+        if self._in_place(attr):
+            attr = attr[:-1]
         canonical = self._activation(attr)
         if canonical is not None and canonical != "linear":
-            return _activate(tensor, canonical, at, node)
+            return self._activate(tensor, canonical, at, node)
         if attr in LONG_METHODS or attr == "argmax":
             kind = "one_hot" if labels.kind == "one_hot" and attr != "argmax" else "integer"
             new = replace(labels, kind=kind, at=labels.at if kind == "one_hot" else at)
@@ -1288,6 +1467,15 @@ class _Reader:
         if attr in REORDERING:
             return replace(tensor, reshaped=True, labels=replace(labels, shape=None, shape_at=None))
         return Tensor(unknown=self._u(node))
+
+    def _activate(self, tensor: Tensor, canonical: str, at: Loc, node: ast.AST) -> Tensor:
+        """An activation applied: the output activation from here; one whose range is the
+        simplex (softmax) makes the tensor usable as probability targets too."""
+        labels = tensor.labels
+        if self.data.activations[canonical]["range"] == "simplex":
+            labels = replace(labels or Labels(), kind="probabilities", at=at)
+        return Tensor(canonical, at, node, tensor.units, tensor.units_at, param=tensor.param,
+                      reshaped=tensor.reshaped, labels=labels, evaluated=tensor.evaluated)
 
     def _dtype(self, args, kwargs) -> str | None:
         for value in [*args, *kwargs.values()]:
@@ -1318,6 +1506,22 @@ class _Reader:
 # ----------------------------------------------------------------------------- helpers
 
 
+def _same_wiring(wiring: Wiring) -> tuple:
+    """What makes two wirings one finding: the same prediction (activation and units, where they
+    are) reaching the same loss with the same labels and notes. A model and loss called from both
+    ``training_step`` and ``validation_step``, or a criterion called twice in mixup, is one wiring."""
+    return (wiring.loss, wiring.loss_at, wiring.activation, wiring.activation_at, wiring.units, wiring.units_at,
+            wiring.labels, wiring.classes, wiring.target_shape, wiring.output, tuple(wiring.not_followed))
+
+
+def _in_every(sets: list) -> set:
+    """The models in evaluation mode on every path that falls through (a fresh set)."""
+    common = set(sets[0])
+    for other in sets[1:]:
+        common &= other
+    return common
+
+
 def _reason(part: str, shown: str, unknown) -> str:
     """``the prediction `out` comes from `self.head(x)`, which lint cannot follow``."""
     origin, why = unknown.origin, unknown.why
@@ -1338,14 +1542,6 @@ def _as_tensor(value) -> Tensor:
     if isinstance(value, Items):
         return Tensor(unknown=Unknown(Loc(1, 1), text="(...)", why="it is a tuple or list, not one tensor"))
     return Tensor(unknown=Unknown(Loc(1, 1), text=type(value).__name__.lower()))
-
-
-def _activate(tensor: Tensor, canonical: str, at: Loc, node: ast.AST) -> Tensor:
-    labels = tensor.labels
-    if canonical == "softmax":
-        labels = replace(labels or Labels(), kind="probabilities", at=at)
-    return Tensor(canonical, at, node, tensor.units, tensor.units_at, param=tensor.param,
-                  reshaped=tensor.reshaped, labels=labels, evaluated=tensor.evaluated)
 
 
 def _substitute(result, markers: dict):
@@ -1433,15 +1629,15 @@ def _is_classmethod(node) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "classmethod" for d in _decorator_names(node))
 
 
-def _decorated_grad_off(node, source: Source) -> bool:
-    return any(source.qualified(d) in GRAD_OFF[:2] for d in _decorator_names(node))
+def _decorated_grad_off(node, qualify) -> bool:
+    return any(qualify(d) in GRAD_OFF[:2] for d in _decorator_names(node))
 
 
-def _grad_off(expr: ast.AST, source: Source) -> bool:
+def _grad_off(expr: ast.AST, qualify) -> bool:
     """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``."""
     if not isinstance(expr, ast.Call):
         return False
-    name = source.qualified(expr.func)
+    name = qualify(expr.func)
     if name in GRAD_OFF[:2]:
         return True
     return name == GRAD_OFF[2] and bool(expr.args) and literal(expr.args[0]) is False
