@@ -1,10 +1,14 @@
-"""The script reader over real code: every .py file of the installed torch and keras packages and
-of the standard library, read by `lossadvisor.lint.pysource.read_script`.
+"""The script readers over real code: every .py file of the installed torch and keras packages and
+of the standard library, parsed (`pysource.parse_script`) and given to both readers
+(`torchscript.wirings` and `kerasscript.wirings`) whatever the file imports, each wiring made a
+lint model (`pysource.wiring_model`). `read_script` would skip most of the standard library (it
+reads only files that mention a framework); called directly, every file tests the readers.
 
 Goal (issue 11): no crash and bounded time per file. A file's error is fine when it names the
 file's own problem (a syntax error: the standard library's tests hold deliberately broken files);
-an error that ends in "please report this" is a bug of a reader, and is listed. Reports the files
-read, the wirings found, the errors by kind, the total time and the ten slowest files.
+an exception out of a reader is a bug, recorded as an error that ends in "please report this"
+(with where it was raised) and listed. Reports the files read, the wirings found, the errors by
+kind, the total time and the ten slowest files.
 tests/test_lint_corpus.py runs the same reading as a slow-marked test.
 Run: python benchmarks/bench_lint_corpus.py [--corpus torch,keras,stdlib] [--hang-seconds 20]
 """
@@ -39,8 +43,8 @@ SHOWN_ERRORS = 10      # error messages printed per corpus
 
 
 class FileHung(BaseException):
-    """A file took longer than the hang guard. A BaseException, so that the reader's own
-    ``except Exception`` (which turns a crash into a "please report" error) lets it through."""
+    """A file took longer than the hang guard. A BaseException, so that the ``except Exception``
+    that records a reader's crash (:func:`read_file`) lets it through."""
 
 
 @dataclass
@@ -89,11 +93,36 @@ def corpus_files(root: Path) -> list[Path]:
     return found
 
 
-def read_corpus(files: list[Path], data, hang_seconds: int | None = None) -> CorpusRun:
-    """Read every file with ``read_script``; with ``hang_seconds``, a file that takes longer
-    raises :class:`FileHung` naming it (a hang detector through SIGALRM: main thread, Unix)."""
-    from lossadvisor.lint.pysource import read_script
+def read_file(path: str, data) -> tuple[int, str | None]:
+    """One file through both readers: (wirings found, error or None). The file's own problems
+    (unreadable, a syntax error, nested too deeply) are errors as ``read_script`` words them; an
+    exception out of a reader is an error ending in :data:`READER_BUG`, naming where it was raised."""
+    import traceback
 
+    from lossadvisor.errors import InputError
+    from lossadvisor.lint import kerasscript, pysource, torchscript
+    from lossadvisor.textutil import read_bytes
+
+    try:
+        source = pysource.parse_script(path, read_bytes(path, "a Python file", what=pysource.PYTHON))
+    except InputError as exc:
+        return 0, str(exc)
+    try:
+        wirings = torchscript.wirings(source, data) + kerasscript.wirings(source, data)
+        for wiring in wirings:
+            pysource.wiring_model(wiring, path)
+    except RecursionError:
+        return 0, f"{path}: nested too deeply to follow"
+    except Exception as exc:  # noqa: BLE001 - every crash is listed, not only the first
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return 0, (f"{path}: {type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno}); "
+                   f"{READER_BUG}")
+    return len(wirings), None
+
+
+def read_corpus(files: list[Path], data, hang_seconds: int | None = None) -> CorpusRun:
+    """Read every file with :func:`read_file`; with ``hang_seconds``, a file that takes longer
+    raises :class:`FileHung` naming it (a hang detector through SIGALRM: main thread, Unix)."""
     run = CorpusRun()
 
     def hung(signum, frame):
@@ -107,7 +136,7 @@ def read_corpus(files: list[Path], data, hang_seconds: int | None = None) -> Cor
                 signal.alarm(hang_seconds)
             start = time.perf_counter()
             try:
-                result = read_script(current, data)
+                wirings, error = read_file(current, data)
             finally:
                 if hang_seconds:
                     signal.alarm(0)
@@ -115,9 +144,9 @@ def read_corpus(files: list[Path], data, hang_seconds: int | None = None) -> Cor
             run.files += 1
             run.seconds += elapsed
             run.times.append((elapsed, current))
-            run.wirings += len(result.models)
-            if result.error:
-                run.errors[current] = result.error
+            run.wirings += wirings
+            if error:
+                run.errors[current] = error
     finally:
         if hang_seconds:
             signal.signal(signal.SIGALRM, previous)

@@ -170,18 +170,21 @@ class LintResult(Result):
 
     @property
     def clean(self) -> bool:
-        """No finding of any severity, and every model had a rule with the facts it needs."""
+        """No finding of any severity, every model had a rule with the facts it needs, and every
+        script wiring could be followed."""
         return self._doc["clean"]
 
     @property
     def counts(self) -> dict:
-        """Findings by severity, models linted, clean, with nothing checked, rules not applied,
-        errors, findings silenced by noqa, scripts read and those without a loss wiring."""
+        """Findings by severity, models linted, clean, with nothing checked, not followed (script
+        wirings), rules not applied, errors, findings silenced by noqa, scripts read and those
+        without a loss wiring."""
         return dict(self._doc["counts"])
 
     @property
     def errors(self) -> list[dict]:
-        """The inputs that could not be read (a script with a syntax error): source, message."""
+        """The inputs that could not be read (a script with a syntax error): source, message,
+        line and col (None when unknown)."""
         return self._doc["errors"]
 
     def headline(self) -> str:
@@ -293,15 +296,16 @@ def check_document(losses: Iterable[str] = (), *, impl: str | None = None, frame
 def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = None,
                   answer_pairs: Iterable[str] = (), rules_paths: Iterable[str] = (),
                   select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
-                  exclude: Iterable[str] = ()) -> dict:
+                  exclude: Iterable[str] = (), code_options: tuple[str, str] | None = None) -> dict:
     """The `lint --format json` document (without schema_version) of the models in ``files`` (spec
     files, Keras model files, ``-`` for stdin, ``.py`` training scripts and folders of them, less
     the ``exclude`` globs) or, without files, of the one model the ``flags`` describe; ``flags``
     (model keys: task, activation, loss, units, ...; None for not given) and ``--answer`` pairs
     fill in what each file leaves out, each answer named as the rule base names it (``--task
     Binary`` and ``--answer task=binary`` agree), as for `recommend`. ``select`` and ``ignore``
-    choose the codes reported (codes or prefixes, as Ruff's). A script that cannot be read is
-    one of the document's ``errors``, and the others are linted.
+    choose the codes reported (codes or prefixes, as Ruff's), named as ``code_options`` in an
+    error (None: the flags, ``--select`` and ``--ignore``). A script that cannot be read is one of the
+    document's ``errors``, and the others are linted.
     FlagConflict (a UsageError) when a flag and a pair give one key two values; UsageError when
     there is nothing to lint or a code is unknown."""
     from lossadvisor.answers import given_answers
@@ -316,9 +320,10 @@ def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = N
         inputs = read_inputs(files, data, exclude=exclude)
         return lint_models(inputs.models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
                            noqa=inputs.noqa, errors=inputs.errors, scripts=inputs.scripts,
-                           no_wiring=inputs.no_wiring)
+                           no_wiring=inputs.no_wiring, code_options=code_options)
     models = [ModelInput(name="flags", values={}, kind="flags")] if given else []
-    return lint_models(models, flags=given, rb=rb, data=data, select=select, ignore=ignore)
+    return lint_models(models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
+                       code_options=code_options)
 
 
 # ============================================================================ the API
@@ -477,7 +482,8 @@ def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), select: Ite
     paths = [_path(f, "files", optional=False) for f in files]
     return LintResult(lint_document(paths, flags={k: _answer(k, v) for k, v in model.items()},
                                     rules_paths=_paths(rules, "rules"), select=_texts(select, "select"),
-                                    ignore=_texts(ignore, "ignore"), exclude=_texts(exclude, "exclude") or ()))
+                                    ignore=_texts(ignore, "ignore"), exclude=_texts(exclude, "exclude") or (),
+                                    code_options=("select=", "ignore=")))
 
 
 def _type_name(value: Any) -> str:

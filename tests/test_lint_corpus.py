@@ -1,11 +1,14 @@
-"""The script reader over real code, without a crash: every .py file of the installed torch and
-keras packages and of the standard library (issue 11).
+"""The script readers over real code, without a crash: every .py file of the installed torch and
+keras packages and of the standard library (issue 11), parsed and given to both readers directly
+(benchmarks/bench_lint_corpus.py's read_file), so that no file is skipped for not importing a
+framework.
 
 Slow (about a minute), so deselected by default. Run it with
 ``python -m pytest -m slow tests/test_lint_corpus.py``.
 
-A syntax error is a fine answer for a file (torch ships a file only Python 3.12 parses); a
-"please report this" error is a bug of a reader and fails the test, naming every such file. Each
+A syntax error is a fine answer for a file (torch ships a file only Python 3.12 parses); an
+exception out of a reader (a "please report this" error) fails the test, naming every such file
+and where it was raised. Each
 file has a hang guard of 20 s: a detector of a reader that never ends, not a speed assertion
 (benchmarks/bench_lint_corpus.py reports the times).
 """

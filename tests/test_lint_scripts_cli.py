@@ -5,7 +5,8 @@ reading scripts in a process pool, findings located at line:col, noqa comments,
 These tests do not depend on the real readers (lint.torchscript, lint.kerasscript): a tiny
 reader, :func:`wire_reader`, is patched in for ``pysource.script_wirings``. It turns each call
 ``wire(ACTIVATION, LOSS, key=value...)`` of a script into one wiring, the activation and the loss
-located where the script writes them; ``wire(None, LOSS)`` is a prediction not followed.
+located where the script writes them; ``wire(None, LOSS)`` is a prediction not followed,
+``wire(ACTIVATION, None)`` a loss not followed. :data:`REAL_READER` is the real one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -28,6 +30,7 @@ from lossadvisor.lint.rules import code_filter, lint_models
 from lossadvisor.lint.spellings import ModelInput
 
 SCHEMA = json.loads((ROOT / "lossadvisor" / "schemas" / "lint.schema.json").read_text())
+REAL_READER = pysource.script_wirings     # before the fixture patches it
 
 
 def wire_reader(source, data):
@@ -36,8 +39,13 @@ def wire_reader(source, data):
     calls = [n for n in ast.walk(source.tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "wire"]
     for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         activation, loss = node.args[:2]
-        wiring = Wiring(framework="pytorch", at=source.loc(node), loss=ast.unparse(loss), loss_at=source.loc(loss),
-                        loss_text=ast.unparse(loss))
+        wiring = Wiring(framework="pytorch", at=source.loc(node))
+        if isinstance(loss, ast.Constant) and loss.value is None:
+            wiring.not_followed.append(NotFollowed("the loss `criterion` is a parameter of train() that no call "
+                                                   "in this file gives", source.loc(loss), "loss"))
+        else:
+            wiring.loss = wiring.loss_text = ast.unparse(loss)
+            wiring.loss_at = source.loc(loss)
         if isinstance(activation, ast.Constant) and activation.value is None:
             wiring.not_followed.append(NotFollowed("the prediction `out` comes from `self.head(x)`, which lint "
                                                    "cannot follow", source.loc(activation), "activation"))
@@ -196,7 +204,7 @@ def test_findings_carry_line_col_and_the_locations_of_activation_and_loss(run_cl
     (model,) = doc["models"]
     assert (model["kind"], model["name"], model["line"], model["col"]) == ("script", f"{path}:4:8", 4, 8)
     _, out, _ = run_cli("lint", str(path), env={"COLUMNS": "400"})     # no wrapping inside the long path
-    assert f"{path}:4:13 activation\n" in out and f"loss {path}:5:13\n" in out
+    assert f"activation {path}:4:13\n" in out and f"loss {path}:5:13\n" in out
 
 
 def test_columns_count_characters_not_bytes(run_cli, tmp_path):
@@ -343,17 +351,25 @@ def test_code_filter_semantics():
 
 
 @pytest.mark.parametrize("option,value,message", [
-    ("--select", "LA199", "select: unknown lint code or prefix LA199; did you mean"),
-    ("--ignore", "LA9", "ignore: unknown lint code or prefix LA9"),
-    ("--select", "E501", "select: unknown lint code or prefix E501"),
-    ("--ignore", "LA101,XY", "ignore: unknown lint code or prefix XY"),
+    ("--select", "LA199", "unknown lint code or prefix LA199; did you mean LA1"),
+    ("--ignore", "LA9", "unknown lint code or prefix LA9"),
+    ("--select", "E501", "unknown lint code or prefix E501; known codes: LA101,"),
+    ("--ignore", "LA101,XY", "unknown lint code or prefix XY"),
+    # a typo of the same length is preferred to a shorter prefix, and a letter O for a zero is read
+    # as one: LA1O1 is LA101, not LA11 nor LA121
+    ("--select", "LA1O1", "unknown lint code or prefix LA1O1; did you mean LA101?"),
+    ("--ignore", "la1o8", "unknown lint code or prefix LA1O8; did you mean LA108?"),
+    ("--select", "LA3O", "unknown lint code or prefix LA3O; did you mean LA30?"),
 ])
-def test_unknown_codes_are_usage_errors_with_a_suggestion(run_cli, tmp_path, option, value, message):
+def test_unknown_codes_are_usage_errors_naming_the_option_as_typed(run_cli, tmp_path, option, value, message):
     path = write(tmp_path, {"train.py": DOUBLE_SOFTMAX}) / "train.py"
     code, out, err = run_cli("lint", str(path), option, value)
-    assert code == 2 and out == "" and err.startswith("Error: " + message)
-    with pytest.raises(UsageError, match=message.split(";")[0]):
-        lossadvisor.lint(str(path), **{option[2:]: value})
+    assert code == 2 and out == "" and err.startswith(f"Error: {option}: {message}")
+    # the API names its keyword as it is typed there
+    keyword = option[2:]
+    with pytest.raises(UsageError) as exc:
+        lossadvisor.lint(str(path), **{keyword: value})
+    assert str(exc.value).startswith(f"{keyword}=: {message}")
 
 
 # ----------------------------------------------------------------------------- errors
@@ -366,14 +382,17 @@ def test_a_syntax_error_in_one_file_of_three_is_an_error_for_that_file(run_cli, 
     doc = json.loads(out)
     broken = str(tmp_path / "b.py")
     assert code == 2       # after printing everything else
-    assert doc["errors"] == [{"source": broken, "message": f"{broken}:3:12: syntax error: invalid syntax"}]
+    assert doc["errors"] == [{"source": broken, "message": f"{broken}:3:12: syntax error: invalid syntax",
+                              "line": 3, "col": 12}]       # where the message says
     assert err == f"Error: {broken}:3:12: syntax error: invalid syntax\n"
     assert [f["code"] for f in doc["findings"]] == ["LA101", "LA304"] and doc["clean"] is False
     assert lossadvisor.lint(str(tmp_path)).errors == doc["errors"]     # the API does not raise either
     # the text report too, then the error on stderr
     code, out, err = run_cli("lint", str(tmp_path))
     assert code == 2 and "LA101" in out and "LA304" in out and err.startswith("Error: ")
-    assert out.splitlines()[-2].endswith(" 1 file could not be read.")     # the summary, then "Explain a code"
+    # the summary (wrapped), then "Explain a code"
+    assert " ".join(out.split()).endswith(" 1 wiring could not be followed. 1 file could not be read. "
+                                          "Explain a code: lossadvisor explain LA101")
     # a file that could not be read and nothing else: nothing linted, exit 2
     code, out, _ = run_cli("lint", broken)
     assert (code, out) == (2, "Nothing linted. 1 file could not be read.\n")
@@ -456,3 +475,257 @@ def test_the_scripts_hook_passes_python_files_to_lint():
     assert hook["entry"] == "lossadvisor lint" and hook["types"] == ["python"] and hook["pass_filenames"]
     files = re.compile(hook["files"])
     assert files.search("src/train.py") and not files.search("stubs/x.pyi") and not files.search("bin/train")
+
+
+# ----------------------------------------------------------------------------- wirings not followed
+
+
+GENERIC_LOOP = '''import torch
+
+
+def train_one_epoch(model, loader, criterion, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+'''
+NOT_FOLLOWED = "import torch\n\nloss = wire(\n    None,\n    None)\n"     # the model on line 3, LA304 on 4 and 5
+
+
+def test_a_correct_generic_loop_is_not_followed_exit_0_never_nothing_checked(run_cli, tmp_path, monkeypatch):
+    # the real reader: model and criterion are parameters no call gives, so neither part is followed;
+    # the user did nothing wrong, so the pre-commit hook must not block the file
+    monkeypatch.setattr(pysource, "script_wirings", REAL_READER)
+    path = write(tmp_path, {"train.py": GENERIC_LOOP}) / "train.py"
+    code, doc, _ = lint_json(run_cli, str(path))
+    assert code == 0 and {(f["code"], f["severity"]) for f in doc["findings"]} == {("LA304", "info")}
+    (model,) = doc["models"]
+    assert model["not_followed"] is True and model["nothing_checked"] is False and model["clean"] is False
+    assert doc["nothing_checked"] is False and doc["clean"] is False
+    assert (doc["counts"]["not_followed"], doc["counts"]["nothing_checked"], doc["counts"]["clean"]) == (1, 0, 0)
+    code, out, _ = run_cli("lint", str(path), env={"COLUMNS": "400"})
+    # "        loss = criterion(" : the call that joins prediction and loss starts at column 16
+    assert code == 0 and out.startswith(f"{path}:7:16: could not be followed\n")
+    assert out.splitlines()[-2] == "Found 0 errors, 0 warnings, 2 info in 1 model. 1 wiring could not be followed."
+    assert "nothing could be checked" not in out.lower() and "not checked:" not in out
+
+
+@pytest.mark.parametrize("args,comment", [
+    ((), ""),
+    (("--ignore", "LA304"), ""),
+    (("--select", "LA1"), ""),
+    ((), "  # lossadvisor: noqa: LA304"),          # on the model's line: silences both notes
+])
+def test_leaving_the_notes_out_does_not_make_a_wiring_not_followed_nothing_checked(run_cli, tmp_path, args, comment):
+    path = write(tmp_path, {"train.py": NOT_FOLLOWED.replace("wire(\n", f"wire({comment}\n")}) / "train.py"
+    code, doc, _ = lint_json(run_cli, str(path), *args)
+    left = 0 if args or comment else 2
+    assert code == 0 and len(doc["findings"]) == left and doc["counts"]["silenced"] == (2 if comment else 0)
+    assert [(m["not_followed"], m["nothing_checked"], m["clean"]) for m in doc["models"]] == [(True, False, False)]
+    assert doc["clean"] is False and doc["counts"]["not_followed"] == 1
+    _, out, _ = run_cli("lint", str(path), *args)
+    last = out.splitlines()[-1] if not left else out.splitlines()[-2]
+    assert "1 wiring could not be followed." in last and not last.startswith(("Clean", "Nothing"))
+    if not left:
+        assert last.startswith("No findings in 1 model. 1 wiring could not be followed.")
+
+
+def test_one_part_not_followed_and_the_other_read_is_not_followed_too(run_cli, tmp_path):
+    path = write(tmp_path, {"train.py": "import torch\nwire(nn.Softmax, None)\n"}) / "train.py"
+    code, doc, _ = lint_json(run_cli, str(path))
+    assert code == 0 and [f["code"] for f in doc["findings"]] == ["LA304"]
+    assert doc["models"][0]["not_followed"] is True and doc["models"][0]["nothing_checked"] is False
+
+
+def _notes_model(*notes, **values):
+    return ModelInput("m", dict(values), source="m.py", line=1, kind="script",
+                      notes=[(code, {"reason": "x", "loss_spelling": "x", "_line": 1, **extra}) for code, extra in notes])
+
+
+@pytest.mark.parametrize("notes,values,not_followed,nothing_checked,codes", [
+    # both parts stand in for LA304 (info): not followed
+    ([("LA304", {"_covers": "activation"}), ("LA304", {"_covers": "loss"})], {}, True, False, ["LA304", "LA304"]),
+    # the warnings of Keras files keep today's behaviour: nothing checked (exit 1)
+    ([("LA301", {}), ("LA302", {})], {}, False, True, ["LA301", "LA302"]),
+    # a part missing that no note stands in for: LA303, nothing checked
+    ([("LA304", {"_covers": "activation"})], {}, False, True, ["LA303", "LA304"]),
+    # an info for one part, a warning for the other: the warning decides
+    ([("LA304", {"_covers": "activation"}), ("LA301", {})], {}, False, True, ["LA301", "LA304"]),
+    # both parts read: the notes are about something else, not "not followed"
+    ([("LA304", {"_covers": "labels"})], {"activation": "linear", "loss": "nn.CrossEntropyLoss"}, False, False,
+     ["LA304"]),
+])
+def test_not_followed_means_every_missing_part_stands_in_for_an_info_note(notes, values, not_followed,
+                                                                          nothing_checked, codes):
+    doc = lint_models([_notes_model(*notes, **values)])
+    (model,) = doc["models"]
+    assert (model["not_followed"], model["nothing_checked"], model["clean"]) == (not_followed, nothing_checked, False)
+    assert [f["code"] for f in doc["findings"]] == codes
+    assert doc["counts"]["not_followed"] == int(not_followed)
+
+
+# ----------------------------------------------------------------------------- covers: (rules/lint.yaml)
+
+
+def test_la301_and_la302_cover_their_part_from_the_data_and_a_note_s_own_part_wins():
+    data = load_lint_data()
+    assert (data.codes["LA301"]["covers"], data.codes["LA302"]["covers"], data.codes["LA304"]["covers"]) == \
+        ("loss", "activation", None)
+    # a note without _covers stands in for its rule's part: no LA303 for it
+    assert [f["code"] for f in lint_models([_notes_model(("LA302", {}), loss="mse")])["findings"]] == ["LA302"]
+    assert [f["code"] for f in lint_models([_notes_model(("LA301", {}), activation="linear")])["findings"]] == \
+        ["LA301"]
+    # the rule's part is not the other part: LA303 names the loss that nothing stands in for
+    found = lint_models([_notes_model(("LA302", {}))])["findings"]
+    assert [f["code"] for f in found] == ["LA302", "LA303"] and "does not say its loss" in found[1]["message"]
+    # a note's own _covers wins over its rule's covers
+    assert [f["code"] for f in lint_models([_notes_model(("LA302", {"_covers": "loss"}), activation="linear")])
+            ["findings"]] == ["LA302"]
+
+
+def test_keras_file_notes_carry_no_covers_of_their_own():
+    source = (ROOT / "lossadvisor" / "lint" / "kerasfile.py").read_text()
+    assert "_covers" not in source
+
+
+@pytest.mark.parametrize("old,new,problem", [
+    ("    covers: loss ", "    covers: labels ", "covers names the part"),
+    ("    at: activation\n    covers: activation", "    at: activation\n    covers: [activation]", "covers names the part"),
+    ("    name: softmax-before-cross-entropy-loss\n", "    name: softmax-before-cross-entropy-loss\n    covers: loss\n",
+     "LA101: covers names the part a computed rule"),
+])
+def test_covers_is_validated(tmp_path, old, new, problem):
+    from lossadvisor.errors import RuleBaseError
+    from lossadvisor.lint import build_lint_data
+    from lossadvisor.rulebase import read_yaml
+
+    text = (ROOT / "rules" / "lint.yaml").read_text()
+    assert text.count(old) == 1, old
+    path = tmp_path / "lint.yaml"
+    path.write_text(text.replace(old, new))
+    with pytest.raises(RuleBaseError) as err:
+        build_lint_data(str(path), read_yaml(path))
+    assert any(problem in p for p in err.value.problems), err.value.problems
+
+
+# ----------------------------------------------------------------------------- noqa on the model's line
+
+
+MODEL_LINE = "import torch\nfrom torch import nn\n\nloss = wire(\n    nn.Softmax,\n    nn.CrossEntropyLoss())\n"
+# the model (the call joining prediction and loss) on line 4, the activation on 5, the loss on 6
+
+
+@pytest.mark.parametrize("comment,left", [
+    ("  # lossadvisor: noqa", 0), ("  # lossadvisor: noqa: LA1", 0), ("  # lossadvisor: noqa: LA102", 1), ("", 1),
+])
+def test_noqa_on_the_model_line_silences_its_findings(run_cli, tmp_path, comment, left):
+    path = write(tmp_path, {"train.py": MODEL_LINE.replace("wire(\n", f"wire({comment}\n")}) / "train.py"
+    code, doc, _ = lint_json(run_cli, str(path))
+    assert doc["models"][0]["line"] == 4
+    assert [(f["code"], f["line"]) for f in doc["findings"]] == [("LA101", 5)] * left
+    assert code == left and doc["counts"]["silenced"] == 1 - left
+
+
+def test_help_says_where_a_noqa_may_go(run_cli):
+    _, out, _ = run_cli("lint", "--help")
+    text = " ".join(out.split())
+    assert ("on a line it points to: its own line, the line of the model's activation or loss, or the line of "
+            "the call that joins prediction and loss") in text
+
+
+# ----------------------------------------------------------------------------- errors located
+
+
+SYNTAX_ERROR = "import torch\n\ndef broken(:\n    pass\n"    # CPython: line 3, column 12
+
+
+def test_a_file_that_could_not_be_read_is_located_in_every_format(run_cli, tmp_path):
+    from test_sarif import SARIF_SUBSET
+
+    write(tmp_path, {"a.py": DOUBLE_SOFTMAX, "b.py": SYNTAX_ERROR})
+    broken, missing = str(tmp_path / "b.py"), str(tmp_path / "missing.py")
+    args = (str(tmp_path / "a.py"), broken, missing)
+    code, doc, _ = lint_json(run_cli, *args)
+    assert code == 2
+    assert [(e["source"], e["line"], e["col"]) for e in doc["errors"]] == [(broken, 3, 12), (missing, None, None)]
+    code, out, err = run_cli("lint", *args, "--format", "github")
+    assert code == 2 and err.count("Error: ") == 2
+    lines = out.splitlines()
+    assert f"::error file={broken},line=3,col=12::{broken}:3:12: syntax error: invalid syntax" in lines
+    assert any(line.startswith(f"::error file={missing}::{missing}: cannot read") for line in lines)
+    code, out, _ = run_cli("lint", *args, "--format", "sarif")
+    log = json.loads(out)
+    jsonschema.Draft7Validator(SARIF_SUBSET).validate(log)
+    (invocation,) = log["runs"][0]["invocations"]
+    assert code == 2 and invocation["executionSuccessful"] is False
+    located, unlocated = invocation["toolExecutionNotifications"]
+    location_schema = {**SARIF_SUBSET["definitions"]["location"], "definitions": SARIF_SUBSET["definitions"]}
+    for note in (located, unlocated):
+        jsonschema.Draft7Validator(location_schema).validate(note["locations"][0])
+    assert located["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 12}
+    assert located["level"] == "error" and located["message"]["text"].startswith(f"{broken}:3:12: syntax error")
+    assert "region" not in unlocated["locations"][0]["physicalLocation"]
+    # without an error the run succeeded
+    _, out, _ = run_cli("lint", str(tmp_path / "a.py"), "--format", "sarif")
+    assert json.loads(out)["runs"][0]["invocations"][0]["executionSuccessful"] is True
+
+
+def test_a_wiring_the_rules_cannot_take_is_located_at_the_wiring(tmp_path):
+    write(tmp_path, {"b.py": "import torch\n\nx = wire(nn.Softmax, nn.NLLLoss(from_logits=True))\n"})
+    (error,) = lossadvisor.lint(str(tmp_path / "b.py")).errors
+    assert (error["line"], error["col"]) == (3, 5)         # "x = wire(": the call starts at column 5
+
+
+# ----------------------------------------------------------------------------- text locations
+
+
+LOCATION_LINE = re.compile(r"^          (activation|loss|activation and loss|at) (\S+?):(\d+)(:\d+)?$")
+
+
+def test_every_location_line_has_one_form_the_finding_s_own_place_first(run_cli, tmp_path):
+    path = write(tmp_path, {"train.py": MODEL_LINE + "wire(None,\n     nn.NLLLoss())\n"}) / "train.py"
+    _, out, _ = run_cli("lint", str(path), env={"COLUMNS": "400"})
+    shown = [line for line in out.splitlines() if str(path) in line and not line.startswith(str(path))]
+    assert shown and all(LOCATION_LINE.match(line) for line in shown), shown
+    # LA101 is the activation's: its role first, then the loss; LA304 is at the `None` (no part of
+    # the model's), then the loss it was found with
+    assert shown == [f"          activation {path}:5:5", f"          loss {path}:6:5",
+                     f"          at {path}:7:6", f"          loss {path}:8:6"]
+
+
+def test_a_spec_file_gives_lines_in_the_same_form(run_cli, tmp_path):
+    spec = write(tmp_path, {"m.yaml": "task: multiclass\nactivation: softmax\nloss: nn.CrossEntropyLoss\n"}) / "m.yaml"
+    _, out, _ = run_cli("lint", str(spec), env={"COLUMNS": "400"})
+    assert f"          activation {spec}:2\n" in out and f"          loss {spec}:3\n" in out
+
+
+# ----------------------------------------------------------------------------- help and schema
+
+
+def test_each_paragraph_of_the_epilog_is_its_own_block(run_cli):
+    from lossadvisor.cli.lint import EPILOG
+
+    paragraphs = EPILOG.split("\n\n")
+    assert all(p.startswith("\b\n") for p in paragraphs)    # click rewraps none of them
+    starts = [p.split("\n")[1].split()[0] for p in paragraphs]
+    assert starts == ["Examples:", "PATHS", "Scripts", "A", "--select", "Without", "Exit"]
+    # a paragraph ends a sentence: none breaks off mid-way into the next
+    assert all(p.rstrip().endswith((".", ":", "LA101")) or p.startswith("\bExamples") for p in paragraphs[1:])
+    _, out, _ = run_cli("lint", "--help")
+    assert "\n\n  Without --task, a model" in out and "Rules that lack\n" not in out
+
+
+def test_the_schema_requires_what_is_always_emitted():
+    finding = SCHEMA["$defs"]["finding"]["required"]
+    assert "errors" in SCHEMA["required"] and {"col", "locations"} <= set(finding)
+    assert "not_followed" in SCHEMA["properties"]["counts"]["required"]
+    assert "not_followed" in SCHEMA["properties"]["models"]["items"]["required"]
+    assert {"line", "col"} <= set(SCHEMA["properties"]["errors"]["items"]["required"])
+    doc = lossadvisor.lint(activation="softmax", loss="nn.CrossEntropyLoss").to_dict()
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    validator.validate({"schema_version": 1, **doc})
+    for key in ("col", "locations"):
+        broken = json.loads(json.dumps(doc))
+        del broken["findings"][0][key]
+        assert not validator.is_valid({"schema_version": 1, **broken}), key

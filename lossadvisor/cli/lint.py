@@ -35,35 +35,45 @@ that contradicts a file is an error.
 
 \b
 Scripts are read without being imported or run: each loss call is followed
-back to the model's output, and what cannot be followed is an info finding
-(LA304). Folders are searched for *.py files only (spec and Keras files in
-them are not read), skipping .git, virtual environments, __pycache__,
-build, dist, *.egg-info, node_modules and tool caches; symlinked folders are
-not followed. --exclude GLOB skips more (matched against the path below the
-folder and the name, e.g. 'tests/*' or '*_pb2.py'); a file named on the
-command line is always read. A finding is silenced by a comment
-`# lossadvisor: noqa` (every code) or `# lossadvisor: noqa: LA101` on a
-line it points to. A script that cannot be read (a syntax error) is an
-error for that file; the others are linted.
+back to the model's output, and what cannot be followed (a loss or a model
+passed in as a parameter) is an info finding (LA304); such a wiring is never
+called clean, and is not a failure either. Folders are searched for *.py
+files only (spec and Keras files in them are not read), skipping .git,
+virtual environments, __pycache__, build, dist, *.egg-info, node_modules and
+tool caches; symlinked folders are not followed. --exclude GLOB skips more
+(matched against the path below the folder and the name, e.g. 'tests/*' or
+'*_pb2.py'); a file named on the command line is always read. A script that
+cannot be read (a syntax error) is an error for that file; the others are
+linted.
+
+\b
+A finding is silenced by a comment `# lossadvisor: noqa` (every code) or
+`# lossadvisor: noqa: LA101` (codes or prefixes, comma-separated) on a line
+it points to: its own line, the line of the model's activation or loss, or
+the line of the call that joins prediction and loss (the model's header,
+train.py:LINE:COL). A bare `# noqa` does not silence lossadvisor.
 
 \b
 --select and --ignore take codes or prefixes (LA1, LA10, LA101, ALL),
 comma-separated or repeated; for each code the most specific entry wins,
 and --ignore wins a tie.
+
+\b
 Without --task, a model with a softmax over several units, a loss over
 exclusive classes (nn.CrossEntropyLoss, categorical cross-entropy) or
 one-hot labels is linted as multiclass, and the output says so; --task
-overrides it. Rules that lack
-a fact (labels, classes, units, ...) are listed as not checked.
-Spellings of all three frameworks are understood: Softmax, nn.Softmax,
-jax.nn.softmax; nn.BCEWithLogitsLoss, BinaryCrossentropy,
-"binary_crossentropy", optax's sigmoid_binary_cross_entropy.
+overrides it. Rules that lack a fact (labels, classes, units, ...) are
+listed as not checked. Spellings of all three frameworks are understood:
+Softmax, nn.Softmax, jax.nn.softmax; nn.BCEWithLogitsLoss,
+BinaryCrossentropy, "binary_crossentropy", optax's
+sigmoid_binary_cross_entropy.
 
 \b
 Exit codes: 0 no error findings (or --exit-zero; also scripts without
-any loss wiring), 1 error findings, or nothing could be checked (no rule
-had the facts it needs, e.g. a model without activation and loss), 2 usage
-or input error, or a file that could not be read (after the report).
+any loss wiring, and wirings that could not be followed), 1 error findings,
+or nothing could be checked (no rule had the facts it needs, e.g. a model
+without activation and loss), 2 usage or input error, or a file that could
+not be read (after the report).
 """
 
 

@@ -27,6 +27,11 @@ RANGES = ("real", "unit_interval", "simplex", "signed_unit", "non_negative", "po
 LAYER_ROLES = ("units", "activation", "passthrough", "input", "model")
 # PyTorch module roles (the `modules:` section): wrapper = wraps the module given first (DataParallel)
 MODULE_ROLES = ("units", "activation", "passthrough", "wrapper")
+# What the `datasets:` section may say of a set's labels: a `labels` answer and the label array's shape
+DATASET_LABELS = ("integer", "one_hot", "probabilities", "zero_one", "plus_minus_one")
+DATASET_SHAPES = ("(N,)", "(N, 1)")
+# The parts of a model a reader's note may stand in for (a rule's `covers:`, a note's `_covers`)
+COVERED_PARTS = ("activation", "loss")
 # The facts rules may test. Computed from the input in `lossadvisor.lint.facts.model_facts`.
 FACTS = (
     "task", "labels", "classes", "target", "framework", "units", "activation", "output_range",
@@ -330,6 +335,19 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             problems.append(f"{where(spec)}: module {cls!r} names unknown activation {spec.get('activation')!r}")
         modules[cls] = dict(spec)
 
+    # datasets (optional: the labels of keras.datasets sets, for the script reader)
+    datasets: dict = {}
+    for name, spec in (doc.get("datasets") or {}).items():
+        classes = spec.get("classes") if isinstance(spec, dict) else None
+        if not isinstance(spec, dict) or spec.get("labels") not in DATASET_LABELS or not (
+                isinstance(classes, int) and not isinstance(classes, bool) and classes >= 2) \
+                or spec.get("target_shape", "(N,)") not in DATASET_SHAPES:
+            problems.append(f"{where(doc['datasets'], name)}: dataset {name!r} needs labels "
+                            f"({', '.join(DATASET_LABELS)}), classes (an integer >= 2) and an optional "
+                            f"target_shape ({' or '.join(DATASET_SHAPES)})")
+            continue
+        datasets[name] = dict(spec)
+
     # rules
     rules: list = []
     codes: dict = {}
@@ -374,6 +392,9 @@ def _lint_tables(path: str, doc: Any) -> LintData:
                     problems.append(f"{w}: {code}: {key} tests unknown fact {fact!r}")
         if not computed and not item.get("when"):
             problems.append(f"{w}: {code}: needs `when` (or `computed: true`)")
+        if item.get("covers") is not None and (not computed or item["covers"] not in COVERED_PARTS):
+            problems.append(f"{w}: {code}: covers names the part a computed rule's note stands in for: "
+                            f"{' or '.join(COVERED_PARTS)}, not {item['covers']!r}")
         expl = item.get("explanation")
         if not isinstance(expl, dict):
             problems.append(f"{w}: {code}: needs an explanation with {', '.join(HEADINGS)}")
@@ -392,7 +413,7 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             "code": code, "name": name, "severity": item.get("severity"),
             "when": dict(item.get("when") or {}), "unless": dict(item.get("unless") or {}),
             "computed": computed, "retired": bool(item.get("retired", False)),
-            "at": item.get("at"), "message": " ".join(str(item.get("message", "")).split()),
+            "at": item.get("at"), "covers": item.get("covers"), "message": " ".join(str(item.get("message", "")).split()),
             "fix": " ".join(str(item.get("fix", "")).split()),
             "summary": " ".join(str(item.get("summary", "")).split()),
             "explanation": _clean_explanation(expl) if isinstance(expl, dict) else {},
@@ -406,7 +427,7 @@ def _lint_tables(path: str, doc: Any) -> LintData:
     if problems:
         raise RuleBaseError(problems)
     return LintData(path, activations, activation_index, [], {}, layers, rules, codes, implied_tasks,
-                    modules=modules)
+                    modules=modules, datasets=datasets)
 
 
 def _bool_key(key: Any) -> Any:

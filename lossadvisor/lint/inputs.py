@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ class LintInputs:
     them said. ``scripts`` is the number of Python files found (None when neither a ``.py``
     file nor a folder was given); ``no_wiring`` how many of those read without error hold no
     loss wiring; ``noqa`` maps each script to its noqa comments (line -> codes, None for all);
-    ``errors`` are the files that could not be read, ``{"source", "message"}``, in input order."""
+    ``errors`` are the files that could not be read, ``{"source", "message"}`` (and ``line``,
+    ``col`` where the message locates it: a syntax error), in input order."""
 
     models: list[ModelInput] = field(default_factory=list)
     scripts: int | None = None
@@ -105,7 +107,7 @@ def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: 
         script: ScriptResult = next(read)
         result.scripts += 1
         if script.error is not None:
-            result.errors.append({"source": script.path, "message": script.error})
+            result.errors.append(script_error(script.path, script.error))
             continue
         if not script.models:
             result.no_wiring += 1
@@ -113,6 +115,22 @@ def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: 
         if script.noqa:
             result.noqa[script.path] = script.noqa
     return result
+
+
+def script_error(path: str, message: str) -> dict:
+    """A script's error as an entry of ``errors``: located at the ``line`` and ``col`` its message
+    starts with (``train.py:3:12: syntax error: ...``), else without them.
+
+    >>> script_error("t.py", "t.py:3:12: syntax error: invalid syntax")["line"]
+    3
+    >>> script_error("t.py", "t.py: cannot read: No such file or directory")
+    {'source': 't.py', 'message': 't.py: cannot read: No such file or directory'}
+    """
+    error = {"source": path, "message": message}
+    place = re.match(re.escape(path) + r":(\d+):(\d+): ", message)
+    if place:
+        error.update(line=int(place.group(1)), col=int(place.group(2)))
+    return error
 
 
 def _is_source_folder(path: str) -> bool:

@@ -156,7 +156,7 @@ def models_from_config(doc: dict, path: str, data: LintData) -> list[ModelInput]
             # losses keyed by names that are not this model's outputs: say so, rather than
             # "the model does not say its loss"
             keys = ", ".join(repr(k) for k in list(losses)[:5])
-            notes.append(("LA301", {"_covers": "loss", "loss_spelling": f"given for {keys}",
+            notes.append(("LA301", {"loss_spelling": f"given for {keys}",
                                     "reason": "no loss is keyed by " + (f"the output {out_name!r}" if out_name
                                                                       else "the model's one output")}))
         label = name if len(outputs) == 1 else f"{name}[{out_name}]"
@@ -285,12 +285,12 @@ def _previous(layer: dict, owner: dict) -> dict | None:
 def _canonical_activation(name, layer, data, notes):
     """The lint name of a layer's activation, or None with an LA302 note saying why not."""
     if name is None:
-        notes.append(("LA302", {"_covers": "activation", "reason": f"{_describe_layer(layer)} uses a custom activation"}))
+        notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses a custom activation"}))
         return None
     try:
         return lookup_activation(name, data)
     except UsageError:
-        notes.append(("LA302", {"_covers": "activation", "reason": f"{_describe_layer(layer)} uses the unknown activation '{name}'"}))
+        notes.append(("LA302", {"reason": f"{_describe_layer(layer)} uses the unknown activation '{name}'"}))
         return None
 
 
@@ -324,7 +324,7 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
     while layer is not None and seen < 200:
         seen += 1
         if not isinstance(layer, dict):
-            notes.append(("LA302", {"_covers": "activation", "reason": "the output layer is not a layer config"}))
+            notes.append(("LA302", {"reason": "the output layer is not a layer config"}))
             return
         cls = layer.get("class_name")
         cfg = layer.get("config") if isinstance(layer.get("config"), dict) else {}
@@ -332,27 +332,27 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
         role = spec["role"] if spec else None
         if role in ("units", "activation", "model") and not isinstance(layer.get("config"), dict):
             # no config to read: an absent activation would otherwise read as linear
-            notes.append(("LA302", {"_covers": "activation", "reason": f"{_describe_layer(layer)} has no readable config"}))
+            notes.append(("LA302", {"reason": f"{_describe_layer(layer)} has no readable config"}))
             return
         if role is None:
             what = "a Lambda layer (its function is opaque)" if cls == "Lambda" else \
                 f"the layer {_describe_layer(layer)} is of a type lint does not know"
             if _activation_known(outer, data):
                 break  # the outer activation is known: that is what the loss sees
-            notes.append(("LA302", {"_covers": "activation", "reason": what}))
+            notes.append(("LA302", {"reason": what}))
             return
         if role == "model":
             if depth >= MAX_DEPTH:
-                notes.append(("LA302", {"_covers": "activation", "reason": "models nested too deeply"}))
+                notes.append(("LA302", {"reason": "models nested too deeply"}))
                 return
             inner = {"class_name": cls, "config": cfg}
             try:
                 inner_outputs = _output_layers(inner, "<nested model>")
             except InputError:
-                notes.append(("LA302", {"_covers": "activation", "reason": f"the nested model {_describe_layer(layer)} cannot be read"}))
+                notes.append(("LA302", {"reason": f"the nested model {_describe_layer(layer)} cannot be read"}))
                 return
             if len(inner_outputs) != 1:
-                notes.append(("LA302", {"_covers": "activation", "reason": f"the nested model {_describe_layer(layer)} has several outputs"}))
+                notes.append(("LA302", {"reason": f"the nested model {_describe_layer(layer)} has several outputs"}))
                 return
             sub_values: dict = {}
             sub_display: dict = {}
@@ -370,7 +370,7 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
             layer = _previous(layer, owner)
             continue
         if role == "input":
-            notes.append(("LA302", {"_covers": "activation", "reason": "the model has no layer after its input"}))
+            notes.append(("LA302", {"reason": "the model has no layer after its input"}))
             return
         if role == "activation":
             name = spec.get("activation")
@@ -405,7 +405,7 @@ def _read_output(layer: dict, owner: dict, data, values: dict, display: dict, no
     if outer is not None:
         values["activation"], display["activation"] = outer
         return
-    notes.append(("LA302", {"_covers": "activation", "reason": "no output layer found"}))
+    notes.append(("LA302", {"reason": "no output layer found"}))
 
 
 def layer_units(value: Any) -> int | None:
@@ -496,7 +496,7 @@ def _read_loss(loss: Any, data, values: dict, display: dict, notes: list) -> Non
             if isinstance(from_logits, bool) and "from_logits" in entry["params"]:
                 values["from_logits"] = from_logits
             return
-    notes.append(("LA301", {"_covers": "loss", "loss_spelling": spelled, "reason": reason}))
+    notes.append(("LA301", {"loss_spelling": spelled, "reason": reason}))
 
 
 __all__ = ["layer_units", "looks_like_keras_config", "models_from_config", "read_keras"]

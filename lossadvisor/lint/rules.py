@@ -3,11 +3,17 @@
 Besides the rules of ``rules/lint.yaml`` decided by ``when``/``unless``, the
 computed ones are decided here: LA201 (the rule base recommends another pairing
 for the stated framing) and LA303 (the activation or loss is missing); LA301,
-LA302 and LA304 come as notes from the readers (Keras files, scripts), a note's
-``_covers`` naming the part it stands for.
+LA302 and LA304 come as notes from the readers (Keras files, scripts). A note stands in
+for the part its rule ``covers`` (rules/lint.yaml: LA301 the loss, LA302 the activation)
+or, when the note says so, for its own ``_covers`` (LA304, whose part varies).
+
+A model whose missing parts all stand in for info notes (LA304: a script's wiring the reader
+could not follow, which is no mistake of the user's) is *not followed*: never clean, but not
+"nothing checked" either (exit 0).
 
 Which codes run is the user's choice (``--select`` / ``--ignore``, :func:`code_filter`), and a
-script silences a finding with a ``# lossadvisor: noqa[: CODES]`` comment on a line it points to.
+script silences a finding with a ``# lossadvisor: noqa[: CODES]`` comment on a line it points to
+or on the model's own line (the call that joins prediction and loss).
 
 A rule that does not fire is either decided (a known fact rules it out) or not
 applied: it lacks a stated fact (labels, classes, ...) that could make it fire.
@@ -22,6 +28,7 @@ from typing import Any
 
 from lossadvisor.errors import LossAdvisorError, OptionError, UsageError
 from lossadvisor.lint.data import (
+    COVERED_PARTS,
     DERIVED_FACTS,
     SEVERITIES,
     STATED_FACTS,
@@ -36,6 +43,8 @@ from lossadvisor.lint.spellings import LintData, ModelInput
 from lossadvisor.textutil import suggest
 
 ALL_CODES = "ALL"                    # --select ALL / --ignore ALL
+CODE_OPTIONS = ("--select", "--ignore")   # how errors name the two options (the API: select=, ignore=)
+LOOK_ALIKE_DIGITS = str.maketrans("OI", "01")    # letters typed for the digits they look like
 LOCATED_PARTS = ("activation", "loss")   # the parts of a model a finding's `locations` give
 
 
@@ -147,20 +156,21 @@ def _locations(model: ModelInput) -> dict:
 
 
 def code_filter(select: Iterable[str] | None, ignore: Iterable[str] | None,
-                data: LintData) -> Callable[[str], bool] | None:
+                data: LintData, options: tuple[str, str] = CODE_OPTIONS) -> Callable[[str], bool] | None:
     """Which codes run, from ``select`` and ``ignore`` (codes or prefixes: ``LA1``, ``LA10``,
     ``LA101``, ``ALL``; each item may hold several, comma-separated), as in Ruff: for each code
     the most specific entry that matches it wins, and ``ignore`` wins a tie; without ``select``
     every code is selected. None when neither is given (every code runs). UsageError for an
-    entry that is no code's prefix, with the nearest one suggested.
+    entry that is no code's prefix, naming the option as ``options`` spell them (the flags, or
+    the API's keywords), with the nearest entry of the same length suggested (else the nearest).
 
     >>> from lossadvisor.lint import load_lint_data
     >>> runs = code_filter(["LA1"], ["LA108"], load_lint_data())
     >>> runs("LA101"), runs("LA108"), runs("LA201")
     (True, False, False)
     """
-    selected = _code_entries(select, "select", data)
-    ignored = _code_entries(ignore, "ignore", data)
+    selected = _code_entries(select, options[0], data)
+    ignored = _code_entries(ignore, options[1], data)
     if selected is None and ignored is None:
         return None
     selected = selected if selected is not None else [ALL_CODES]
@@ -187,7 +197,12 @@ def _code_entries(values: Iterable[str] | None, option: str, data: LintData) -> 
     for entry in entries:
         if entry != ALL_CODES and entry not in prefixes:
             options = sorted(prefixes - {"LA"}) + [ALL_CODES]
-            hint = suggest(entry, options, cutoff=0.5, quote="", fallback=f"; known codes: {', '.join(data.codes)}")
+            # a typo keeps the length (LA1O1 -> LA101, not LA11): those entries first, and a letter
+            # typed for the digit it looks like is read as that digit
+            typed = entry[:2] + entry[2:].translate(LOOK_ALIKE_DIGITS)
+            hint = suggest(typed, [o for o in options if len(o) == len(entry)], cutoff=0.5, quote="",
+                           fallback=suggest(entry, options, cutoff=0.5, quote="",
+                                            fallback=f"; known codes: {', '.join(data.codes)}"))
             raise UsageError(f"{option}: unknown lint code or prefix {entry}{hint}")
     return entries
 
@@ -239,9 +254,11 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
 def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool] | None = None) -> dict:
     """One model linted: ``findings``, ``facts``, ``assumed`` (the task the model implies when none
     is given, or None), ``not_applied`` (the rules that could fire but lack a stated fact) and
-    ``rules_run`` (how many rules had every fact they test). ``runs`` (:func:`code_filter`) says
-    which codes are reported; the others are still decided, so that LA201 ("this pairing
-    works") never speaks for a finding that was left out."""
+    ``rules_run`` (how many rules had every fact they test), and ``not_followed``: whether the
+    parts the model lacks (activation, loss) all stand in for info notes (LA304). ``runs``
+    (:func:`code_filter`) says which codes are reported; the others are still decided, so that
+    LA201 ("this pairing works") never speaks for a finding that was left out, and a note left
+    out still stands in for its part."""
     facts, names = model_facts(model, rb, data)
     values = _template_values(facts, names)
     findings: list[dict] = []
@@ -249,14 +266,15 @@ def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool
     # a rule has run when the facts the model states decide it; an assumed task is not stated
     stated = {k: v for k, v in facts.items() if not (k == "task" and names["_assumed"])}
     rules_run = 0
-    covered = set()     # the parts a note stands in for (an unreadable or unfollowed loss or activation)
+    covered: dict = {}  # part -> the severities of the notes standing in for it (unreadable, unfollowed)
     for code, context in model.notes:
         rule = data.codes[code]
         vals = dict(values)
         vals.update(context)
         at = (context["_line"], context.get("_col")) if context.get("_line") else None
         findings.append(_finding(rule, vals, model, at))
-        covered.add(context.get("_covers"))
+        part = context.get("_covers") or rule["covers"]
+        covered.setdefault(part, set()).add(rule["severity"])
     for rule in data.rules:
         if rule["computed"] or rule["retired"]:
             continue
@@ -268,6 +286,8 @@ def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool
                 not_applied.append(_not_applied(rule, lacking))
         if runs is None or runs(rule["code"]):
             rules_run += rule_is_decidable(rule, stated)
+    absent = [part for part in COVERED_PARTS if part not in facts]
+    not_followed = bool(absent) and all(covered.get(part) == {"info"} for part in absent)
     missing = []
     if "activation" not in facts and "activation" not in covered:
         missing.append(("output activation", "--activation"))
@@ -292,27 +312,31 @@ def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool
     findings.sort(key=lambda f: (order[f["severity"]], f["code"]))
     not_applied.sort(key=lambda item: item["code"])
     return {"findings": findings, "facts": facts, "assumed": names["_assumed"],
-            "not_applied": not_applied, "rules_run": rules_run}
+            "not_applied": not_applied, "rules_run": rules_run, "not_followed": not_followed}
 
 
 def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
                 data: LintData | None = None, select: Iterable[str] | None = None,
                 ignore: Iterable[str] | None = None, noqa: dict | None = None, errors: Iterable[dict] = (),
-                scripts: int | None = None, no_wiring: int = 0) -> dict:
+                scripts: int | None = None, no_wiring: int = 0, code_options: tuple[str, str] | None = None) -> dict:
     """Lint every model; flags fill in what each model leaves out.
 
     ``data`` defaults to rules/lint.yaml with the loss spellings of ``rb``'s catalog. ``select``
-    and ``ignore`` choose the codes (:func:`code_filter`); ``noqa`` maps a script to its noqa
-    comments (:func:`lossadvisor.lint.pysource.noqa_lines`), which silence the findings on their
-    lines. ``errors`` are the inputs that could not be read (``{"source", "message"}``);
-    a script's model whose values are not valid (``from_logits`` on a loss without it) joins
-    them and the others go on. ``scripts`` is the number of Python files read (None when none
+    and ``ignore`` choose the codes (:func:`code_filter`; ``code_options`` name them in its
+    errors, the flags when None); ``noqa`` maps a script to its noqa comments
+    (:func:`lossadvisor.lint.pysource.noqa_lines`), which silence the findings pointing to their
+    lines and those of the model on its line. ``errors`` are the inputs that could not be read
+    (``{"source", "message"}``, with ``line`` and ``col`` when known); a script's model whose
+    values are not valid (``from_logits`` on a loss without it) joins them, located at the
+    model, and the others go on. Each error of the document has ``line`` and ``col`` (None
+    when unknown). ``scripts`` is the number of Python files read (None when none
     was asked for: then no model at all is a UsageError) and ``no_wiring`` how many held no
     loss wiring.
 
     Returns the `lint --format json` payload: findings, clean, not_applied (the rules each model
-    lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests),
-    models (each with the task it was assumed to have, if any), errors, summary, counts (see
+    lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests,
+    and is not one whose wiring could not be followed), models (each with the task it was
+    assumed to have, if any, and whether it was not followed), errors, summary, counts (see
     lint_counts).
     """
     if rb is None:
@@ -323,9 +347,9 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
     if not models and scripts is None:
         raise OptionError("nothing to lint: give a spec file, a Keras model file, a training script, or "
                           "flags such as --activation and --loss")
-    runs = code_filter(select, ignore, data)
+    runs = code_filter(select, ignore, data, code_options or CODE_OPTIONS)
     noqa = noqa or {}
-    errors = list(errors)
+    errors = [{**error, "line": error.get("line"), "col": error.get("col")} for error in errors]
     findings: list[dict] = []
     not_applied: list[dict] = []
     reports = []
@@ -337,27 +361,29 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
         except UsageError as exc:
             if model.kind != "script":
                 raise
-            errors.append({"source": model.source, "message": str(exc)})
+            errors.append({"source": model.source, "message": str(exc), "line": model.line, "col": model.col})
             continue
         found = linted["findings"]
         comments = noqa.get(model.source)
         if comments:
-            kept = [f for f in found if not silenced(f["code"], _finding_lines(f), comments)]
+            kept = [f for f in found if not silenced(f["code"], _finding_lines(f) | {model.line}, comments)]
             silenced_count += len(found) - len(kept)
             found = kept
         findings.extend(found)
         not_applied.extend(dict(item, model=model.name, source=model.source) for item in linted["not_applied"])
-        nothing_checked = linted["rules_run"] == 0
+        not_followed = linted["not_followed"]
+        nothing_checked = linted["rules_run"] == 0 and not not_followed
         reports.append({
             "name": model.name, "source": model.source, "line": model.line, "col": model.col, "kind": model.kind,
             "facts": linted["facts"], "assumed": linted["assumed"],
-            "clean": not found and not nothing_checked, "findings": len(found),
+            "clean": not found and not nothing_checked and not not_followed, "findings": len(found),
             "not_applied": len(linted["not_applied"]), "nothing_checked": nothing_checked,
+            "not_followed": not_followed,
         })
     counts = lint_counts(findings, reports, not_applied, errors=errors, silenced=silenced_count,
                          scripts=scripts or 0, no_wiring=no_wiring)
     nothing_checked = counts["nothing_checked"] > 0
-    clean = bool(reports) and not findings and not nothing_checked and not errors
+    clean = bool(reports) and all(r["clean"] for r in reports) and not errors
     return {"findings": findings, "clean": clean, "not_applied": not_applied,
             "nothing_checked": nothing_checked, "models": reports, "errors": errors,
             "summary": {k: counts[k] for k in ("models", *SEVERITIES)}, "counts": counts}
@@ -371,19 +397,22 @@ def _finding_lines(finding: dict) -> set:
 def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dict], *, errors: list = (),
                 silenced: int = 0, scripts: int = 0, no_wiring: int = 0) -> dict:
     """The counts of a lint run: ``findings`` and each severity's; ``models`` linted, how many are
-    ``clean`` and how many had ``nothing_checked`` (no rule with the facts it needs: check's
-    ``unchecked``); ``not_applied``, the rules left out for lack of a stated fact (check's
+    ``clean``, how many had ``nothing_checked`` (no rule with the facts it needs: check's
+    ``unchecked``) and how many were ``not_followed`` (a script's wiring the reader could not
+    follow: see :func:`lint_model`); ``not_applied``, the rules left out for lack of a stated fact (check's
     ``skipped``); ``errors``, the inputs that could not be read: each the length of a list of
     the document. Then ``silenced`` (findings a noqa comment silenced), ``scripts`` (Python files
     read) and ``no_wiring`` (those without a loss wiring).
 
-    >>> counts = lint_counts([{"severity": "error"}], [{"clean": False, "nothing_checked": False}], [])
+    >>> counts = lint_counts([{"severity": "error"}], [{"clean": False, "nothing_checked": False,
+    ...                                                 "not_followed": False}], [])
     >>> counts["findings"], counts["error"], counts["warning"], counts["models"], counts["clean"]
     (1, 1, 0, 1, 0)
     """
     counts = {"findings": len(findings)}
     counts.update({s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES})
     counts.update(models=len(reports), clean=sum(1 for r in reports if r["clean"]),
-                  nothing_checked=sum(1 for r in reports if r["nothing_checked"]), not_applied=len(not_applied),
+                  nothing_checked=sum(1 for r in reports if r["nothing_checked"]),
+                  not_followed=sum(1 for r in reports if r["not_followed"]), not_applied=len(not_applied),
                   errors=len(errors), silenced=silenced, scripts=scripts, no_wiring=no_wiring)
     return counts

@@ -23,25 +23,18 @@ def _place(source, line, col) -> str:
     return f"{source}:{line}:{col}" if col else f"{source}:{line}"
 
 
-def _location(finding: dict) -> str:
-    """Where a finding is: ``train.py:12:9`` (``spec.yaml:6`` for a file of lines only)."""
-    source = finding.get("source")
-    if not source:
-        return ""
-    return _place(source, finding.get("line"), finding.get("col"))
-
-
 def _location_lines(finding: dict) -> list[str]:
-    """Where a finding is, one ``path:line[:col]`` per line: its own place, then the model's
-    activation and loss where they are elsewhere (``loss train.py:27:17``), so that both ends of
-    the pairing are a click away."""
+    """Where a finding is, one ``ROLE path:line[:col]`` per line: its own place first, named by
+    the part it is (``activation train.py:10:16``) or else ``at train.py:4:40``; then the model's
+    activation and loss where they are elsewhere (``loss train.py:13:13``), so that both ends of
+    the pairing are a click away. Nothing for a finding without a file (flags)."""
     source = finding.get("source")
     if not source:
         return []
     here = (finding.get("line"), finding.get("col"))
     parts = finding.get("locations") or {}
     own = [part for part, where in parts.items() if (where["line"], where["col"]) == here]
-    lines = [f"{_location(finding)}{' ' + own[0] if own else ''}"]
+    lines = [f"{' and '.join(own) or 'at'} {_place(source, *here)}"]
     lines += [f"{part} {_place(source, where['line'], where['col'])}"
               for part, where in parts.items() if part not in own]
     return lines
@@ -53,13 +46,15 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(payload: dict) -> str:
     """The last line of the text report: what was found in how many models, then how many
-    findings noqa comments silenced, how many scripts had no loss wiring and how many files
-    could not be read."""
+    script wirings could not be followed, how many findings noqa comments silenced, how many
+    scripts had no loss wiring and how many files could not be read."""
     counts = payload.get("counts", {})
     if not payload["summary"]["models"] and counts.get("scripts") is not None:
         line = _nothing_linted(counts)
     else:
         line = _findings_line(payload)
+        if counts.get("not_followed"):
+            line += f" {_plural(counts['not_followed'], 'wiring')} could not be followed."
         if counts.get("silenced"):
             line += f" {_plural(counts['silenced'], 'finding')} silenced by noqa."
         if counts.get("no_wiring"):
@@ -98,6 +93,8 @@ def _findings_line(payload: dict) -> str:
     tail = f" ({clean} clean)" if clean and s["models"] > 1 else ""
     if unchecked:
         tail += f"; nothing could be checked in {', '.join(unchecked)}"
+    if not payload["findings"]:     # not clean all the same: a wiring not followed, its LA304 left out
+        return f"No findings in {models}{tail}."
     return f"Found {', '.join(parts)} in {models}{tail}."
 
 
@@ -136,6 +133,8 @@ def lint_text(payload: dict, console) -> None:
         found = by_model.get(key, [])
         if model.get("nothing_checked"):
             console.print(f"[bold]{head}[/bold]: [yellow]nothing could be checked[/yellow]")
+        elif model.get("not_followed"):
+            console.print(f"[bold]{head}[/bold]: [cyan]could not be followed[/cyan]")
         elif not found:
             console.print(f"[green]✓[/green] {head}: clean")
         else:
@@ -151,7 +150,7 @@ def lint_text(payload: dict, console) -> None:
             _print_indented(console, _clean(f["message"]), 10)
             _print_indented(console, _clean(f["fix"]), 10, label="fix: ")
         skipped = skipped_by_model.get(key)
-        if skipped and not model.get("nothing_checked"):
+        if skipped and not model.get("nothing_checked") and not model.get("not_followed"):
             _print_indented(console, not_applied_text(skipped), 2, hang=2)
     line = summary_line(payload)
     style = "green" if payload["clean"] else ("bold red" if payload["summary"]["error"] else "yellow")
@@ -201,21 +200,29 @@ def annotation_text(finding: dict, payload: dict) -> str:
     return text
 
 
+def _github_place(item: dict) -> list[str]:
+    """The ``file=``, ``line=`` and ``col=`` properties of an annotation, as far as known."""
+    props = []
+    if item.get("source"):
+        props.append(f"file={_escape_property(item['source'])}")
+        if item.get("line"):
+            props.append(f"line={int(item['line'])}")
+            if item.get("col"):
+                props.append(f"col={int(item['col'])}")
+    return props
+
+
 def github_text(payload: dict) -> str:
-    """One workflow command per finding: `::error file=F,line=N,title=LA101 name::message`; then the
-    task each model was assumed to have, and the summary line."""
+    """One workflow command per finding: `::error file=F,line=N,col=C,title=LA101 name::message`,
+    and one ``::error`` per file that could not be read (located where its message says: a
+    syntax error); then the task each model was assumed to have, and the summary line."""
     lines = []
     for f in payload["findings"]:
-        props = []
-        if f.get("source"):
-            props.append(f"file={_escape_property(f['source'])}")
-            if f.get("line"):
-                props.append(f"line={int(f['line'])}")
-                if f.get("col"):
-                    props.append(f"col={int(f['col'])}")
-        props.append(f"title={_escape_property(f['code'] + ' ' + f['name'])}")
+        props = _github_place(f) + [f"title={_escape_property(f['code'] + ' ' + f['name'])}"]
         message = _escape_data(annotation_text(f, payload))
         lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{message}")
+    lines.extend(f"::error {','.join(_github_place(error))}::{_escape_data(error['message'])}"
+                 for error in payload.get("errors", []))
     # what lint assumed goes to the log as plain lines, not as annotations
     lines.extend(f"[{_clean(m['name'])}] {assumed_text(m['assumed'])}"
                  for m in payload.get("models", []) if m.get("assumed"))
@@ -283,9 +290,10 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
     explanation (``explanations``: code -> the payload of ``lint.explain_code``; looked up when
     None), and a result per finding, located in its file and line when the input has them
     (a spec or Keras file, a script: with its column, and the model's activation and loss as
-    related locations; flags have no location). A file that could not be read, and a model of
-    which nothing could be checked, are tool notifications, so that the exit status is
-    explained in the log too."""
+    related locations; flags have no location). A file that could not be read (located where
+    known: a syntax error; the run is then not ``executionSuccessful``), and a model of which
+    nothing could be checked, are tool notifications, so that the exit status is explained in
+    the log too."""
     from lossadvisor import __version__
 
     codes = sorted({f["code"] for f in payload["findings"]})
@@ -306,10 +314,17 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
                 result["relatedLocations"] = related
         result["properties"] = {"model": f["model"]}
         results.append(result)
-    invocation = {"executionSuccessful": True}
+    errors = payload.get("errors", [])
+    invocation = {"executionSuccessful": not errors}
     unchecked = [m for m in payload.get("models", []) if m.get("nothing_checked")]
     # the files that could not be read (the others were linted), then the models not checked
-    notifications = [{"level": "error", "message": {"text": error["message"]}} for error in payload.get("errors", [])]
+    notifications = []
+    for error in errors:
+        notification = {"level": "error", "message": {"text": error["message"]}}
+        location = _sarif_location(error.get("source"), error.get("line"), error.get("col"))
+        if location:
+            notification["locations"] = [location]
+        notifications.append(notification)
     notifications += [
         {"level": "warning", "message": {"text": f"[{m['name']}] nothing could be checked: no rule had "
                                                   "the facts it needs"}}
