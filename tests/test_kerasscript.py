@@ -7,6 +7,7 @@ columns counted in the script text.
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
@@ -839,3 +840,18 @@ def test_a_call_of_a_subscript_or_of_a_call_is_not_a_name(data):
     [wiring] = found
     assert (wiring.loss, wiring.activation) == (None, "linear")
     assert [(n.part, n.at.line) for n in wiring.not_followed] == [("loss", 6)]     # the `**cfg`
+
+
+def test_try_star_bodies_are_read(data):
+    # an `except*` group (Python 3.11) is a try statement like any other: the compile in its body is a wiring
+    if not hasattr(ast, "TryStar"):
+        pytest.skip("except* needs Python 3.11")
+    wiring = one(data, """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        try:
+            model.compile(loss="sparse_categorical_crossentropy")
+        except* ValueError:
+            pass
+    """)
+    assert (wiring.activation, wiring.loss) == ("softmax", "sparse_categorical_crossentropy")

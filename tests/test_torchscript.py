@@ -3,6 +3,7 @@ each read by hand from the script (which layer is last, which loss, which label 
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
@@ -1092,3 +1093,60 @@ def test_probability_targets_come_from_an_activation_whose_range_is_the_simplex(
     other = dataclasses.replace(DATA, activations=ranges)
     source = pysource.parse_script("train.py", (HEADER + textwrap.dedent(code)).encode())
     assert [w.labels for w in torchscript.wirings(source, other)] == [None]
+
+
+# ----------------------------------------------------------------------------- shared helpers (pysource)
+
+
+def test_training_test_reads_self_training_and_a_training_parameter_only_when_asked():
+    # the condition's meaning, by hand: the branch it selects is training's (True) or inference's (False)
+    def test_of(code: str, **options):
+        return pysource.training_test(ast.parse(code, mode="eval").body, **options)
+
+    assert test_of("self.training") is True
+    assert test_of("not self.training") is False
+    assert test_of("model.training") is True
+    assert test_of("training") is None                        # the PyTorch reader: a plain name is any flag
+    assert test_of("training", bare_name=True) is True         # a Keras call(x, training=None)
+    assert test_of("not training", bare_name=True) is False
+    assert test_of("self.training and x") is None
+    assert test_of("self.train") is None
+
+
+def test_positive_int_and_hashable():
+    assert [pysource.positive_int(v) for v in (1, 10, 0, -3, True, 2.0, "3", None)] == \
+        [1, 10, None, None, None, None, None, None]
+    assert pysource.hashable((1, "a", None)) and not pysource.hashable((1, [2]))
+
+
+def test_try_star_bodies_are_read():
+    # an `except*` group (Python 3.11) is a try statement like any other: the loss in its body is a wiring
+    if not hasattr(ast, "TryStar"):
+        pytest.skip("except* needs Python 3.11")
+    wiring = one("""
+        model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+        criterion = nn.CrossEntropyLoss()
+        try:
+            loss = criterion(model(x), y)
+        except* ValueError:
+            pass
+    """)
+    assert (wiring.activation, wiring.loss) == ("softmax", "nn.CrossEntropyLoss")
+
+
+def test_loss_lookup_is_lint_tables_lookup_for_every_pytorch_spelling():
+    # one table lookup: the reader names the loss lookup_loss resolves for PyTorch, spelled as torch writes it
+    from lossadvisor.lint.spellings import lookup_loss
+
+    for entry in DATA.losses:
+        if "pytorch" not in entry["frameworks"] or entry["custom"]:
+            continue
+        for spelling in entry["spellings"]:
+            if not spelling.startswith("nn.") or "(" in spelling:
+                continue
+            wiring = one(f"""
+                model = nn.Linear(4, 1)
+                criterion = {spelling}()
+                loss = criterion(model(x), y)
+            """)
+            assert lookup_loss(wiring.loss, DATA, "pytorch")[0]["loss"] == entry["loss"], spelling

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import InputError, UsageError
+from lossadvisor.lint.pysource import positive_int
 from lossadvisor.lint.spellings import LintData, ModelInput, lookup_activation, lookup_loss
 from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_at_most, read_bytes, read_head
 
@@ -413,9 +414,7 @@ def layer_units(value: Any) -> int | None:
     last axis of an output shape (``EinsumDense(..., output_shape=(None, 10))``); None otherwise."""
     if isinstance(value, (list, tuple)) and value:
         value = value[-1]
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
+    return positive_int(value)
 
 
 def _activation_known(outer, data) -> bool:

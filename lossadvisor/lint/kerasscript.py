@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from lossadvisor.lint.kerasfile import layer_units
 from lossadvisor.lint.pysource import (
-    MAX_SHOWN, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, known_loss, literal, shown_text,
-    statements,
+    MAX_SHOWN, TRY_STATEMENTS, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, hashable, known_loss,
+    literal, positive_int, shown_text, statements, training_test,
 )
 from lossadvisor.lint.spellings import LintData
 from lossadvisor.textutil import suggest
@@ -331,7 +331,7 @@ class _Reader:
             scope.returns.append(self.value(stmt.value, scope) if stmt.value is not None else Const(None, stmt))
         elif isinstance(stmt, ast.If):
             self.value(stmt.test, scope)
-            training = _training_test(stmt.test)
+            training = training_test(stmt.test, bare_name=True)
             if training is True:
                 self.run(stmt.body, scope)
             elif training is False:
@@ -353,7 +353,7 @@ class _Reader:
                 if item.optional_vars is not None:
                     self.bind(item.optional_vars, None, scope)
             self.run(stmt.body, scope)
-        elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        elif isinstance(stmt, TRY_STATEMENTS):
             self.run(stmt.body, scope)
             for handler in stmt.handlers:
                 if handler.name:
@@ -487,7 +487,7 @@ class _Reader:
         if isinstance(base, ast.Call) and self.source.qualified(base.func) == "numpy.eye" and base.args:
             size = self.value(base.args[0], scope)
             self.value(node.slice, scope)
-            classes = size.value if isinstance(size, Const) and _positive_int(size.value) else None
+            classes = positive_int(size.value) if isinstance(size, Const) else None
             return Labels("one_hot", node, classes, base.args[0] if classes else None)
         value = self.value(base, scope)
         index = self.value(node.slice, scope)
@@ -642,7 +642,7 @@ class _Reader:
         return Model(node, outputs=layers, outputs_node=layers_node)
 
     def labels_one_hot(self, node: ast.Call, classes, classes_node) -> Labels:
-        count = classes.value if isinstance(classes, Const) and _positive_int(classes.value) else None
+        count = positive_int(classes.value) if isinstance(classes, Const) else None
         return Labels("one_hot", node, count, classes_node if count else None)
 
     def dataset(self, qualified: str, node: ast.Call):
@@ -696,7 +696,7 @@ class _Reader:
         for extra in (definition.args.vararg, definition.args.kwarg):
             if extra is not None:
                 scope.names[extra.arg] = None
-        key = tuple(v.value if isinstance(v, Const) and _hashable(v.value) else id(v) for v in scope.names.values())
+        key = tuple(v.value if isinstance(v, Const) and hashable(v.value) else id(v) for v in scope.names.values())
         history = self.evaluations.setdefault(id(definition), [])
         for seen_key, result in history:
             if seen_key == key:
@@ -1112,30 +1112,6 @@ def _method(cls: ClassInfo, name: str) -> Function | None:
             return current.methods[name]
         queue.extend(current.bases)
     return None
-
-
-def _training_test(test: ast.AST) -> bool | None:
-    """True for ``if training:`` / ``if self.training:``, False for their negation, else None:
-    the inference-only branch of a ``call`` is not the training output."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    if negated:
-        test = test.operand
-    name = test.id if isinstance(test, ast.Name) else test.attr if isinstance(test, ast.Attribute) else None
-    if name != "training":
-        return None
-    return not negated
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 __all__ = ["wirings"]

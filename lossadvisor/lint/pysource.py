@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.lint.spellings import LintData, ModelInput, lookup_loss, norm_spelling
@@ -178,6 +177,7 @@ def shown_text(node: ast.AST) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
 
 
+TRY_STATEMENTS = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)   # try / try-except* (3.11)
 _BODIES = ("body", "handlers", "orelse", "finalbody", "cases")   # in source order
 
 
@@ -240,6 +240,35 @@ class TableLookup:
             except UsageError:
                 self._loss_entries[spelling] = None
         return self._loss_entries[spelling]
+
+
+def positive_int(value) -> int | None:
+    """``value`` when it is an int of at least 1 (a count of units or classes; not a bool), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
+
+
+def hashable(value) -> bool:
+    """Whether ``value`` can key a memo (a tuple holding a list cannot)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def training_test(test: ast.AST, *, bare_name: bool = False) -> bool | None:
+    """Whether a condition selects the training branch: True for ``if self.training:`` (any
+    ``x.training``; with ``bare_name`` also a ``training`` parameter, as a Keras ``call`` takes),
+    False for its negation (the other branch is training's), None for any other condition."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if negated:
+        test = test.operand
+    if isinstance(test, ast.Attribute) and test.attr == "training" or \
+            bare_name and isinstance(test, ast.Name) and test.id == "training":
+        return not negated
+    return None
 
 
 def literal(node: ast.AST | None):

@@ -38,20 +38,23 @@ import sys
 from dataclasses import dataclass, field, replace
 
 from lossadvisor.lint.pysource import (
+    TRY_STATEMENTS,
     Loc,
     NotFollowed,
     Source,
+    TableLookup,
     Wiring,
     UNKNOWN,
     argument,
     canonical,
-    known_activation,
-    known_loss,
+    hashable,
     literal,
+    positive_int,
     shown_text,
     statements,
+    training_test,
 )
-from lossadvisor.lint.spellings import LINT_PARAMS, LintData, norm_spelling
+from lossadvisor.lint.spellings import LINT_PARAMS, LintData
 
 FRAMEWORK = "pytorch"
 MAX_CALL_DEPTH = 6          # nested calls of the file's functions followed
@@ -322,8 +325,7 @@ class _Reader:
         self.state: dict[int, str] = {}                # id(def) -> running | done
         self.instances: dict[int, Instance] = {}       # id(class) -> its instance in its own methods
         self.memo: dict = {}
-        self.loss_entries: dict = {}                   # qualified name -> PyTorch loss entry or None
-        self.activations: dict = {}                    # name -> canonical activation or None
+        self.tables = TableLookup(data, FRAMEWORK)     # what lint's tables say of a name
         self.active: set = set()
         self.found: dict[int, Wiring] = {}
         self.work = 0
@@ -618,11 +620,7 @@ class _Reader:
         for arg in (node.args.vararg, node.args.kwarg):
             if arg is not None:
                 env[arg.arg] = Unknown(self.source.loc(arg), text=arg.arg)
-        try:
-            memo_key = tuple(key)
-            hash(memo_key)
-        except TypeError:
-            memo_key = None
+        memo_key = tuple(key) if hashable(tuple(key)) else None
         if memo_key is not None and memo_key in self.memo:
             result = self.memo[memo_key]
         else:
@@ -691,10 +689,7 @@ class _Reader:
         if found is not None:
             init, owner = found
             key = ("instance", id(cls), *args, *sorted(kwargs.items(), key=lambda kv: str(kv[0])))
-            try:
-                hash(key)
-            except TypeError:
-                key = None
+            key = key if hashable(key) else None
             if key is not None and key in self.memo:
                 return self.memo[key]
             self._call_function(FuncRef(init, owner, instance), args, kwargs, star, call, depth)
@@ -765,7 +760,7 @@ class _Reader:
             ended = self._block(stmt.body, frame)
             frame.inference -= grad_off
             return ended
-        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        elif isinstance(stmt, TRY_STATEMENTS):
             evaluating = set(frame.evaluating)
             ended = self._block(stmt.body, frame)
             after_body = frame.evaluating
@@ -797,11 +792,9 @@ class _Reader:
         return None
 
     def _if(self, stmt: ast.If, frame: Frame):
-        mode = _training_test(stmt.test)
-        if mode == "training":
-            return self._block(stmt.body, frame)
-        if mode == "inference":
-            return self._block(stmt.orelse, frame)
+        training = training_test(stmt.test)
+        if training is not None:
+            return self._block(stmt.body if training else stmt.orelse, frame)
         test = self._eval(stmt.test, frame)
         if isinstance(test, Literal):
             return self._block(stmt.body if test.value else stmt.orelse, frame)
@@ -911,11 +904,9 @@ class _Reader:
             self._eval(node.operand, frame, depth)
             return self._u(node)
         if isinstance(node, ast.IfExp):
-            mode = _training_test(node.test)
-            if mode == "training":
-                return self._eval(node.body, frame, depth)
-            if mode == "inference":
-                return self._eval(node.orelse, frame, depth)
+            training = training_test(node.test)
+            if training is not None:
+                return self._eval(node.body if training else node.orelse, frame, depth)
             test = self._eval(node.test, frame, depth)
             if isinstance(test, Literal):
                 return self._eval(node.body if test.value else node.orelse, frame, depth)
@@ -977,8 +968,8 @@ class _Reader:
         (losses, activations, ``modules:``) or this reader know it."""
         for module in self.source.imports.stars:
             qualified = canonical(f"{module}.{name}")
-            if qualified in READER_NAMES or self._loss_entry(qualified) is not None or \
-                    self._activation(qualified) is not None or \
+            if qualified in READER_NAMES or self.tables.loss_entry(qualified) is not None or \
+                    self.tables.activation(qualified) is not None or \
                     qualified.startswith("torch.nn.") and name in self.data.modules:
                 return qualified
         return None
@@ -1113,7 +1104,7 @@ class _Reader:
         if not attr.endswith("_") or attr.endswith("__"):
             return False
         plain = attr[:-1]
-        return plain in IN_PLACE_SHAPES or self._activation(plain) not in (None, "linear")
+        return plain in IN_PLACE_SHAPES or self.tables.activation(plain) not in (None, "linear")
 
     def _record_site(self, node, frame: Frame, args, star, kwargs) -> None:
         if frame.main and id(node) in self.site_ids and id(node) not in self.site_args:
@@ -1204,19 +1195,19 @@ class _Reader:
             pairs = tuple((p.items[0].value, p.items[1]) for p in args[0].items
                           if isinstance(p, Items) and len(p.items) == 2 and isinstance(p.items[0], Literal))
             return Mapping(pairs, at)
-        if torch_name and self._loss_entry(name) is not None:
+        if torch_name and self.tables.loss_entry(name) is not None:
             if short[:1].isupper():
                 return self._loss_object(name, node, node.keywords, node.args)
             loss = self._loss_object(name, node, node.keywords, node.args[2:], node.func)
             return self._loss_call(loss, node, args, kwargs, frame)
         if name == PARTIAL and args and isinstance(args[0], Qualified):
             function = args[0].name                   # partial(F.cross_entropy, label_smoothing=0.1)
-            if function.startswith("torch.") and self._loss_entry(function) is not None and \
+            if function.startswith("torch.") and self.tables.loss_entry(function) is not None and \
                     function.rsplit(".", 1)[-1][:1].islower():
                 return self._loss_object(function, node, node.keywords, node.args[1:], node.args[0])
         if name.startswith("torch.nn.") and short[:1].isupper() and short in self.data.modules:
             return self._module(short, node, args, kwargs)
-        canonical = self._activation(name) if torch_name else None
+        canonical = self.tables.activation(name) if torch_name else None
         if canonical is not None:
             if short[:1].isupper():
                 return Layer("activation", at, node, act=canonical)
@@ -1280,29 +1271,12 @@ class _Reader:
             return Layer("units", at, node, units=units)
         return Layer("passthrough", at, node)
 
-    def _loss_entry(self, name: str):
-        """The PyTorch spelling entry of lint's tables a qualified name means, or None."""
-        if name not in self.loss_entries:
-            entry = None
-            if known_loss(name, self.data):
-                entry = next((e for e in self.data.loss_index[norm_spelling(name)[0]]
-                              if FRAMEWORK in e["frameworks"]), None)
-            self.loss_entries[name] = entry
-        return self.loss_entries[name]
-
-    def _activation(self, name: str) -> str | None:
-        """The canonical activation a name means in lint's tables, or None."""
-        if name not in self.activations:
-            known = known_activation(name, self.data)
-            self.activations[name] = self.data.activation_index[norm_spelling(name)[0]] if known else None
-        return self.activations[name]
-
     def _loss_object(self, name: str, node: ast.Call, keywords: list, extra: list, function: ast.AST | None = None) -> Loss:
         """A loss as lint spells it: literal keyword arguments kept; a non-literal one the loss's
         meaning depends on makes it not followed. ``node`` builds the loss (``nn.NLLLoss(...)``)
         or calls a loss ``function`` (``F.nll_loss(out, y)``, ``partial(F.nll_loss, ...)``);
         ``extra`` are its positional arguments past the prediction and target."""
-        entry = self._loss_entry(name)
+        entry = self.tables.loss_entry(name)
         at = self.source.loc(node)
         spelled = name.replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
         family = (self.data.catalog.get(entry["loss"]) or {}).get("family")
@@ -1437,7 +1411,7 @@ class _Reader:
             return Tensor(unknown=self._u(node), losses=tensor.losses)
         if self._in_place(attr):
             attr = attr[:-1]
-        canonical = self._activation(attr)
+        canonical = self.tables.activation(attr)
         if canonical is not None and canonical != "linear":
             return self._activate(tensor, canonical, at, node)
         if attr in LONG_METHODS or attr == "argmax":
@@ -1573,10 +1547,8 @@ def _first(args: list, kwargs: dict, name: str):
 
 
 def _int(value) -> int | None:
-    if isinstance(value, Literal) and isinstance(value.value, int) and not isinstance(value.value, bool) \
-            and value.value >= 1:
-        return value.value
-    return None
+    """A positive int literal's value (units, classes), else None."""
+    return positive_int(value.value) if isinstance(value, Literal) else None
 
 
 def _shape_after(attr: str, args: list) -> str | None:
@@ -1641,16 +1613,6 @@ def _grad_off(expr: ast.AST, qualify) -> bool:
     if name in GRAD_OFF[:2]:
         return True
     return name == GRAD_OFF[2] and bool(expr.args) and literal(expr.args[0]) is False
-
-
-def _training_test(test: ast.AST) -> str | None:
-    """"training" for ``if self.training:``, "inference" for ``if not self.training:``."""
-    negated = False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        negated, test = True, test.operand
-    if isinstance(test, ast.Attribute) and test.attr == "training":
-        return "inference" if negated else "training"
-    return None
 
 
 def _pattern_names(pattern: ast.AST) -> list:
