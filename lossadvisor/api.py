@@ -183,8 +183,9 @@ class LintResult(Result):
 
     @property
     def errors(self) -> list[dict]:
-        """The inputs that could not be read (a script with a syntax error): source, message,
-        line and col (None when unknown)."""
+        """The inputs that could not be read (a script with a syntax error, a broken spec) and the
+        models of a file that could not be linted (a flag contradicts one), in input order:
+        source, message, line and col (None when unknown), model (None for a file)."""
         return self._doc["errors"]
 
     def headline(self) -> str:
@@ -296,7 +297,8 @@ def check_document(losses: Iterable[str] = (), *, impl: str | None = None, frame
 def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = None,
                   answer_pairs: Iterable[str] = (), rules_paths: Iterable[str] = (),
                   select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
-                  exclude: Iterable[str] = (), code_options: tuple[str, str] | None = None) -> dict:
+                  exclude: Iterable[str] = (), code_options: tuple[str, str] | None = None,
+                  exclude_option: str = "--exclude") -> dict:
     """The `lint --format json` document (without schema_version) of the models in ``files`` (spec
     files, Keras model files, ``-`` for stdin, ``.py`` training scripts and folders of them, less
     the ``exclude`` globs) or, without files, of the one model the ``flags`` describe; ``flags``
@@ -304,26 +306,38 @@ def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = N
     fill in what each file leaves out, each answer named as the rule base names it (``--task
     Binary`` and ``--answer task=binary`` agree), as for `recommend`. ``select`` and ``ignore``
     choose the codes reported (codes or prefixes, as Ruff's), named as ``code_options`` in an
-    error (None: the flags, ``--select`` and ``--ignore``). A script that cannot be read is one of the
-    document's ``errors``, and the others are linted.
-    FlagConflict (a UsageError) when a flag and a pair give one key two values; UsageError when
-    there is nothing to lint or a code is unknown."""
+    error (None: the flags, ``--select`` and ``--ignore``), and ``exclude_option`` names the
+    globs. Each file is its own unit: one that cannot be read, or a model of it that a flag
+    contradicts or does not apply to, is one of the document's ``errors`` (in input order), and
+    the others are linted.
+    Before anything is read: FlagConflict (a UsageError) when a flag and a pair give one key two
+    values; UsageError when a flag's value is not valid on its own (``--task foo``, ``--units
+    0``), when there is nothing to lint, a code is unknown or none is given, or a glob is empty."""
     from lossadvisor.answers import given_answers
-    from lossadvisor.lint import ModelInput, lint_models, load_lint_data, read_inputs
+    from lossadvisor.lint import ModelInput, lint_models, load_lint_data, model_facts, read_inputs
+    from lossadvisor.lint.discover import exclude_patterns
+    from lossadvisor.lint.rules import CODE_OPTIONS, code_filter
     from lossadvisor.rulebase import load_rulebase
 
     rb = load_rulebase(list(rules_paths))
     given, _ = given_answers(flags or {}, answer_pairs=tuple(answer_pairs), canonical=rb.canonical_answer)
     files = [os.fspath(f) for f in files]
     data = load_lint_data(rb=rb)  # the loss spellings of the rule base in use
-    if files:
-        inputs = read_inputs(files, data, exclude=exclude)
-        return lint_models(inputs.models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
-                           noqa=inputs.noqa, errors=inputs.errors, scripts=inputs.scripts,
-                           no_wiring=inputs.no_wiring, code_options=code_options)
-    models = [ModelInput(name="flags", values={}, kind="flags")] if given else []
-    return lint_models(models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
-                       code_options=code_options)
+    if not files:
+        models = [ModelInput(name="flags", values={}, kind="flags")] if given else []
+        return lint_models(models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
+                           code_options=code_options)
+    # the options' own mistakes are usage errors before any file is read
+    model_facts(ModelInput(name="flags", values=dict(given), kind="flags"), rb, data)
+    code_filter(select, ignore, data, code_options or CODE_OPTIONS)
+    exclude_patterns(exclude, exclude_option)
+    inputs = read_inputs(files, data, exclude=exclude)
+    doc = lint_models(inputs.models, flags=given, rb=rb, data=data, select=select, ignore=ignore,
+                      noqa=inputs.noqa, errors=inputs.errors, scripts=inputs.scripts,
+                      no_wiring=inputs.no_wiring, code_options=code_options)
+    rank = {source: i for i, source in reversed(list(enumerate(inputs.order)))}
+    doc["errors"].sort(key=lambda error: rank.get(error["source"], len(rank)))   # stable: input order
+    return doc
 
 
 # ============================================================================ the API
@@ -475,15 +489,16 @@ def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), select: Ite
         exclude: globs of paths below a folder given not to read, as ``--exclude``.
 
     Returns:
-        LintResult: ``.findings``, ``.clean``, ``.counts``, ``.errors`` (the scripts that could
-        not be read); ``.to_dict()`` is the ``lint --format json`` document. A file that is not
-        a path is a UsageError.
+        LintResult: ``.findings``, ``.clean``, ``.counts``, ``.errors`` (the files that could
+        not be read and the models that could not be linted; the others are); ``.to_dict()`` is
+        the ``lint --format json`` document. A file that is not a path, a keyword's value not
+        valid on its own, an unknown code and an empty ``exclude`` glob are UsageErrors.
     """
     paths = [_path(f, "files", optional=False) for f in files]
     return LintResult(lint_document(paths, flags={k: _answer(k, v) for k, v in model.items()},
                                     rules_paths=_paths(rules, "rules"), select=_texts(select, "select"),
                                     ignore=_texts(ignore, "ignore"), exclude=_texts(exclude, "exclude") or (),
-                                    code_options=("select=", "ignore=")))
+                                    code_options=("select=", "ignore="), exclude_option="exclude="))
 
 
 def _type_name(value: Any) -> str:

@@ -88,18 +88,21 @@ def read_at_most(fh, limit: int) -> bytes | None:
     return None
 
 
-def read_bytes(path: str, expected: str = "", *, what: str = "a file read whole") -> bytes:
-    """A user's file as bytes, at most :data:`MAX_DOCUMENT_BYTES`; InputError for a folder, an
-    unreadable file, or more bytes than that (``what`` names the kind of file in the message)."""
+def read_bytes(path: str, expected: str = "", *, what: str = "a file read whole",
+               limit: int | None = None) -> bytes:
+    """A user's file as bytes, at most ``limit`` (:data:`MAX_DOCUMENT_BYTES` unless a reader caps
+    its kind of file lower); InputError for a folder, an unreadable file, or more bytes than that
+    (``what`` names the kind of file in the message). Reading stops at the cap."""
+    limit = MAX_DOCUMENT_BYTES if limit is None else limit
     try:
         with open(path, "rb") as fh:
-            raw = read_at_most(fh, MAX_DOCUMENT_BYTES)
+            raw = read_at_most(fh, limit)
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder" + (f", expected {expected}" if expected else "")) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if raw is None:
-        raise InputError(size_limit_message(path, what))
+        raise InputError(size_limit_message(path, what, limit))
     return raw
 
 
@@ -140,10 +143,14 @@ def read_head(path: str, size: int) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def size_limit_message(path: str, what: str) -> str:
-    """The message for a file past :data:`MAX_DOCUMENT_BYTES`: no honest one is, so it names the cap
-    and the likely cause."""
-    return (f"{path}: stopped reading at {fmt_bytes(MAX_DOCUMENT_BYTES)}, the size limit for {what}; "
+def size_limit_message(path: str, what: str, limit: int | None = None) -> str:
+    """The message for a file past its cap: past :data:`MAX_DOCUMENT_BYTES` no honest one is, so it
+    names the cap and the likely cause; past a lower cap of a reader, the file is too large for
+    ``what``."""
+    limit = MAX_DOCUMENT_BYTES if limit is None else limit
+    if limit < MAX_DOCUMENT_BYTES:
+        return f"{path}: too large for {what} (stopped reading at {fmt_bytes(limit)})"
+    return (f"{path}: stopped reading at {fmt_bytes(limit)}, the size limit for {what}; "
             "is this a device or an endless stream?")
 
 

@@ -208,13 +208,20 @@ def test_a_result_is_a_read_only_view_of_the_document():
     (lambda: lossadvisor.infer([0, 1], columns="label"), UsageError, "an array is read whole"),
     (lambda: lossadvisor.infer([0, 1, 1], task="binray"), UsageError, "unknown task 'binray'"),
     (lambda: lossadvisor.lint(), UsageError, "nothing to lint"),
-    (lambda: lossadvisor.lint("missing.yaml"), InputError, "missing.yaml"),
+    (lambda: lossadvisor.lint("missing.yaml", exclude=""), UsageError, "exclude=: an empty pattern"),
     (lambda: lossadvisor.lint(activation="sofmax", loss="mse"), UsageError, "did you mean 'softmax'?"),
 ])
 def test_errors_are_the_projects_exceptions(call, error, fragment):
     with pytest.raises(error) as caught:
         call()
     assert isinstance(caught.value, LossAdvisorError) and fragment in str(caught.value)
+
+
+def test_a_file_lint_cannot_read_is_an_error_of_the_result_not_an_exception():
+    # issue 11: each file is its own unit (it raised InputError before)
+    result = lossadvisor.lint("missing.yaml")
+    assert [e["message"] for e in result.errors] == ["missing.yaml: cannot read: No such file or directory"]
+    assert result.clean is False and result.counts["errors"] == 1
 
 
 # ----------------------------------------------------------------------------- inputs of the API

@@ -215,8 +215,10 @@ def test_flags_fill_in_and_conflicts_are_errors(tmp_path):
     assert [f["code"] for f in payload["findings"]] == ["LA106"]
     # the same activation spelled differently is no conflict
     lint_models(read_input(str(spec)), flags={"activation": "nn.Softmax"})
-    with pytest.raises(UsageError, match="says activation=softmax, but the flag gives activation=sigmoid"):
-        lint_models(read_input(str(spec)), flags={"activation": "sigmoid"})
+    # issue 11: an error for that model (named), not an exception
+    (error,) = lint_models(read_input(str(spec)), flags={"activation": "sigmoid"})["errors"]
+    assert error["message"] == f"{spec} says activation=softmax, but the flag gives activation=sigmoid (model m)"
+    assert (error["source"], error["model"]) == (str(spec), "m")
 
 
 def test_recommendation_info_names_the_recommendation():
@@ -291,9 +293,8 @@ def test_not_utf8_and_missing_files(tmp_path):
 def test_unknown_key_in_a_spec_names_the_file_and_line(tmp_path):
     path = tmp_path / "spec.yaml"
     path.write_text("task: binary\nactivaton: sigmoid\nloss: bce\n")
-    with pytest.raises(UsageError) as err:
-        lint_models(read_input(str(path)))
-    assert str(err.value).startswith(f"{path}:2: unknown key 'activaton'; did you mean 'activation'?")
+    (error,) = lint_models(read_input(str(path)))["errors"]   # issue 11: an error for that model
+    assert error["message"].startswith(f"{path}:2: unknown key 'activaton'; did you mean 'activation'?")
 
 
 def test_nothing_to_lint_is_a_usage_error():

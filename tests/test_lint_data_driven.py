@@ -362,6 +362,7 @@ def test_model_to_json_from_stdin(run_cli):
 def test_a_bad_spec_from_stdin_is_one_line_exit_2(run_cli, text, fragment):
     raw = text.encode("latin-1")
     code, out, err = run_cli("lint", "-", input=raw)
+    # the file's one-line error is the whole report
     assert code == 2 and out == "" and err.count("\n") == 1
     assert (fragment or "<stdin>: not UTF-8 text (byte 0)") in err
 

@@ -106,9 +106,8 @@ def test_yaml_alias_bomb_gives_a_short_message(tmp_path):
         levels.append(f"&{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
     path = tmp_path / "bomb.yaml"
     path.write_text("task: binary\nactivation: sigmoid\nloss: bce\ntarget_shape: [" + ", ".join(levels) + "]\n")
-    with pytest.raises(UsageError) as err:
-        lint_models(read_input(str(path)))
-    assert len(str(err.value)) < 300
+    (error,) = lint_models(read_input(str(path)))["errors"]     # issue 11: an error for that model
+    assert len(error["message"]) < 300
 
 
 def test_a_huge_flag_value_is_shortened_in_the_error():

@@ -347,7 +347,10 @@ def test_code_filter_semantics():
     assert [runs(c) for c in ("LA101", "LA102", "LA110", "LA201", "LA304", "LA303")] == \
         [False, False, True, False, True, False]
     assert code_filter(None, None, load_lint_data()) is None
-    assert code_filter([], ["", " "], load_lint_data()) is None
+    # issue 11: an option given without any code is a usage error, not "every code"
+    for select, ignore in (([], None), (None, ["", " "]), ([","], None)):
+        with pytest.raises(UsageError, match="no code given"):
+            code_filter(select, ignore, load_lint_data())
 
 
 @pytest.mark.parametrize("option,value,message", [
@@ -383,7 +386,7 @@ def test_a_syntax_error_in_one_file_of_three_is_an_error_for_that_file(run_cli, 
     broken = str(tmp_path / "b.py")
     assert code == 2       # after printing everything else
     assert doc["errors"] == [{"source": broken, "message": f"{broken}:3:12: syntax error: invalid syntax",
-                              "line": 3, "col": 12}]       # where the message says
+                              "line": 3, "col": 12, "model": None}]       # where the message says; a file
     assert err == f"Error: {broken}:3:12: syntax error: invalid syntax\n"
     assert [f["code"] for f in doc["findings"]] == ["LA101", "LA304"] and doc["clean"] is False
     assert lossadvisor.lint(str(tmp_path)).errors == doc["errors"]     # the API does not raise either
@@ -393,9 +396,9 @@ def test_a_syntax_error_in_one_file_of_three_is_an_error_for_that_file(run_cli, 
     # the summary (wrapped), then "Explain a code"
     assert " ".join(out.split()).endswith(" 1 wiring could not be followed. 1 file could not be read. "
                                           "Explain a code: lossadvisor explain LA101")
-    # a file that could not be read and nothing else: nothing linted, exit 2
-    code, out, _ = run_cli("lint", broken)
-    assert (code, out) == (2, "Nothing linted. 1 file could not be read.\n")
+    # a file that could not be read and nothing else: its error is the whole report, exit 2
+    code, out, err = run_cli("lint", broken)
+    assert (code, out) == (2, "") and err.startswith("Error: ") and err.count("\n") == 1
 
 
 def test_a_wiring_the_rules_cannot_take_is_an_error_for_its_file(run_cli, tmp_path):
@@ -709,7 +712,7 @@ def test_each_paragraph_of_the_epilog_is_its_own_block(run_cli):
     paragraphs = EPILOG.split("\n\n")
     assert all(p.startswith("\b\n") for p in paragraphs)    # click rewraps none of them
     starts = [p.split("\n")[1].split()[0] for p in paragraphs]
-    assert starts == ["Examples:", "PATHS", "Scripts", "A", "--select", "Without", "Exit"]
+    assert starts == ["Examples:", "PATHS", "Scripts", "Each", "A", "--select", "Without", "Exit"]
     # a paragraph ends a sentence: none breaks off mid-way into the next
     assert all(p.rstrip().endswith((".", ":", "LA101")) or p.startswith("\bExamples") for p in paragraphs[1:])
     _, out, _ = run_cli("lint", "--help")
@@ -729,3 +732,231 @@ def test_the_schema_requires_what_is_always_emitted():
         broken = json.loads(json.dumps(doc))
         del broken["findings"][0][key]
         assert not validator.is_valid({"schema_version": 1, **broken}), key
+
+
+# ----------------------------------------------------------------------------- second fix round (issue 11)
+
+
+def relative_files(folder: Path, *exclude: str) -> list[str]:
+    return [Path(p).relative_to(folder).as_posix() for p in python_files(str(folder), exclude)]
+
+
+def test_a_folder_walk_takes_regular_files_only_so_a_fifo_never_hangs_it(run_cli, tmp_path):
+    import socket
+
+    write(tmp_path, {"src/a.py": DOUBLE_SOFTMAX})
+    os.mkfifo(tmp_path / "src" / "fifo.py")                 # opening it would wait for a writer forever
+    (tmp_path / "src" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "src" / "link.py").symlink_to(tmp_path / "src" / "a.py")     # a symlink to a file is read
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "src" / "sock.py"))
+        assert relative_files(tmp_path) == ["src/a.py", "src/link.py"]
+    finally:
+        server.close()
+    code, doc, err = lint_json(run_cli, str(tmp_path))
+    assert (code, err, doc["errors"]) == (1, "", []) and doc["counts"]["scripts"] == 2
+
+
+def test_notebook_checkpoints_and_conda_environments_are_skipped(tmp_path):
+    write(tmp_path, {"train.py": "", ".ipynb_checkpoints/train-checkpoint.py": "",
+                     "env/conda-meta/history": "", "env/lib/python3.12/os.py": "", "conda-meta.py": ""})
+    assert relative_files(tmp_path) == ["conda-meta.py", "train.py"]
+
+
+@pytest.mark.parametrize("exclude, left", [
+    # a pattern without a leading / matches at any depth, as .gitignore and Ruff read it
+    (["tests/*"], ["src/train.py", "train.py"]),
+    (["tests"], ["src/train.py", "train.py"]),
+    # a leading / anchors it at the folder given
+    (["/tests/*"], ["src/tests/t1.py", "src/train.py", "train.py"]),
+    (["/src/tests"], ["src/train.py", "tests/t2.py", "train.py"]),
+    # a trailing / matches folders only: the file tests.py stays... (there is none called tests here)
+    (["train.py/"], ["src/tests/t1.py", "src/train.py", "tests/t2.py", "train.py"]),
+    (["tests/"], ["src/train.py", "train.py"]),
+    (["train.py"], ["src/tests/t1.py", "tests/t2.py"]),
+])
+def test_exclude_patterns_match_at_any_depth_unless_anchored(tmp_path, exclude, left):
+    write(tmp_path, {"src/tests/t1.py": "", "src/train.py": "", "tests/t2.py": "", "train.py": ""})
+    assert relative_files(tmp_path, *exclude) == left
+
+
+@pytest.mark.parametrize("pattern", ["", "/", " "])
+def test_an_empty_exclude_pattern_is_a_usage_error_before_anything_is_read(run_cli, tmp_path, pattern):
+    write(tmp_path, {"a.py": DOUBLE_SOFTMAX})
+    code, out, err = run_cli("lint", str(tmp_path), "--exclude", pattern)
+    assert (code, out) == (2, "") and err.startswith("Error: --exclude: an empty pattern")
+    with pytest.raises(UsageError, match="^exclude=: an empty pattern"):
+        lossadvisor.lint(str(tmp_path), exclude=[pattern])
+
+
+BROKEN_INPUTS = {
+    "bad.yaml": "models: [\n",                       # a broken spec
+    "broken.keras": "hello",                         # not a zip
+    "notes.txt": "hi\n",                             # an unknown kind of file
+    "two.yaml": "models:\n  - name: m1\n    task: binary\n    activation: sigmoid\n    loss: nn.BCELoss\n"
+                "  - name: m2\n    activaton: sigmoid\n    loss: nn.BCELoss\n",    # one model of two broken
+}
+
+
+def test_every_input_file_is_its_own_unit(run_cli, tmp_path):
+    write(tmp_path, {"train.py": DOUBLE_SOFTMAX, **BROKEN_INPUTS})
+    names = ["bad.yaml", "train.py", "broken.keras", "two.yaml", "notes.txt"]
+    code, doc, err = lint_json(run_cli, *(str(tmp_path / n) for n in names))
+    # the script and the good model of two.yaml are linted; exit 2 after the report
+    assert code == 2 and [m["name"] for m in doc["models"]] == [f"{tmp_path / 'train.py'}:4:8", "m1"]
+    assert [f["code"] for f in doc["findings"]] == ["LA101"]
+    # each error once, in input order, a model's error named and located at the model (line 6)
+    assert [(Path(e["source"]).name, e["line"], e["model"]) for e in doc["errors"]] == [
+        ("bad.yaml", 2, None), ("broken.keras", None, None), ("two.yaml", 6, "m2"), ("notes.txt", None, None)]
+    assert doc["errors"][0]["message"] == f"{tmp_path / 'bad.yaml'}:2: YAML syntax error: did not find expected node content"
+    assert doc["errors"][2]["message"].startswith(f"{tmp_path / 'two.yaml'}:7: unknown key 'activaton'")
+    assert err.count("Error: ") == 4 and err.count("\n") == 4
+    # the text report says what was left out; the errors follow on stderr, sorted by path
+    code, out, err = run_cli("lint", *(str(tmp_path / n) for n in names))
+    assert code == 2 and "3 files could not be read. 1 model could not be linted." in " ".join(out.split())
+    shown = [line.split(": ", 1)[1] for line in err.splitlines()]
+    assert [Path(line.split(":")[0]).name for line in shown] == ["bad.yaml", "broken.keras", "notes.txt", "two.yaml"]
+
+
+def test_a_bad_spec_on_stdin_is_an_error_and_the_script_is_linted(run_cli, tmp_path):
+    path = write(tmp_path, {"train.py": DOUBLE_SOFTMAX}) / "train.py"
+    code, out, err = run_cli("lint", "-", str(path), "--json", input="task: [binary\n")
+    doc = json.loads(out)
+    assert code == 2 and [f["code"] for f in doc["findings"]] == ["LA101"]
+    assert doc["errors"] == [{"source": "<stdin>", "message": "<stdin>:2: YAML syntax error: did not find expected "
+                              "',' or ']'", "line": 2, "col": None, "model": None}]
+
+
+@pytest.mark.parametrize("flag, conflict", [
+    # a flag that contradicts the model
+    (("--labels", "one_hot"), "says labels=integer, but the flag gives labels=one_hot"),
+    # a flag that does not apply to it
+    (("--task", "binary"), "classes=10 does not apply to task=binary"),
+])
+def test_a_flag_that_does_not_fit_one_model_is_an_error_for_that_model(run_cli, tmp_path, flag, conflict):
+    write(tmp_path, {
+        "a.py": "import torch\nx = wire(nn.Linear, nn.CrossEntropyLoss(), labels='integer', classes=10)\n",
+        "b.py": "import torch\nwire(torch.sigmoid, nn.BCEWithLogitsLoss())\n",
+        "spec.yaml": "models:\n  - name: m1\n    labels: integer\n    classes: 10\n    activation: linear\n"
+                     "    loss: nn.CrossEntropyLoss\n  - name: m2\n    activation: sigmoid\n    loss: nn.BCELoss\n",
+    })
+    script, spec = str(tmp_path / "a.py"), str(tmp_path / "spec.yaml")
+    code, doc, err = lint_json(run_cli, script, str(tmp_path / "b.py"), spec, *flag)
+    assert code == 2
+    # the two others are linted: b.py (a sigmoid before BCEWithLogitsLoss) and m2
+    assert [m["name"] for m in doc["models"]] == [f"{tmp_path / 'b.py'}:2:1", "m2"]
+    assert [(e["source"], e["model"]) for e in doc["errors"]] == [(script, f"{script}:2:5"), (spec, "m1")]
+    assert all(conflict in e["message"] for e in doc["errors"]), doc["errors"]
+    assert doc["errors"][0]["message"].endswith(f"(model {script}:2:5)") and doc["errors"][1]["message"].endswith(
+        "(model m1)")
+    assert (doc["errors"][0]["line"], doc["errors"][0]["col"]) == (2, 5)
+    assert err.count("Error: ") == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--task", "foo"), "invalid value 'foo' for task"),
+    (("--task", "binary", "--classes", "10"), "classes=10 does not apply to task=binary"),
+    (("--units", "0"), "units must be an integer >= 1"),
+    (("--select", "LA999"), "--select: unknown lint code or prefix LA999"),
+])
+def test_the_flags_own_mistakes_are_usage_errors_before_anything_is_read(run_cli, tmp_path, args, message):
+    # the file is missing: were it read first, its error would come first
+    code, out, err = run_cli("lint", str(tmp_path / "missing.yaml"), *args)
+    assert (code, out) == (2, "") and err.startswith("Error: ") and message in err and "missing" not in err
+
+
+def live_codes() -> list[str]:
+    return [code for code, rule in load_lint_data().codes.items() if not rule["retired"]]
+
+
+@pytest.mark.parametrize("args, reported", [
+    (("--ignore", "ALL"), ()),
+    (("--select", "LA3"), ("LA3",)),           # LA3xx: none fires on this model
+    (("--select", "LA109", "--ignore", "LA109"), ()),
+])
+def test_leaving_out_every_code_a_model_could_get_is_no_findings_exit_0(run_cli, tmp_path, args, reported):
+    path = write(tmp_path, {"train.py": DOUBLE_SOFTMAX}) / "train.py"
+    code, doc, _ = lint_json(run_cli, str(path), *args)
+    # the rules had their facts (activation and loss): not "nothing could be checked"
+    assert code == 0 and doc["findings"] == [] and doc["nothing_checked"] is False
+    # left out: every code of rules/lint.yaml but those of the prefixes reported
+    left_out = [c for c in live_codes() if not c.startswith(reported)] if reported else live_codes()
+    assert doc["counts"]["left_out"] == len(left_out)
+    # clean for the codes reported, if any was; never clean of no code at all
+    assert doc["clean"] is bool(reported) and doc["models"][0]["clean"] is bool(reported)
+    code, out, _ = run_cli("lint", str(path), *args)
+    assert code == 0 and "Nothing could be checked" not in out
+    assert out.splitlines()[-1].endswith(f"--select/--ignore left out {len(left_out)} codes.")
+    assert ("clean" in out.splitlines()[0]) is bool(reported)
+
+
+def test_a_model_without_facts_is_still_nothing_checked_whatever_the_filter(run_cli):
+    code, out, _ = run_cli("lint", "-", "--select", "LA1", "--json", input="name: bare\ntask: binary\n")
+    assert code == 1 and json.loads(out)["nothing_checked"] is True
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_select_or_ignore_without_any_code_is_a_usage_error(run_cli, tmp_path, value):
+    path = write(tmp_path, {"train.py": DOUBLE_SOFTMAX}) / "train.py"
+    for option in ("--select", "--ignore"):
+        code, out, err = run_cli("lint", str(path), option, value)
+        assert (code, out) == (2, "") and err.startswith(f"Error: {option}: no code given")
+    with pytest.raises(UsageError, match="^select=: no code given"):
+        lossadvisor.lint(str(path), select=value)
+
+
+def test_sarif_declares_columns_in_unicode_code_points(run_cli, tmp_path):
+    # "é" is one character, two UTF-8 bytes and one UTF-16 unit; "𝑥" is two UTF-16 units
+    path = write(tmp_path, {"t.py": "import torch\n𝑥 = 'é'; wire(nn.Softmax, nn.CrossEntropyLoss())\n"}) / "t.py"
+    _, out, _ = run_cli("lint", str(path), "--format", "sarif")
+    (run,) = json.loads(out)["runs"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    # "𝑥 = 'é'; wire(" is 14 characters: the activation starts at character 15
+    assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 15}
+
+
+@pytest.mark.parametrize("stdin", [True, False])
+def test_a_python_script_read_as_a_spec_says_where_a_script_goes(run_cli, tmp_path, stdin):
+    script = "import torch\nfrom torch import nn\n\ndef train(model):\n    loss = nn.CrossEntropyLoss()\n"
+    if stdin:
+        code, out, err = run_cli("lint", "-", input=script)
+        expected = "<stdin>: this is Python, not a spec: - reads a spec (YAML or JSON)"
+    else:
+        path = write(tmp_path, {"train": script}) / "train"
+        code, out, err = run_cli("lint", str(path))
+        expected = f"{path}: this is Python, not a spec: a file without a suffix is read as a spec (YAML or JSON)"
+    assert code == 2 and err == f"Error: {expected}; give a training script as a .py file (lossadvisor lint train.py)\n"
+    # a spec is never taken for Python, even one that fails
+    code, _, err = run_cli("lint", "-", input="task: [binary\n")
+    assert "Python" not in err
+
+
+def test_a_script_past_16_mib_is_an_error_read_no_further_than_the_cap(run_cli, tmp_path):
+    from lossadvisor.textutil import MAX_DOCUMENT_BYTES, read_bytes
+
+    big = tmp_path / "big.py"
+    line = b"import torch  # " + b"x" * 47 + b"\n"                     # 64 bytes
+    big.write_bytes(line * ((16 << 20) // 64 + 1))                     # 16 MiB and 64 bytes
+    write(tmp_path, {"a.py": DOUBLE_SOFTMAX})
+    code, doc, _ = lint_json(run_cli, str(big), str(tmp_path / "a.py"))
+    assert code == 2 and [f["code"] for f in doc["findings"]] == ["LA101"]
+    assert doc["errors"][0]["message"] == f"{big}: too large for a training script (stopped reading at 16 MiB)"
+    # the cap is read_bytes's, lower than the documents' cap
+    assert MAX_DOCUMENT_BYTES > 16 << 20
+    with pytest.raises(lossadvisor.errors.InputError, match="too large for a test file"):
+        read_bytes(str(big), what="a test file", limit=1 << 20)
+
+
+def test_errors_keep_input_order_in_json_serial_or_pool(run_cli, tmp_path):
+    # 40 scripts (a pool with 2 jobs), every fifth broken, a spec whose model a flag contradicts first
+    write(tmp_path, {f"s/m{i:02d}.py": SYNTAX_ERROR if i % 5 == 0 else DOUBLE_SOFTMAX for i in range(40)})
+    spec = write(tmp_path, {"z.yaml": "labels: integer\nactivation: linear\nloss: nn.CrossEntropyLoss\n"}) / "z.yaml"
+    args = ("lint", str(spec), str(tmp_path / "s"), "--labels", "one_hot", "--json")
+    serial = run_cli(*args, env={inputs.JOBS_ENV: "1"})
+    parallel = run_cli(*args, env={inputs.JOBS_ENV: "2"})
+    assert serial == parallel
+    errors = json.loads(serial[1])["errors"]
+    assert [Path(e["source"]).name for e in errors] == ["z.yaml"] + [f"m{i:02d}.py" for i in range(0, 40, 5)]
+    # stderr: sorted by path (s/... before z.yaml)
+    assert [line.split(": ", 1)[1].startswith(str(spec)) for line in serial[2].splitlines()] == [False] * 8 + [True]

@@ -337,8 +337,8 @@ def test_lint_json_counts(run_cli):
     # LA101.yaml: the model "double-softmax" (one LA101 error) and the model "fixed" (clean)
     assert doc["counts"] == {"findings": 1, "error": 1, "warning": 0, "info": 0, "models": 2, "clean": 1,
                              "nothing_checked": 0, "not_applied": 0, "not_followed": 0,
-                             # issue 11: errors, noqa and scripts (none here)
-                             "errors": 0, "silenced": 0, "scripts": 0, "no_wiring": 0}
+                             # issue 11: errors, noqa, scripts (none here) and codes left out
+                             "errors": 0, "silenced": 0, "scripts": 0, "no_wiring": 0, "left_out": 0}
 
 
 def test_counts_say_what_was_not_checked(run_cli):
@@ -348,7 +348,8 @@ def test_counts_say_what_was_not_checked(run_cli):
     # every rule that tests the activation or the loss lacks a fact: each is counted as not applied
     assert counts.pop("not_applied") == len(doc["not_applied"]) > 0
     assert counts == {"findings": 1, "error": 0, "warning": 1, "info": 0, "models": 1, "clean": 0,
-                      "nothing_checked": 1, "not_followed": 0, "errors": 0, "silenced": 0, "scripts": 0, "no_wiring": 0}
+                      "nothing_checked": 1, "not_followed": 0, "errors": 0, "silenced": 0, "scripts": 0, "no_wiring": 0,
+                      "left_out": 0}
     # a Keras model without labels: the rules that need them are counted as not applied
     _, doc = lint_json(run_cli, str(LINT / "LA103.keras.json"))
     assert doc["counts"]["not_applied"] == len(doc["not_applied"]) > 0

@@ -27,24 +27,35 @@ PATHS are PyTorch and Keras training scripts (.py), folders, spec files
 (YAML or JSON: one model, a list, or {models: [...]}, with the keys of the
 flags: task, activation, loss, framework, from_logits, units, labels,
 classes, target, reduction, target_shape, name), .keras archives, or the
-JSON of Keras model.to_json(). - reads a spec from standard input; a file
-without a suffix (a pipe, <(...)) is judged by its content. Specs stop at
-64 MiB; like cat, lint waits for a pipe whose writer neither writes nor
-closes it. Flags fill in what a file does not say (task, labels); a flag
-that contradicts a file is an error.
+JSON of Keras model.to_json(). - reads a spec from standard input (a
+training script is given as a .py file); a file without a suffix (a pipe,
+<(...)) is judged by its content. Specs stop at 64 MiB, scripts at 16
+MiB; like cat, lint waits for a pipe whose writer neither writes nor closes
+it (a FIFO given by name is read that way too). Flags fill in what a file
+does not say (task, labels); a flag that contradicts a file's model, or does
+not apply to it, is an error for that model.
 
 \b
 Scripts are read without being imported or run: each loss call is followed
 back to the model's output, and what cannot be followed (a loss or a model
 passed in as a parameter) is an info finding (LA304); such a wiring is never
 called clean, and is not a failure either. Folders are searched for *.py
-files only (spec and Keras files in them are not read), skipping .git,
-virtual environments, __pycache__, build, dist, *.egg-info, node_modules and
-tool caches; symlinked folders are not followed. --exclude GLOB skips more
-(matched against the path below the folder and the name, e.g. 'tests/*' or
-'*_pb2.py'); a file named on the command line is always read. A script that
-cannot be read (a syntax error) is an error for that file; the others are
-linted.
+files only (not spec and Keras files, nor FIFOs, sockets, devices and
+dangling symlinks named *.py), skipping .git, virtual and
+conda environments (a folder holding pyvenv.cfg or conda-meta),
+__pycache__, .ipynb_checkpoints, build, dist, *.egg-info, node_modules and
+tool caches; symlinked folders are not followed. --exclude GLOB skips more,
+as .gitignore and Ruff read it: 'tests/*' or '*_pb2.py' match at any depth
+below the folder, '/tests/*' only at its top, and 'tests/' matches folders
+only; a file named on the command line is always read.
+
+\b
+Each file is its own unit: one that cannot be read (a syntax error, a
+broken spec or .keras file, a file of an unknown kind, a script over 16 MiB)
+is an error for that file, and a model that a flag contradicts is an error
+for that model; the others are linted, the errors are printed (Error: ...)
+after the report, sorted by path, and lint exits 2. A flag whose value is
+not valid on its own (--task foo) is a usage error before any file is read.
 
 \b
 A finding is silenced by a comment `# lossadvisor: noqa` (every code) or
@@ -56,7 +67,9 @@ train.py:LINE:COL). A bare `# noqa` does not silence lossadvisor.
 \b
 --select and --ignore take codes or prefixes (LA1, LA10, LA101, ALL),
 comma-separated or repeated; for each code the most specific entry wins,
-and --ignore wins a tie.
+and --ignore wins a tie. The summary says how many codes they left out;
+clean then means clean for the codes reported, and leaving out every code
+a model could get is no findings (exit 0), not "nothing could be checked".
 
 \b
 Without --task, a model with a softmax over several units, a loss over
@@ -72,8 +85,8 @@ sigmoid_binary_cross_entropy.
 Exit codes: 0 no error findings (or --exit-zero; also scripts without
 any loss wiring, and wirings that could not be followed), 1 error findings,
 or nothing could be checked (no rule had the facts it needs, e.g. a model
-without activation and loss), 2 usage or input error, or a file that could
-not be read (after the report).
+without activation and loss), 2 usage or input error, or a file or a
+model that could not be read or linted (after the report).
 """
 
 
@@ -104,7 +117,7 @@ not be read (after the report).
 @click.option("--ignore", multiple=True, metavar="CODES",
               help="Leave out these codes or prefixes; comma-separated. Repeatable.")
 @click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip paths below a folder that match (e.g. 'tests/*'). Repeatable.")
+              help="Skip paths below a folder that match, at any depth (e.g. 'tests/', '/build/*'). Repeatable.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are error findings or nothing could be checked (report only).")
 @rules_option
 @format_option("github", "sarif")
@@ -136,7 +149,7 @@ def lint(ctx, files, fmt, answer_pairs, exit_zero, rules_paths, select, ignore, 
         from lossadvisor.render.lint import lint_text
 
         render(payload, fmt, lint_text)
-    for error in payload["errors"]:
+    for error in sorted(payload["errors"], key=lambda e: (e["source"], e["line"] or 0, e["col"] or 0)):
         click.echo(f"Error: {' '.join(error['message'].split())}", err=True)
     if payload["errors"]:
         ctx.exit(2)

@@ -3,7 +3,8 @@
 without a known suffix (``-`` for standard input, a pipe, a device) is judged by its content.
 Training scripts (``.py`` files, and the ``*.py`` files of folders, see
 :mod:`lossadvisor.lint.discover`) are read statically by :mod:`lossadvisor.lint.pysource`, in a
-process pool when there are many.
+process pool when there are many. Each file given is its own unit: one that cannot be read is
+an error of the result (:func:`read_inputs`), and the others are read.
 
 Flags are the third input; the command line turns them into a :class:`ModelInput`
 and :func:`lossadvisor.lint.lint_models` merges them into every model.
@@ -24,7 +25,7 @@ from typing import Any
 from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.lint import kerasfile
 from lossadvisor.lint.data import load_lint_data
-from lossadvisor.lint.discover import python_files
+from lossadvisor.lint.discover import exclude_patterns, python_files
 from lossadvisor.lint.pysource import ScriptResult, read_script
 from lossadvisor.lint.spellings import LintData, ModelInput
 from lossadvisor import textutil
@@ -45,6 +46,8 @@ ZIP_SIGNATURE = b"PK\x03\x04"   # the start of a zip (a .keras archive)
 
 
 SCRIPT_SUFFIX = ".py"
+# A line only Python starts so: a spec piped in that fails as a spec and holds one is a script
+PYTHON_LINE = re.compile(r"^(?:import [\w.]+|from [\w.]+ import |def \w+\s*\(|class \w+\s*[(:])", re.MULTILINE)
 # Scripts are read in a process pool when there are at least this many and more than one
 # usable core; below it, starting the workers costs more than it saves.
 PARALLEL_MIN_SCRIPTS = 32
@@ -60,31 +63,39 @@ class LintInputs:
     file nor a folder was given); ``no_wiring`` how many of those read without error hold no
     loss wiring; ``noqa`` maps each script to its noqa comments (line -> codes, None for all);
     ``errors`` are the files that could not be read, ``{"source", "message"}`` (and ``line``,
-    ``col`` where the message locates it: a syntax error), in input order."""
+    ``col`` where the message locates it: a syntax error), in input order; ``order`` every
+    source (file read, folder that could not be listed) in input order, to keep the errors
+    that come later (a model a flag contradicts) in the same order."""
 
     models: list[ModelInput] = field(default_factory=list)
     scripts: int | None = None
     no_wiring: int = 0
     noqa: dict[str, dict] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
 
 
 def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: Iterable[str] = ()) -> LintInputs:
     """Every model of every path: spec files (YAML/JSON), `.keras` archives, `model.to_json()` JSON,
     ``.py`` training scripts and folders (their ``*.py`` files, less the ``exclude`` globs; a file
-    given by name is always read). A script that cannot be read is an error of the result, and
-    the others go on; any other file that cannot be read raises, as before."""
+    given by name is always read). Each file is its own unit: one that cannot be read (a syntax
+    error, a broken spec or archive, an unknown kind of file) is an error of the result, and the
+    others go on. UsageError only for ``-`` given twice or an empty ``exclude`` glob."""
     paths = list(paths)
     exclude = list(exclude)
+    exclude_patterns(exclude)   # a bad glob is a usage error before anything is read
     if paths.count(STDIN) > 1:
         raise UsageError(f"{STDIN} (standard input) can be given once")
     result = LintInputs()
-    # each path as the files it stands for: (is a script, path)
-    expanded: list[tuple[bool, str]] = []
+    # each path as the files it stands for: (is a script, path), and the folders' listing errors
+    # as (None, error) where they were met
+    expanded: list[tuple[bool | None, Any]] = []
     seen_scripts: set[str] = set()
     for path in paths:
         if path != STDIN and _is_source_folder(path):
-            found = python_files(path, exclude, result.errors)
+            listing_errors: list[dict] = []
+            found = python_files(path, exclude, listing_errors)
+            expanded.extend((None, error) for error in listing_errors)
         elif path.lower().endswith(SCRIPT_SUFFIX):
             found = [path]
         else:
@@ -101,13 +112,21 @@ def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: 
         data = data or load_lint_data()
     read = iter(read_scripts(scripts, data))
     for is_script, path in expanded:
+        if is_script is None:       # a folder that could not be listed
+            result.errors.append(path)
+            result.order.append(path["source"])
+            continue
+        result.order.append(STDIN_NAME if path == STDIN else path)
         if not is_script:
-            result.models.extend(read_input(path, data))
+            try:
+                result.models.extend(read_input(path, data))
+            except (InputError, UsageError) as exc:
+                result.errors.append(file_error(STDIN_NAME if path == STDIN else path, str(exc)))
             continue
         script: ScriptResult = next(read)
         result.scripts += 1
         if script.error is not None:
-            result.errors.append(script_error(script.path, script.error))
+            result.errors.append(file_error(script.path, script.error))
             continue
         if not script.models:
             result.no_wiring += 1
@@ -117,19 +136,21 @@ def read_inputs(paths: Iterable[str], data: LintData | None = None, *, exclude: 
     return result
 
 
-def script_error(path: str, message: str) -> dict:
-    """A script's error as an entry of ``errors``: located at the ``line`` and ``col`` its message
-    starts with (``train.py:3:12: syntax error: ...``), else without them.
+def file_error(path: str, message: str) -> dict:
+    """A file's error as an entry of ``errors``: located at the ``line`` (and ``col``) its message
+    starts with (``train.py:3:12: syntax error: ...``, ``bad.yaml:2: YAML syntax error: ...``),
+    else without them.
 
-    >>> script_error("t.py", "t.py:3:12: syntax error: invalid syntax")["line"]
+    >>> file_error("t.py", "t.py:3:12: syntax error: invalid syntax")["line"]
     3
-    >>> script_error("t.py", "t.py: cannot read: No such file or directory")
+    >>> file_error("bad.yaml", "bad.yaml:2: YAML syntax error: did not find expected node content")["col"]
+    >>> file_error("t.py", "t.py: cannot read: No such file or directory")
     {'source': 't.py', 'message': 't.py: cannot read: No such file or directory'}
     """
     error = {"source": path, "message": message}
-    place = re.match(re.escape(path) + r":(\d+):(\d+): ", message)
+    place = re.match(re.escape(path) + r":(\d+):(?:(\d+):)? ", message)
     if place:
-        error.update(line=int(place.group(1)), col=int(place.group(2)))
+        error.update(line=int(place.group(1)), col=int(place.group(2)) if place.group(2) else None)
     return error
 
 
@@ -239,8 +260,24 @@ def _read_by_content(stream, path: str, regular: bool, data: LintData | None) ->
 def _parse_document(raw: bytes, path: str, kind: str | None, data: LintData | None) -> list[ModelInput]:
     """A spec (YAML or JSON) or the JSON of ``model.to_json()``. ``kind`` is the suffix's ``json``,
     ``yaml`` or ``yml``; None when there was none: a document that parses as JSON is JSON, any
-    other is YAML (a superset of JSON, so a flow mapping such as ``{loss: mse}`` is read too)."""
+    other is YAML (a superset of JSON, so a flow mapping such as ``{loss: mse}`` is read too).
+    Such a document that is no spec but reads as Python (a script piped to ``-``) is an error
+    saying where a training script goes."""
     text = decode_text(raw, path)
+    if kind is not None:
+        return _parse_text(text, path, kind, data)
+    try:
+        return _parse_text(text, path, kind, data)
+    except (InputError, UsageError):
+        if not PYTHON_LINE.search(text):
+            raise
+    given = f"{STDIN} reads" if path == STDIN_NAME else "a file without a suffix is read as"
+    raise InputError(f"{path}: this is Python, not a spec: {given} a spec (YAML or JSON); give a "
+                     f"training script as a {SCRIPT_SUFFIX} file (lossadvisor lint train{SCRIPT_SUFFIX})")
+
+
+def _parse_text(text: str, path: str, kind: str | None, data: LintData | None) -> list[ModelInput]:
+    """:func:`_parse_document` once the bytes are text."""
     sniffed = kind is None and text.lstrip()[:1] in ("{", "[")
     if kind == "json" or sniffed:
         try:

@@ -25,7 +25,8 @@ from lossadvisor.errors import InputError, UsageError
 from lossadvisor.lint.spellings import LintData, ModelInput, lookup_loss, norm_spelling
 from lossadvisor.textutil import read_bytes
 
-PYTHON = "a Python file"        # the kind of file in the size cap's message
+PYTHON = "a training script"    # the kind of file in the size cap's message
+MAX_SCRIPT_BYTES = 16 << 20     # scripts are KiB; ast.parse holds ~85 times a file's size (26 MB: 2.2 GB)
 MAX_SHOWN = 60                  # longest source text quoted in a message
 NOT_FOLLOWED = "LA304"          # the info finding of what a reader could not follow
 
@@ -429,7 +430,7 @@ def read_script(path: str, data: LintData) -> ScriptResult:
     what the file holds: a syntax error, or a construct that breaks a reader, is the error."""
     result = ScriptResult(path)
     try:
-        raw = read_bytes(path, "a Python file", what=PYTHON)
+        raw = read_bytes(path, "a Python file", what=PYTHON, limit=MAX_SCRIPT_BYTES)
     except InputError as exc:
         result.error = str(exc)
         return result

@@ -162,7 +162,8 @@ def code_filter(select: Iterable[str] | None, ignore: Iterable[str] | None,
     the most specific entry that matches it wins, and ``ignore`` wins a tie; without ``select``
     every code is selected. None when neither is given (every code runs). UsageError for an
     entry that is no code's prefix, naming the option as ``options`` spell them (the flags, or
-    the API's keywords), with the nearest entry of the same length suggested (else the nearest).
+    the API's keywords), with the nearest entry of the same length suggested (else the nearest),
+    and for an option given without any code (``--select ''``, ``--select ,``).
 
     >>> from lossadvisor.lint import load_lint_data
     >>> runs = code_filter(["LA1"], ["LA108"], load_lint_data())
@@ -191,8 +192,8 @@ def _code_entries(values: Iterable[str] | None, option: str, data: LintData) -> 
     if isinstance(values, str):
         values = [values]
     entries = [part.strip().upper() for value in values for part in str(value).split(",") if part.strip()]
-    if not entries:
-        return None
+    if not entries:     # `--select ''` or `--select ,`: not "every code"
+        raise UsageError(f"{option}: no code given; give codes or prefixes such as LA1, LA101 or {ALL_CODES}")
     prefixes = {code[:n] for code in data.codes for n in range(2, len(code) + 1)}
     for entry in entries:
         if entry != ALL_CODES and entry not in prefixes:
@@ -254,11 +255,12 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
 def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool] | None = None) -> dict:
     """One model linted: ``findings``, ``facts``, ``assumed`` (the task the model implies when none
     is given, or None), ``not_applied`` (the rules that could fire but lack a stated fact) and
-    ``rules_run`` (how many rules had every fact they test), and ``not_followed``: whether the
-    parts the model lacks (activation, loss) all stand in for info notes (LA304). ``runs``
-    (:func:`code_filter`) says which codes are reported; the others are still decided, so that
-    LA201 ("this pairing works") never speaks for a finding that was left out, and a note left
-    out still stands in for its part."""
+    ``rules_run`` (how many rules had every fact they test, whether their codes are reported or
+    not: a model whose codes the user left out had its facts checked all the same), and
+    ``not_followed``: whether the parts the model lacks (activation, loss) all stand in for info
+    notes (LA304). ``runs`` (:func:`code_filter`) says which codes are reported; the others are
+    still decided, so that LA201 ("this pairing works") never speaks for a finding that was left
+    out, and a note left out still stands in for its part."""
     facts, names = model_facts(model, rb, data)
     values = _template_values(facts, names)
     findings: list[dict] = []
@@ -284,8 +286,7 @@ def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool
             lacking = missing_facts(rule, facts, names["_possible"])
             if lacking:
                 not_applied.append(_not_applied(rule, lacking))
-        if runs is None or runs(rule["code"]):
-            rules_run += rule_is_decidable(rule, stated)
+        rules_run += rule_is_decidable(rule, stated)
     absent = [part for part in COVERED_PARTS if part not in facts]
     not_followed = bool(absent) and all(covered.get(part) == {"info"} for part in absent)
     missing = []
@@ -326,14 +327,17 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
     errors, the flags when None); ``noqa`` maps a script to its noqa comments
     (:func:`lossadvisor.lint.pysource.noqa_lines`), which silence the findings pointing to their
     lines and those of the model on its line. ``errors`` are the inputs that could not be read
-    (``{"source", "message"}``, with ``line`` and ``col`` when known); a script's model whose
-    values are not valid (``from_logits`` on a loss without it) joins them, located at the
-    model, and the others go on. Each error of the document has ``line`` and ``col`` (None
-    when unknown). ``scripts`` is the number of Python files read (None when none
-    was asked for: then no model at all is a UsageError) and ``no_wiring`` how many held no
+    (``{"source", "message"}``, with ``line`` and ``col`` when known); a file's model whose
+    values are not valid (``from_logits`` on a loss without it), or that a flag contradicts
+    (``--labels one_hot`` against integer labels) or does not apply to (``--task binary`` with
+    classes), joins them, named and located at the model, and the others go on; a problem of
+    the flags' own model (no file) is raised. Each error of the document has ``line`` and
+    ``col`` (None when unknown) and ``model`` (the model's name; None for a file). ``scripts`` is the number of Python files read (None when none
+    was asked for: then no model and no error at all is a UsageError) and ``no_wiring`` how many held no
     loss wiring.
 
-    Returns the `lint --format json` payload: findings, clean, not_applied (the rules each model
+    Returns the `lint --format json` payload: findings, clean (no finding among the codes
+    reported, at least one code reported, every model checked and followed, no error), not_applied (the rules each model
     lacks a stated fact for), nothing_checked (some model had no rule with the facts it tests,
     and is not one whose wiring could not be followed), models (each with the task it was
     assumed to have, if any, and whether it was not followed), errors, summary, counts (see
@@ -344,24 +348,27 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
 
         rb = load_rulebase()
     data = data or load_lint_data(rb=rb)
-    if not models and scripts is None:
+    if not models and scripts is None and not errors:
         raise OptionError("nothing to lint: give a spec file, a Keras model file, a training script, or "
                           "flags such as --activation and --loss")
     runs = code_filter(select, ignore, data, code_options or CODE_OPTIONS)
+    codes = [code for code, rule in data.codes.items() if not rule["retired"]]
+    left_out = 0 if runs is None else sum(1 for code in codes if not runs(code))
+    reported = left_out < len(codes)    # a model is clean of the codes reported, if any is
     noqa = noqa or {}
-    errors = [{**error, "line": error.get("line"), "col": error.get("col")} for error in errors]
+    errors = [{**error, "line": error.get("line"), "col": error.get("col"), "model": None} for error in errors]
     findings: list[dict] = []
     not_applied: list[dict] = []
     reports = []
     silenced_count = 0
     for model in models:
-        merge_flags(model, dict(flags or {}), data)
         try:
+            merge_flags(model, dict(flags or {}), data)
             linted = lint_model(model, rb, data, runs)
         except UsageError as exc:
-            if model.kind != "script":
+            if model.kind == "flags":
                 raise
-            errors.append({"source": model.source, "message": str(exc), "line": model.line, "col": model.col})
+            errors.append(_model_error(model, exc))
             continue
         found = linted["findings"]
         comments = noqa.get(model.source)
@@ -376,17 +383,25 @@ def lint_models(models: list[ModelInput], *, flags: dict | None = None, rb=None,
         reports.append({
             "name": model.name, "source": model.source, "line": model.line, "col": model.col, "kind": model.kind,
             "facts": linted["facts"], "assumed": linted["assumed"],
-            "clean": not found and not nothing_checked and not not_followed, "findings": len(found),
+            "clean": not found and not nothing_checked and not not_followed and reported, "findings": len(found),
             "not_applied": len(linted["not_applied"]), "nothing_checked": nothing_checked,
             "not_followed": not_followed,
         })
     counts = lint_counts(findings, reports, not_applied, errors=errors, silenced=silenced_count,
-                         scripts=scripts or 0, no_wiring=no_wiring)
+                         scripts=scripts or 0, no_wiring=no_wiring, left_out=left_out)
     nothing_checked = counts["nothing_checked"] > 0
     clean = bool(reports) and all(r["clean"] for r in reports) and not errors
     return {"findings": findings, "clean": clean, "not_applied": not_applied,
             "nothing_checked": nothing_checked, "models": reports, "errors": errors,
             "summary": {k: counts[k] for k in ("models", *SEVERITIES)}, "counts": counts}
+
+
+def _model_error(model: ModelInput, exc: UsageError) -> dict:
+    """A model of a file that the rules cannot take (a value not valid, a flag that contradicts it
+    or does not apply to it) as an entry of ``errors``, its message naming the model (a file may
+    hold several), located at the model."""
+    return {"source": model.source, "message": f"{exc} (model {model.name})", "line": model.line,
+            "col": model.col, "model": model.name}
 
 
 def _finding_lines(finding: dict) -> set:
@@ -395,14 +410,15 @@ def _finding_lines(finding: dict) -> set:
 
 
 def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dict], *, errors: list = (),
-                silenced: int = 0, scripts: int = 0, no_wiring: int = 0) -> dict:
+                silenced: int = 0, scripts: int = 0, no_wiring: int = 0, left_out: int = 0) -> dict:
     """The counts of a lint run: ``findings`` and each severity's; ``models`` linted, how many are
     ``clean``, how many had ``nothing_checked`` (no rule with the facts it needs: check's
     ``unchecked``) and how many were ``not_followed`` (a script's wiring the reader could not
     follow: see :func:`lint_model`); ``not_applied``, the rules left out for lack of a stated fact (check's
     ``skipped``); ``errors``, the inputs that could not be read: each the length of a list of
     the document. Then ``silenced`` (findings a noqa comment silenced), ``scripts`` (Python files
-    read) and ``no_wiring`` (those without a loss wiring).
+    read), ``no_wiring`` (those without a loss wiring) and ``left_out`` (the lint codes
+    ``--select``/``--ignore`` left out).
 
     >>> counts = lint_counts([{"severity": "error"}], [{"clean": False, "nothing_checked": False,
     ...                                                 "not_followed": False}], [])
@@ -414,5 +430,6 @@ def lint_counts(findings: list[dict], reports: list[dict], not_applied: list[dic
     counts.update(models=len(reports), clean=sum(1 for r in reports if r["clean"]),
                   nothing_checked=sum(1 for r in reports if r["nothing_checked"]),
                   not_followed=sum(1 for r in reports if r["not_followed"]), not_applied=len(not_applied),
-                  errors=len(errors), silenced=silenced, scripts=scripts, no_wiring=no_wiring)
+                  errors=len(errors), silenced=silenced, scripts=scripts, no_wiring=no_wiring,
+                  left_out=left_out)
     return counts

@@ -47,9 +47,10 @@ def _plural(n: int, word: str) -> str:
 def summary_line(payload: dict) -> str:
     """The last line of the text report: what was found in how many models, then how many
     script wirings could not be followed, how many findings noqa comments silenced, how many
-    scripts had no loss wiring and how many files could not be read."""
+    scripts had no loss wiring, how many codes --select/--ignore left out, how many files could
+    not be read and how many models of a file could not be linted (a flag contradicts them)."""
     counts = payload.get("counts", {})
-    if not payload["summary"]["models"] and counts.get("scripts") is not None:
+    if not payload["summary"]["models"] and (counts.get("scripts") is not None or counts.get("errors")):
         line = _nothing_linted(counts)
     else:
         line = _findings_line(payload)
@@ -59,18 +60,22 @@ def summary_line(payload: dict) -> str:
             line += f" {_plural(counts['silenced'], 'finding')} silenced by noqa."
         if counts.get("no_wiring"):
             line += f" {_plural(counts['no_wiring'], 'Python file')} had no loss wiring."
-    if counts.get("errors"):
-        line += f" {_plural(counts['errors'], 'file')} could not be read."
+        if counts.get("left_out"):
+            line += f" --select/--ignore left out {_plural(counts['left_out'], 'code')}."
+    errors = payload.get("errors", [])
+    unread = sum(1 for error in errors if error.get("model") is None)
+    if unread:
+        line += f" {_plural(unread, 'file')} could not be read."
+    if len(errors) > unread:
+        line += f" {_plural(len(errors) - unread, 'model')} could not be linted."
     return line
 
 
 def _nothing_linted(counts: dict) -> str:
-    """The summary of a run whose scripts gave no model at all (exit 0 unless a file could not
-    be read; never clean)."""
+    """The summary of a run whose files gave no model at all: scripts without a loss wiring (exit
+    0, never clean), or files and models that could not be read (exit 2)."""
     if counts.get("no_wiring"):
         return f"No loss wiring found in {_plural(counts['no_wiring'], 'Python file')}: nothing linted."
-    if counts.get("errors"):
-        return "Nothing linted."
     return "No Python files found: nothing linted."
 
 
@@ -115,9 +120,13 @@ def not_applied_text(items: list[dict]) -> str:
 
 
 def lint_text(payload: dict, console) -> None:
-    """Findings grouped by model, with the task assumed and the rules not applied; then a summary line."""
+    """Findings grouped by model, with the task assumed and the rules not applied; then a summary
+    line. Nothing when every input failed: the `Error:` lines on stderr are the whole report."""
     from rich.markup import escape
 
+    counts = payload.get("counts", {})
+    if not payload.get("models") and counts.get("errors") and not counts.get("no_wiring"):
+        return
     by_model: dict = {}
     for f in payload["findings"]:
         by_model.setdefault((f.get("source"), f["model"]), []).append(f)
@@ -135,8 +144,10 @@ def lint_text(payload: dict, console) -> None:
             console.print(f"[bold]{head}[/bold]: [yellow]nothing could be checked[/yellow]")
         elif model.get("not_followed"):
             console.print(f"[bold]{head}[/bold]: [cyan]could not be followed[/cyan]")
-        elif not found:
+        elif not found and model.get("clean", True):
             console.print(f"[green]✓[/green] {head}: clean")
+        elif not found:     # --select/--ignore left out every code
+            console.print(f"[bold]{head}[/bold]: no findings")
         else:
             console.print(f"[bold]{head}[/bold]")
         if model.get("assumed"):
@@ -276,6 +287,7 @@ def codes_text(payload: dict, console) -> None:
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SARIF_COLUMN_KIND = "unicodeCodePoints"    # lint counts columns in characters, not UTF-16 units
 
 
 def sarif_text(payload: dict) -> str:
@@ -290,7 +302,8 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
     explanation (``explanations``: code -> the payload of ``lint.explain_code``; looked up when
     None), and a result per finding, located in its file and line when the input has them
     (a spec or Keras file, a script: with its column, and the model's activation and loss as
-    related locations; flags have no location). A file that could not be read (located where
+    related locations; columns are counted in characters, ``columnKind`` unicodeCodePoints;
+    flags have no location). A file that could not be read (located where
     known: a syntax error; the run is then not ``executionSuccessful``), and a model of which
     nothing could be checked, are tool notifications, so that the exit status is explained in
     the log too."""
@@ -334,7 +347,8 @@ def sarif_log(payload: dict, explanations: dict | None = None) -> dict:
     driver = {"name": "lossadvisor", "version": __version__,
               "rules": [_sarif_rule(explanations[code]) for code in codes]}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
-            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": results}]}
+            "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "columnKind": SARIF_COLUMN_KIND,
+                      "results": results}]}
 
 
 def _sarif_location(source: str | None, line: int | None, col: int | None) -> dict | None:
