@@ -218,6 +218,8 @@ def test_github_annotations_give_the_column(run_cli, tmp_path):
     path = write(tmp_path, {"train.py": DOUBLE_SOFTMAX}) / "train.py"
     _, out, _ = run_cli("lint", str(path), "--format", "github")
     assert out.startswith(f"::error file={path},line=4,col=13,title=LA101 softmax-before-cross-entropy-loss::")
+    # an annotation has one place (the activation's): the loss's, line 5 col 13, ends its text
+    assert out.splitlines()[0].endswith(f" (loss {path}:5:13)")
 
 
 def test_sarif_gives_the_column_and_the_other_part_as_a_related_location(run_cli, tmp_path):

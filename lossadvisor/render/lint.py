@@ -224,13 +224,15 @@ def _github_place(item: dict) -> list[str]:
 
 
 def github_text(payload: dict) -> str:
-    """One workflow command per finding: `::error file=F,line=N,col=C,title=LA101 name::message`,
-    and one ``::error`` per file that could not be read (located where its message says: a
+    """One workflow command per finding: `::error file=F,line=N,col=C,title=LA101 name::message`
+    (the message ends with where the model's activation or loss is, when elsewhere), and one ``::error`` per file that could not be read (located where its message says: a
     syntax error); then the task each model was assumed to have, and the summary line."""
     lines = []
     for f in payload["findings"]:
         props = _github_place(f) + [f"title={_escape_property(f['code'] + ' ' + f['name'])}"]
-        message = _escape_data(annotation_text(f, payload))
+        # an annotation has one place: the other end of the pairing is named in its text
+        elsewhere = _location_lines(f)[1:]
+        message = _escape_data(annotation_text(f, payload) + (f" ({'; '.join(elsewhere)})" if elsewhere else ""))
         lines.append(f"::{GITHUB_LEVEL[f['severity']]} {','.join(props)}::{message}")
     lines.extend(f"::error {','.join(_github_place(error))}::{_escape_data(error['message'])}"
                  for error in payload.get("errors", []))
