@@ -10,13 +10,17 @@ each framework are part of its catalog entry (``spellings:`` in
   their lookups (the leaf every other module imports);
 * :mod:`~lossadvisor.lint.data`: the lint data, validated; explain and list the codes;
 * :mod:`~lossadvisor.lint.inputs` and :mod:`~lossadvisor.lint.kerasfile`: models
-  read from spec files and Keras model files;
+  read from spec files and Keras model files, and the inputs of a run (each file its own unit);
+* :mod:`~lossadvisor.lint.discover`: the ``.py`` files of a folder (``--exclude``);
+* :mod:`~lossadvisor.lint.pysource`, :mod:`~lossadvisor.lint.torchscript` and
+  :mod:`~lossadvisor.lint.kerasscript`: training scripts read with ``ast`` (never imported or
+  run), each loss call followed back to the prediction that reaches it (a *wiring*);
 * :mod:`~lossadvisor.lint.facts` and :mod:`~lossadvisor.lint.rules`: each model
   normalised into facts, and the rules that give findings.
 
 Calling the package lints: ``lossadvisor.lint(*files, **model)`` is :func:`lossadvisor.api.lint`.
 
-A model is described by a few keys (``task``, ``activation``, ``loss``,
+A model is a wiring of a script, or is described by a few keys (``task``, ``activation``, ``loss``,
 ``framework``, ``from_logits``, ``units``, ``labels``, ``classes``, ...) given by
 flags, a spec file (YAML or JSON, one model or a list), or read from a Keras
 model file. Each is normalised into *facts* (canonical activation, catalog loss

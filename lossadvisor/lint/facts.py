@@ -19,6 +19,7 @@ from lossadvisor.lint.spellings import (
     describe_input,
     lookup_activation,
     lookup_loss,
+    parse_spelling,
 )
 from lossadvisor.textutil import preview, suggest
 
@@ -198,12 +199,10 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
                 given[key] = value
         for key, value in given.items():
             if key not in entry["params"]:
-                has = ", ".join(entry["params"]) or "none of " + "/".join(LINT_PARAMS)
-                extra = ""
-                if key == "from_logits":
-                    extra = f" ({v['loss']} {describe_input(entry)})"
-                raise UsageError(f"{model.where(key)}the loss '{v['loss']}' has no {key}{extra}; "
-                                 f"it takes {has}")
+                name = parse_spelling(v["loss"])[0]
+                extra = f" (it {describe_input(entry)})" if key == "from_logits" else ""
+                reads = f"; lint reads its {', '.join(entry['params'])}" if entry["params"] else ""
+                raise UsageError(f"{model.where(key)}the loss '{name}' has no {key}{extra}{reads}")
             if key in ("from_logits", "log_input"):
                 value = _as_bool(value, key, model.where(key))
             elif key == "reduction":
