@@ -236,10 +236,15 @@ class TableLookup:
         """The framework's spelling entry of a loss spelling (``keras.losses.Huber``,
         ``nn.NLLLoss(reduction='sum')``), or None when lint has none for the framework."""
         if spelling not in self._loss_entries:
-            try:
-                self._loss_entries[spelling] = lookup_loss(spelling, self.data, self.framework)[0]
-            except UsageError:
-                self._loss_entries[spelling] = None
+            entry = None
+            # most names a reader meets are not losses: the index says so without lookup_loss's
+            # did-you-mean (a fuzzy match over every spelling, the cost of a whole script)
+            if known_loss(spelling.split("(", 1)[0], self.data):
+                try:
+                    entry = lookup_loss(spelling, self.data, self.framework)[0]
+                except UsageError:
+                    entry = None
+            self._loss_entries[spelling] = entry
         return self._loss_entries[spelling]
 
 
