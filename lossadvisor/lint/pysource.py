@@ -439,8 +439,7 @@ def read_script(path: str, data: LintData) -> ScriptResult:
     except InputError as exc:
         result.error = str(exc)
         return result
-    lowered = raw.lower()
-    if b"torch" not in lowered and b"keras" not in lowered:
+    if b"torch" not in raw and b"keras" not in raw:     # module names are case-sensitive
         return result      # imports neither framework: nothing to read
     try:
         source = parse_script(path, raw)

@@ -23,6 +23,19 @@ def _place(source, line, col) -> str:
     return f"{source}:{line}:{col}" if col else f"{source}:{line}"
 
 
+def _parts_at(finding: dict) -> tuple[list[str], list[tuple[str, dict]]]:
+    """The model's located parts (activation, loss) split by the finding's own place: the names
+    of those at it, and (name, location) of those elsewhere."""
+    here = (finding.get("line"), finding.get("col"))
+    own, elsewhere = [], []
+    for part, where in (finding.get("locations") or {}).items():
+        if (where["line"], where["col"]) == here:
+            own.append(part)
+        else:
+            elsewhere.append((part, where))
+    return own, elsewhere
+
+
 def _location_lines(finding: dict) -> list[str]:
     """Where a finding is, one ``ROLE path:line[:col]`` per line: its own place first, named by
     the part it is (``activation train.py:10:16``) or else ``at train.py:4:40``; then the model's
@@ -31,12 +44,9 @@ def _location_lines(finding: dict) -> list[str]:
     source = finding.get("source")
     if not source:
         return []
-    here = (finding.get("line"), finding.get("col"))
-    parts = finding.get("locations") or {}
-    own = [part for part, where in parts.items() if (where["line"], where["col"]) == here]
-    lines = [f"{' and '.join(own) or 'at'} {_place(source, *here)}"]
-    lines += [f"{part} {_place(source, where['line'], where['col'])}"
-              for part, where in parts.items() if part not in own]
+    own, elsewhere = _parts_at(finding)
+    lines = [f"{' and '.join(own) or 'at'} {_place(source, finding.get('line'), finding.get('col'))}"]
+    lines += [f"{part} {_place(source, where['line'], where['col'])}" for part, where in elsewhere]
     return lines
 
 
@@ -225,8 +235,9 @@ def _github_place(item: dict) -> list[str]:
 
 def github_text(payload: dict) -> str:
     """One workflow command per finding: `::error file=F,line=N,col=C,title=LA101 name::message`
-    (the message ends with where the model's activation or loss is, when elsewhere), and one ``::error`` per file that could not be read (located where its message says: a
-    syntax error); then the task each model was assumed to have, and the summary line."""
+    (the message ends with where the model's activation or loss is, when elsewhere), and one
+    ``::error`` per file that could not be read (located where its message says: a syntax
+    error); then the task each model was assumed to have, and the summary line."""
     lines = []
     for f in payload["findings"]:
         props = _github_place(f) + [f"title={_escape_property(f['code'] + ' ' + f['name'])}"]
@@ -377,9 +388,7 @@ def _sarif_related(finding: dict) -> list[dict]:
     """The model's activation and loss where the finding is not: SARIF relatedLocations, each
     with its own id and a message naming the part."""
     related = []
-    for part, where in (finding.get("locations") or {}).items():
-        if (where["line"], where["col"]) == (finding.get("line"), finding.get("col")):
-            continue
+    for part, where in _parts_at(finding)[1]:
         location = _sarif_location(finding.get("source"), where["line"], where["col"])
         if location:
             related.append(dict(location, id=len(related) + 1, message={"text": f"the {part}"}))
