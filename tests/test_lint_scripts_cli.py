@@ -40,18 +40,16 @@ def wire_reader(source, data):
     for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         activation, loss = node.args[:2]
         wiring = Wiring(framework="pytorch", at=source.loc(node))
-        if isinstance(loss, ast.Constant) and loss.value is None:
-            wiring.not_followed.append(NotFollowed("the loss `criterion` is a parameter of train() that no call "
-                                                   "in this file gives", source.loc(loss), "loss"))
-        else:
-            wiring.loss = wiring.loss_text = ast.unparse(loss)
-            wiring.loss_at = source.loc(loss)
-        if isinstance(activation, ast.Constant) and activation.value is None:
-            wiring.not_followed.append(NotFollowed("the prediction `out` comes from `self.head(x)`, which lint "
-                                                   "cannot follow", source.loc(activation), "activation"))
-        else:
-            wiring.activation = wiring.activation_text = ast.unparse(activation)
-            wiring.activation_at = source.loc(activation)
+        for part, arg, unfollowed in (
+            ("loss", loss, "the loss `criterion` is a parameter of train() that no call in this file gives"),
+            ("activation", activation, "the prediction `out` comes from `self.head(x)`, which lint cannot follow"),
+        ):
+            if isinstance(arg, ast.Constant) and arg.value is None:     # None: this part is not followed
+                wiring.not_followed.append(NotFollowed(unfollowed, source.loc(arg), part))
+            else:
+                setattr(wiring, part, ast.unparse(arg))
+                setattr(wiring, f"{part}_text", ast.unparse(arg))
+                setattr(wiring, f"{part}_at", source.loc(arg))
         for kw in node.keywords:
             setattr(wiring, kw.arg, ast.literal_eval(kw.value))
             setattr(wiring, ("target" if kw.arg == "target_shape" else kw.arg) + "_at", source.loc(kw.value))

@@ -158,11 +158,16 @@ TWINS = "schema_version: 1\nlosses:\n" + "".join(
     """)) for loss_id, framework in (("twin_keras", "keras"), ("twin_torch", "pytorch")))
 
 
+def _rule_file(folder, name: str, text: str) -> str:
+    """An overlay rule file written for a test: its path, for --rules."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 @pytest.fixture
 def twins(tmp_path):
-    path = tmp_path / "twins.yaml"
-    path.write_text(TWINS, encoding="utf-8")
-    return str(path)
+    return _rule_file(tmp_path, "twins.yaml", TWINS)
 
 
 def test_a_name_of_two_losses_is_an_error_listing_both(run_cli, twins):
@@ -381,9 +386,7 @@ MY_MSE = "schema_version: 1\nlosses:\n" + _overlay_loss("my_mse", textwrap.deden
 
 @pytest.fixture
 def my_mse(tmp_path):
-    path = tmp_path / "my-mse.yaml"
-    path.write_text(MY_MSE, encoding="utf-8")
-    return str(path)
+    return _rule_file(tmp_path, "my-mse.yaml", MY_MSE)
 
 
 def test_an_overlay_spelling_wins_over_the_shipped_one_in_every_command(run_cli, my_mse):
@@ -460,17 +463,17 @@ def test_an_overriding_entry_keeps_the_names_of_the_loss(run_cli):
 
 
 def test_an_overriding_entry_with_its_own_names_replaces_them(run_cli, tmp_path):
-    path = tmp_path / "renamed.yaml"
-    path.write_text("schema_version: 1\nlosses:\n" + _overlay_loss("mean_squared_error", textwrap.dedent('''\
+    path = _rule_file(tmp_path, "renamed.yaml", "schema_version: 1\nlosses:\n" + _overlay_loss(
+        "mean_squared_error", textwrap.dedent('''\
         spellings:
           - spellings: [squared_error_of_mine]
             framework: keras
             input: values
         frameworks: {keras: null, pytorch: null, jax: null}
-    ''')), encoding="utf-8")
-    code, out, err = run_cli("explain", "squared_error_of_mine", "--rules", str(path), "--json")
+    ''')))
+    code, out, err = run_cli("explain", "squared_error_of_mine", "--rules", path, "--json")
     assert code == 0 and json.loads(out)["loss"]["id"] == "mean_squared_error", err
-    code, out, err = run_cli("explain", "nn.MSELoss", "--rules", str(path), "--json")
+    code, out, err = run_cli("explain", "nn.MSELoss", "--rules", path, "--json")
     assert code == 2 and "unknown id 'nn.MSELoss'" in err
 
 
