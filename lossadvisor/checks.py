@@ -420,6 +420,8 @@ def make_batch(pairing: Pairing, rng):
     import numpy as np
 
     spec, act = pairing.spec, pairing.activation
+    if spec.sample is not None:
+        return spec.sample(pairing, rng)
     k = spec.units(pairing.kwargs)
     shape = (ROWS, CLASSES) if spec.has_classes else (ROWS, OUTPUTS * k)
     z = rng.normal(0.0, 1.5, shape)

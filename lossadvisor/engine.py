@@ -132,11 +132,14 @@ def recommend(rb: RuleBase, answers: dict, sources: dict | None = None) -> Recom
     catalog = rb.losses[rule.loss]
     params = dict(catalog.get("params") or {})
     params.update(rule.params)
-    units = evaluate_units(rule.output.get("units"), answers, params)
-    heads = tuple(
-        {"name": h["name"], "units": evaluate_units(h["units"], answers, params), "activation": h["activation"]}
-        for h in rule.output.get("heads", []) or []
-    )
+    try:
+        units = evaluate_units(rule.output.get("units"), answers, params)
+        heads = tuple(
+            {"name": h["name"], "units": evaluate_units(h["units"], answers, params), "activation": h["activation"]}
+            for h in rule.output.get("heads", []) or []
+        )
+    except ValueError as exc:  # an integer answer too small for the rule's layer
+        raise UsageError(f"rule {rule.id}: {exc}") from None
     alternatives = tuple(
         {"loss": a["loss"], "name": rb.losses[a["loss"]]["name"], "when": a["when"]} for a in rule.alternatives
     )

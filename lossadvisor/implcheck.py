@@ -702,6 +702,10 @@ def check_implementation(loss_id: str, impl: str, *, impl_framework: str = "nump
                          f"({impl_install_hint(impl_framework)})")
     entry = _catalog(catalog).get(loss_id, {})
     spec = ref.SPECS[loss_id]
+    if spec.structured:
+        raise UsageError(f"check --impl does not take {loss_id} yet: its targets are {spec.target} data, and the "
+                         "cases it tries are built for values, labels and classes; "
+                         f"`lossadvisor check {loss_id}` checks the reference")
     kwargs = dict(entry.get("params") or {})
     kwargs.update(params or {})
     accepted = _accepted_params(spec)

@@ -102,6 +102,8 @@ def plot_plan(rb, loss_id: str) -> dict:
         raise UsageError(f"cannot draw {loss_id}: no picture for a {activation} output")
     from lossadvisor.reference import SPECS
 
+    if loss_id in SPECS and SPECS[loss_id].plot.get("unavailable"):
+        raise UsageError(f"no picture of {loss_id}: {SPECS[loss_id].plot['unavailable']}")
     scenario = dict(SCENARIOS[activation])
     if loss_id in SPECS:
         scenario.update({k: v for k, v in SPECS[loss_id].plot.items() if k in ("x", "target")})

@@ -867,16 +867,36 @@ def _cross_check(rb: RuleBase) -> list[str]:
 
 
 def units_factors(expr: Any, int_ids: Iterable[str], params: dict) -> list[tuple[str, Any]]:
-    """Parse an output-units expression into (kind, name-or-number) factors."""
+    """Parse an output-units expression into (kind, name-or-number) factors.
+
+    An expression is a product of factors joined by ``*`` (integer literals, integer answers,
+    list parameters: their length), optionally followed by ``+ N`` or ``- N``, an integer
+    literal added to the product (``classes - 1`` cut-points, ``classes + 1`` with a blank):
+    kind ``offset``.
+
+    >>> units_factors("classes + 1", ["classes"], {})
+    [('answer', 'classes'), ('offset', 1)]
+    >>> units_factors("2*outputs", ["outputs"], {})
+    [('int', 2), ('answer', 'outputs')]
+    """
     if isinstance(expr, int) and not isinstance(expr, bool):
         if expr < 1:
             raise ValueError(f"output units must be >= 1, not {expr}")
         return [("int", expr)]
     if not isinstance(expr, str) or not expr.strip():
         raise ValueError(f"output units must be an integer or an expression, not {expr!r}")
+    product, offset = expr, []
+    for sign in ("+", "-"):
+        if sign in expr:
+            product, _, literal = expr.rpartition(sign)
+            if not literal.strip().isdigit() or not product.strip() or "+" in product or "-" in product:
+                raise ValueError(f"output units {expr!r}: only one integer literal may be added or subtracted, "
+                                 "at the end ('classes + 1')")
+            offset = [("offset", int(literal) if sign == "+" else -int(literal))]
+            break
     factors = []
     int_ids = set(int_ids)
-    for part in expr.split("*"):
+    for part in product.split("*"):
         name = part.strip()
         if name.isdigit():
             factors.append(("int", int(name)))
@@ -889,20 +909,29 @@ def units_factors(expr: Any, int_ids: Iterable[str], params: dict) -> list[tuple
                 f"output units {expr!r}: {name!r} is not a number, an integer question "
                 f"({', '.join(sorted(int_ids)) or 'none'}) or a list parameter of the loss"
             )
-    return factors
+    return factors + offset
 
 
 def evaluate_units(expr: Any, answers: dict, params: dict) -> int:
+    """The number of units of ``expr`` for the answers; ValueError when it is below 1.
+
+    >>> evaluate_units("classes - 1", {"classes": 5}, {})
+    4
+    """
     int_ids = [k for k, v in answers.items() if isinstance(v, int) and not isinstance(v, bool)]
-    total = 1
+    total, offset = 1, 0
     for kind, value in units_factors(expr, int_ids, params):
         if kind == "int":
             total *= value
         elif kind == "answer":
             total *= answers[value]
+        elif kind == "offset":
+            offset += value
         else:
             total *= len(params[value])
-    return total
+    if total + offset < 1:
+        raise ValueError(f"output units {expr!r} come to {total + offset} for these answers; a layer needs at least 1")
+    return total + offset
 
 
 __all__ = [

@@ -147,6 +147,8 @@ def _program(rec, p, pc: dict, name: str) -> str:
         header="\n".join(_header(rec, p, name)),
         math_import="import math\n" if "math." in "\n".join(pc["setup"]) else "",
         data=_block(data_section(p)),
+        layer_setup=_block([*pc["layer_setup"], ""]) if pc["layer_setup"] else "",
+        extra_params=_block("    " + line for line in pc["extra_params"]),
         units=p.units,
         output_layer=pc["output_layer"],
         layer_comment=f"  # {pc['layer_comment']}" if pc["layer_comment"] else "",

@@ -2,9 +2,11 @@
 
 Each loss's ``code.<framework>`` mapping gives the pieces (``output_layer``, ``loss``,
 ``raw``, ``call``, ``body``, ``setup``, ``inference``, ``from_logits``, ``same_shape``,
-``layer_comment``, ``fit_extra``, ``eval_extra``, ``notes``) as ``string.Template`` text,
-and ``variants``: mappings whose ``when`` conditions (``weighting``, ``target``, ``units``,
-``given``: a parameter the recommendation sets) select pieces that replace the base ones,
+``layer_comment``, ``fit_extra``, ``eval_extra``, ``notes``; ``layer_setup``: definitions a custom
+output layer needs, placed before the model; JAX ``extra_params``: entries of the params dict) as
+``string.Template`` text, and ``variants``: mappings whose ``when`` conditions (``weighting``,
+``target``, ``units``, ``given``: a parameter the recommendation sets, ``answer``: answers that
+must hold) select pieces that replace the base ones,
 in order. ``setup: snippet`` is the emitted part of ``snippets/<framework>/<loss>.py``, a
 real module: its upper-case constants (``OUTPUTS``, ``QUANTILES``, ``GAMMA``...) are
 replaced by the template variables of the same name in lower case.
@@ -23,7 +25,7 @@ SNIPPET_MARK = "# ---- emitted into the program (the constants above are filled 
 #: piece -> its value where neither the loss nor the framework gives one
 DEFAULTS = {"loss": "", "raw": "outputs", "call": "", "body": [], "setup": [], "inference": "the output itself",
             "from_logits": None, "same_shape": False, "layer_comment": "", "fit_extra": "", "eval_extra": "",
-            "notes": []}
+            "notes": [], "layer_setup": [], "extra_params": []}
 #: the output layer of each framework, where the loss does not name another
 OUTPUT_LAYER = {
     "pytorch": "nn.Linear(in_features, ${units})",
@@ -36,6 +38,7 @@ CONDITIONS = {
     "target": lambda p, value: p.target == value,
     "units": lambda p, value: p.units == value,
     "given": lambda p, value: p.params.get(value) is not None,
+    "answer": lambda p, value: all(p.answers.get(k) == v for k, v in value.items()),
 }
 
 
@@ -56,6 +59,9 @@ def variables(p, entry: dict, spec: dict) -> dict:
         "quantiles": f"[{levels}]",
         "n_quantiles": str(len(p.quantiles)),
     }
+    # integer answers (classes, intervals) and the data constants (frames, height) by name
+    found.update({k: str(v) for k, v in p.answers.items() if isinstance(v, int) and not isinstance(v, bool)})
+    found.update({k: str(v) for k, v in (entry["code"].get("data") or {}).items()})
     for name, value in entry.get("params", {}).items():
         if isinstance(value, (int, float)):
             found[name] = _num(float(value))
@@ -80,7 +86,8 @@ def pieces(framework: str, p, entry: dict) -> dict:
     out = {key: fill(value) if isinstance(value, str) else value for key, value in chosen.items()}
     out["loss"] = out["loss"] or out["call"]
     out["body"] = [fill(line) for line in chosen["body"]]
-    out["notes"] = [fill(line) for line in chosen["notes"]]
+    for key in ("notes", "layer_setup", "extra_params"):
+        out[key] = [fill(line) for line in chosen[key]]
     found["loss"] = out["loss"]
     out["setup"] = (snippet_lines(framework, p.loss, found) if chosen["setup"] == "snippet"
                     else [fill(line) for line in chosen["setup"]])

@@ -45,9 +45,10 @@ class Problem(Record):
     """
 
     __slots__ = ("loss", "units", "target", "width", "params", "answers", "rule", "loss_name",
-                 "heteroscedastic", "outliers", "positive_rate", "class_skew", "weighting", "quantiles", "notes")
+                 "heteroscedastic", "outliers", "positive_rate", "class_skew", "weighting", "quantiles", "notes",
+                 "data_parts", "data", "labels")
     _defaults = {"heteroscedastic": False, "outliers": False, "positive_rate": 0.5, "class_skew": 0.0,
-                 "weighting": None, "quantiles": (), "notes": list}
+                 "weighting": None, "quantiles": (), "notes": list, "data_parts": (), "data": dict, "labels": ""}
 
 
 def _target(spec: dict, answers: dict) -> str:
@@ -82,6 +83,9 @@ def make_problem(rec, entry: dict) -> Problem:
     p = Problem(loss=loss, units=units, target=target, width=_width(spec, rec, units, quantiles),
                 params=params, answers=answers, rule=rec.rule, loss_name=rec.loss_name or loss,
                 quantiles=quantiles)
+    p.data_parts = tuple(spec.get("data_parts") or ())
+    p.data = dict(spec.get("data") or {})
+    p.labels = spec.get("labels") or ""
     p.outliers = answers.get("outliers") == "yes" and target == "real"
     p.heteroscedastic = bool(spec.get("heteroscedastic")) and target == "real"
     p.positive_rate = POSITIVE_RATE["multilabel" if task == "multilabel" else "binary"].get(imbalance, 0.5)
@@ -101,10 +105,13 @@ def data_section(p: Problem) -> list[str]:
 def _data_lines(p: Problem) -> list[str]:
     """The lines of the data parts (``templates/data.py.tmpl``) the target kind needs, filled in."""
     kind = "real_heteroscedastic" if p.target == "real" and p.heteroscedastic else p.target
-    names = ["start", TARGET_WEIGHTS[p.target]]
-    if p.class_skew and p.target in ("integer", "one_hot"):
-        names.append("class_bias")
-    names.append(kind)
+    if p.data_parts:  # the loss names its parts (structured targets: images, sequences, times)
+        names = list(p.data_parts)
+    else:
+        names = ["start", TARGET_WEIGHTS[p.target]]
+        if p.class_skew and p.target in ("integer", "one_hot"):
+            names.append("class_bias")
+        names.append(kind)
     if p.outliers:
         names.append("outliers")
     if p.weighting:
@@ -114,9 +121,17 @@ def _data_lines(p: Problem) -> list[str]:
         "n_examples": N_EXAMPLES, "n_features": N_FEATURES, "hidden": HIDDEN, "steps": STEPS, "width": p.width,
         "quantile_level": f"{1 - rate:.2f}", "positive_percent": f"{rate:.0%}", "class_skew": p.class_skew,
         "skew": " + class_bias" if p.class_skew else "", "labels_expr": "y" if p.target == "integer" else "y.argmax(axis=1)",
+        **_answer_values(p),
     }
     parts = _data_parts()
     return [line for name in names for line in Template(parts[name]).substitute(values).split("\n")]
+
+
+def _answer_values(p: Problem) -> dict:
+    """The integer answers (classes, intervals) and the loss's data constants, for the data parts."""
+    found = {k: v for k, v in p.answers.items() if isinstance(v, int) and not isinstance(v, bool)}
+    found.update(p.data)
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -135,6 +150,8 @@ def _data_parts() -> dict[str, str]:
 def labels_text(p: Problem) -> str:
     """The targets the loss takes, for the ``labels`` field: dtype, kind and shape."""
     k = p.width
+    if p.labels:
+        return Template(p.labels).substitute({"width": k, **_answer_values(p)})
     return {
         "real": f"float32 real values, shape (batch, {k})",
         "positive": f"float32 positive values, shape (batch, {k})",

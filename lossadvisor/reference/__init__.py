@@ -31,6 +31,7 @@ import numpy as np
 
 from lossadvisor.reference import registry
 from lossadvisor.reference._core import CHUNK, EPSILON, as_array
+from lossadvisor.reference.spec import INTEGER_TARGETS
 from lossadvisor.reference.activations import (
     ACTIVATIONS,
     activation_vjp,
@@ -68,7 +69,7 @@ def loss_gradient(loss_id: str, y_true, y_pred, **params) -> np.ndarray:
     if spec is None:
         raise ValueError(f"no reference gradient for loss {loss_id!r}")
     p = as_array(y_pred, "input").astype(np.float64, copy=False)
-    if spec.target == "integer":
+    if spec.target in INTEGER_TARGETS:
         t = as_array(y_true, "y_true")
     else:
         t = as_array(y_true, "input").astype(np.float64, copy=False)

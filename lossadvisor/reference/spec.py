@@ -21,7 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: what the targets are, by kind (the samplers and the stability and --impl cases use it)
-TARGET_KINDS = ("real", "positive", "count", "zero_one", "plus_minus_one", "one_hot", "integer", "probabilities")
+TARGET_KINDS = ("real", "positive", "count", "zero_one", "plus_minus_one", "one_hot", "integer", "probabilities",
+                "ordinal", "mask", "sequence", "survival")
+#: the target kinds with a structure of their own (ordered levels, per-pixel masks, padded label
+#: sequences, times with an event indicator): the loss's ``sample`` draws its batches
+STRUCTURED_TARGETS = ("ordinal", "mask", "sequence", "survival")
+#: the target kinds whose arrays stay integer (class indices, levels, label sequences)
+INTEGER_TARGETS = ("integer", "ordinal", "sequence")
 #: what a prediction must be when the output layer is linear (the sampler keeps it there)
 PREDICTION_KINDS = ("real", "positive", "probability", "simplex")
 #: the target kinds that are class rows or class indices (the prediction has a class axis)
@@ -95,10 +101,16 @@ class LossSpec:
         ``"y_true"``, ``to_form`` the map from the reference's input to that form
         (``{"log rate": ("y_pred", log)}``: the function takes log rates where the reference
         takes rates). The reference is computed on the reference's input.
+    sample
+        ``sample(pairing, rng) -> (y, z, extra)``: a batch for the checks (targets, the
+        pre-activation output, the extra heads' raw values), moderate values, float64 (integer
+        targets stay integer). Required for the structured target kinds (``STRUCTURED_TARGETS``),
+        whose shapes the shared samplers do not know; optional otherwise.
     plot
         Changes to the picture's scenario: ``needs`` (activations the loss can be drawn
         on), ``x`` (range of z), ``target``, and ``curves(params) -> [(label, params)]``
-        where the loss is drawn as several curves or with parameters of its own.
+        where the loss is drawn as several curves or with parameters of its own;
+        ``unavailable``: why no one-dimensional picture says anything about the loss.
     """
 
     value: Callable
@@ -121,10 +133,13 @@ class LossSpec:
     hypotheses: Callable | None = None
     input_forms: dict = field(default_factory=dict)
     plot: dict = field(default_factory=dict)
+    sample: Callable | None = None
 
     def __post_init__(self):
         if self.target not in TARGET_KINDS:
             raise ValueError(f"target must be one of {', '.join(TARGET_KINDS)}, not {self.target!r}")
+        if self.target in STRUCTURED_TARGETS and self.sample is None:
+            raise ValueError(f"a loss with {self.target} targets needs sample= (how to draw a batch of them)")
         if self.prediction not in PREDICTION_KINDS:
             raise ValueError(f"prediction must be one of {', '.join(PREDICTION_KINDS)}, not {self.prediction!r}")
 
@@ -139,6 +154,11 @@ class LossSpec:
     def has_classes(self) -> bool:
         """Targets are class rows or indices: the prediction has a class axis."""
         return self.target in CLASS_TARGETS
+
+    @property
+    def structured(self) -> bool:
+        """Targets with a structure of their own: the loss draws its own batches (``sample``)."""
+        return self.target in STRUCTURED_TARGETS
 
     @property
     def has_labels(self) -> bool:
