@@ -83,7 +83,11 @@ def make_problem(rec, entry: dict) -> Problem:
     p = Problem(loss=loss, units=units, target=target, width=_width(spec, rec, units, quantiles),
                 params=params, answers=answers, rule=rec.rule, loss_name=rec.loss_name or loss,
                 quantiles=quantiles)
-    p.data_parts = tuple(spec.get("data_parts") or ())
+    parts = spec.get("data_parts") or ()
+    if isinstance(parts, dict):  # by target kind: the loss serves several (a per-pixel variant)
+        parts = parts.get(target) or ()
+    values = {k: str(v) for k, v in answers.items()}
+    p.data_parts = tuple(Template(part).substitute(values) for part in parts)
     p.data = dict(spec.get("data") or {})
     p.labels = spec.get("labels") or ""
     p.outliers = answers.get("outliers") == "yes" and target == "real"
