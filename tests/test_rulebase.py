@@ -164,6 +164,10 @@ def test_overlay_adds_a_question_and_rule(tmp_path):
      "    loss: {id: hinge}\n    why: w\n", "unknown question 'colour'"),
     ("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: classes*2x, activation: sigmoid}\n"
      "    loss: {id: hinge}\n    why: w\n", "output units"),
+    ("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: classes + x, activation: sigmoid}\n"
+     "    loss: {id: hinge}\n    why: w\n", "only one integer literal"),
+    ("rules:\n  - id: x\n    match: {task: binary}\n    output: {units: classes - 1 + 2, activation: sigmoid}\n"
+     "    loss: {id: hinge}\n    why: w\n", "only one integer literal"),
     ("rules:\n  - id: x\n    matsch: {task: binary}\n", "unknown key 'matsch'"),
     ("questions:\n  - id: q\n    prompt: p\n    choices: [a, b]\n", "needs a default"),
     ("nonsense: 1\n", "unknown top-level key"),
@@ -323,3 +327,22 @@ def test_a_rule_base_without_spellings_does_not_read_the_lint_tables(tmp_path, m
     load_rulebase([_write(tmp_path, "mine.yaml", textwrap.dedent(MY_LOSS).format(
         spelling="{framework: pytorch, input: values, spellings: [MyLoss]}"))])
     assert calls == [1]
+
+
+@pytest.mark.parametrize("expr, answers, expected", [
+    ("classes + 1", {"classes": 26}, 27),  # an alphabet and the blank
+    ("classes - 1", {"classes": 5}, 4),  # the cut-points between 5 levels
+    ("2*outputs + 3", {"outputs": 2}, 7),  # the product first, then the offset
+    ("classes-1", {"classes": 3}, 2),  # spaces are optional
+])
+def test_units_expressions_add_an_offset_after_the_product(expr, answers, expected):
+    from lossadvisor.rulebase import evaluate_units
+
+    assert evaluate_units(expr, answers, {}) == expected
+
+
+def test_units_that_come_to_zero_are_an_error():
+    from lossadvisor.rulebase import evaluate_units
+
+    with pytest.raises(ValueError, match="come to 0"):
+        evaluate_units("classes - 2", {"classes": 2}, {})
