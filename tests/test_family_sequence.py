@@ -311,3 +311,9 @@ def test_program_labels_fit_their_frames(rb):
     for row, path in zip(y, scope["frame_symbols"]):
         assert tuple(int(s) for s in row if s) == seq.collapse(path)
     assert "labels" in framework_code(rec, rb) and "right-padded with 0" in framework_code(rec, rb)["labels"]
+
+
+def test_explain_plot_says_why_there_is_no_picture(run_cli, tmp_path):
+    code, _, err = run_cli("explain", "ctc", "--plot", str(tmp_path / "ctc.png"))
+    assert code == 2 and "every other frame through the alignments" in err
+    assert not (tmp_path / "ctc.png").exists()
