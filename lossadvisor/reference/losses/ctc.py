@@ -225,6 +225,7 @@ SAMPLE_FRAMES, SAMPLE_CLASSES = 5, 3
 
 
 def sample(pairing, rng):
+    """The checks' batch: ``SAMPLE_LABELS`` and moderate logits (5 frames, small enough for the brute force)."""
     z = rng.normal(0.0, 1.5, (SAMPLE_LABELS.shape[0], SAMPLE_FRAMES, SAMPLE_CLASSES))
     return SAMPLE_LABELS.copy(), z, {}
 
@@ -315,7 +316,8 @@ def _pytorch(mods, pairing, y, z, extra):
                        torch.full((batch,), frames, dtype=torch.int64),
                        torch.as_tensor(_lengths(y), dtype=torch.int64), blank=BLANK, reduction="none")
     return (c.scalar(value.mean()),
-            "F.ctc_loss(log_softmax(logits).transpose(0, 1), y, input_lengths, target_lengths, reduction='none').mean()")
+            "F.ctc_loss(log_softmax(logits).transpose(0, 1), y, input_lengths, target_lengths, "
+            "reduction='none').mean()")
 
 
 def _jax(mods, pairing, y, z, extra):
