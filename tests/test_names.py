@@ -234,7 +234,7 @@ def test_ranking_of_kinds_of_name():
     (("lint", "--loss", "mse", "--task", "regresion"), "did you mean 'regression'?"),
     (("lint", "--loss", "nn.CrossEntropyLoss", "--labels", "intger"), "did you mean 'integer'?"),
     (("recommend", "--task", "binray", "--no-input"),
-     "invalid value 'binray' for task; choose from: regression, binary, multiclass, multilabel; "
+     "invalid value 'binray' for task; choose from: regression, binary, multiclass, multilabel, sequence; "
      "did you mean 'binary'?"),
     (("recommend", "--task", "binary", "--framework", "pytroch", "--no-input"), "did you mean 'pytorch'?"),
     (("recommend", "--task", "multiclass", "--labels", "onehot", "--no-input"), "did you mean 'one_hot'?"),
@@ -360,7 +360,7 @@ def test_question_parse_is_case_insensitive_takes_aliases_and_suggests(rb):
     assert task.choice_value("torch") is None  # framework names belong to the framework question only
     with pytest.raises(UsageError, match=r"choose from: pytorch, keras, jax; did you mean 'pytorch'\?"):
         framework.parse("pytoch")
-    with pytest.raises(UsageError, match=r"choose from: regression, binary, multiclass, multilabel$"):
+    with pytest.raises(UsageError, match=r"choose from: regression, binary, multiclass, multilabel, sequence$"):
         task.parse("banana")  # nothing close: no suggestion
 
 
