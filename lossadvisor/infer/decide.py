@@ -58,6 +58,7 @@ class Framing:
         self.warnings = []
         self.ambiguities = []
         self.label_mapping = None
+        self.survival = None  # survival targets: the counts of events, censored rows and ties
 
     def set(self, key, value, why):
         self.answers[key] = value
