@@ -100,10 +100,10 @@ def ordered_words(st, r) -> bool:
     >>> from lossadvisor.infer.decide import Framing
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> r = Framing()
-    >>> ordered_words(accumulate_array(["mild", "none", "Severe", "mild"] * 5).stats[0], r)
+    >>> ordered_words(accumulate_array(["medium", "low", "High", "medium"] * 5).stats[0], r)
     True
     >>> r.answers, r.label_mapping
-    ({'task': 'ordinal', 'classes': 3, 'imbalance': 'none'}, {'none': 0, 'mild': 1, 'Severe': 2})
+    ({'task': 'ordinal', 'classes': 3, 'imbalance': 'none'}, {'low': 0, 'medium': 1, 'High': 2})
     """
     if not st.is_text or st.text_overflow or len(st.text) < threshold("ordinal_min_levels"):
         return False
