@@ -139,7 +139,9 @@ def decide(acc, task=None, order=None) -> Framing:
         if id_like:
             r.warnings.append(id_like)
     if order is not None:
-        ordered_by_caller(subject, r, order)
+        reason = ordered_by_caller(subject, r, order)
+        if reason:
+            raise InputError(f"{acc.name}: {reason}")
         return _decimal_comma_evidence(acc, r)
     inferred = Framing()
     inferred.warnings = list(r.warnings)
@@ -710,8 +712,8 @@ def integer_class_labels(st, r) -> bool:
                     "if the values are measurements, pass --task regression")
     if k >= threshold("ordinal_min_levels"):
         r.ambiguous("task", "multiclass", {"task": "ordinal", "classes": k},
-                    f"integers {lo}..{hi} may be ordered levels (a grade, a severity, a rating) rather than "
-                    "unordered classes",
+                    integer_scale(st)[1] or f"integers {lo}..{hi} may be ordered levels (a grade, a severity, a "
+                                            "rating) rather than unordered classes",
                     "if the values are ordered levels, pass --task ordinal")
     return True
 

@@ -19,7 +19,7 @@ included), imbalance over the levels that occur; the label mapping level -> 0..K
 
 from __future__ import annotations
 
-from lossadvisor.errors import InputError, UsageError
+from lossadvisor.errors import UsageError
 from lossadvisor.infer.imbalance import imbalance_from_counts
 from lossadvisor.infer.scales import level_key, vocabulary_order
 from lossadvisor.infer.target import integer_shape
@@ -117,7 +117,7 @@ def ordered_words(st, r) -> bool:
     index = {p: i for i, p in enumerate(ranks)}
     spellings = [[t for t in sorted(st.text) if rank[t] == p] for p in ranks]
     scale = " < ".join(level.split("|")[0] for level in vocabulary)
-    _set_ordinal(st, r, spellings, {t: index[p] for t, p in rank.items()},
+    _set_ordinal(st, r, [level[0] for level in spellings], spellings, {t: index[p] for t, p in rank.items()},
                  f"{len(ranks)} ordered levels of the known scale {scale}")
     _alternatives(r, len(ranks), "words")
     return True
@@ -139,18 +139,18 @@ def integer_scale_levels(st, r) -> bool:
     if scale is None:
         return False
     lo, hi = scale["lo"], scale["hi"]
-    written = {int(v): fmt_value(v) for v in st.keys.tolist()}
-    spellings = [[written[v]] if v in written else [fmt_value(v)] for v in range(lo, hi + 1)]
+    levels = [fmt_value(v) for v in range(lo, hi + 1)]
     kind = "floats with integer values" if st.float_stored else "integers"
-    _set_ordinal(st, r, spellings, {fmt_value(v): v - lo for v in range(lo, hi + 1)},
+    _set_ordinal(st, r, levels, [[v] for v in levels], {v: i for i, v in enumerate(levels)},
                  f"{kind} {lo}..{hi}, a {lo}-{hi} rating scale ({'1 to at most' if lo == 1 else '0 to exactly'} "
                  f"{threshold('ordinal_scale_top')}, ordinal_scale_top)")
     _alternatives(r, hi - lo + 1, "integers")
     return True
 
 
-def ordered_by_caller(st, r, order) -> None:
-    """``--order``: the levels in the order given; a value of the column not among them is an InputError.
+def ordered_by_caller(st, r, order):
+    """``--order``: the levels in the order given. Returns None, or why the column does not fit the
+    order (a value it does not list; too many distinct values).
 
     >>> from lossadvisor.infer.decide import Framing
     >>> from lossadvisor.infer.stats import accumulate_array
@@ -159,6 +159,9 @@ def ordered_by_caller(st, r, order) -> None:
     >>> r.answers["classes"], r.label_mapping
     (3, {'c': 0, 'B': 1, 'b': 1, 'a': 2})
     """
+    if st.distinct is None:
+        return (f"column '{st.name}' holds more than {threshold('distinct_cap'):,} distinct values: too many to be "
+                "the levels of --order")
     labels = _written_labels(st)
     position = {level_key(level): i for i, level in enumerate(order)}
     stray = {t: c for t, c in labels.items() if level_key(t) not in position}
@@ -167,13 +170,13 @@ def ordered_by_caller(st, r, order) -> None:
 
         first = max(stray, key=lambda t: stray[t])
         shown = ", ".join(f"{quoted(t)} ({c:,} row{'s' if c > 1 else ''})" for t, c in list(stray.items())[:5])
-        raise InputError(f"column '{st.name}' holds {len(stray)} value{'s' if len(stray) > 1 else ''} that --order "
-                         f"does not list: {shown}{suggest(first, order, fold_case=True)}; --order must list every "
-                         "level")
-    spellings = [sorted(t for t in labels if position[level_key(t)] == i) or [level] for i, level in enumerate(order)]
+        return (f"column '{st.name}' holds {len(stray)} value{'s' if len(stray) > 1 else ''} that --order does not "
+                f"list: {shown}{suggest(first, order, fold_case=True)}; --order must list every level")
+    spellings = [sorted(t for t in labels if position[level_key(t)] == i) for i in range(len(order))]
     mapping = {level: i for i, level in enumerate(order)}
     mapping.update({t: position[level_key(t)] for t in labels})
-    _set_ordinal(st, r, spellings, mapping, "the order given (--order)", counts=labels)
+    _set_ordinal(st, r, order, spellings, mapping, "the order given (--order)", counts=labels)
+    return None
 
 
 def ordinal_column(st, r):
@@ -208,36 +211,31 @@ def ordinal_column(st, r):
     lo, hi = values[0], values[-1]
     if (hi - lo + 1) - k <= threshold("ordinal_absent_share_max") * (hi - lo + 1):
         values = list(range(lo, hi + 1))
-    written = {int(v): fmt_value(v) for v in st.keys.tolist()}
-    spellings = [[written.get(v, fmt_value(v))] for v in values]
-    _set_ordinal(st, r, spellings, {fmt_value(v): i for i, v in enumerate(values)}, "integer levels in sorted order")
+    levels = [fmt_value(v) for v in values]
+    _set_ordinal(st, r, levels, [[v] for v in levels], {v: i for i, v in enumerate(levels)},
+                 "integer levels in sorted order")
     return None
 
 
 def _written_labels(st) -> dict:
-    """The column's values as written (numbers as :func:`fmt_value` writes them) -> rows."""
+    """The column's values as written (numbers as :func:`fmt_value` writes them) -> rows (a column
+    whose distinct values were counted)."""
     if st.is_text:
-        if st.text_overflow:
-            raise InputError(f"column '{st.name}' holds more than {threshold('distinct_cap'):,} distinct strings: "
-                             "too many to be the levels of --order")
         return dict(st.text)
-    if st.distinct is None:
-        raise InputError(f"column '{st.name}' holds more than {threshold('distinct_cap'):,} distinct values: too "
-                         "many to be the levels of --order")
     return {fmt_value(v): int(c) for v, c in zip(st.keys.tolist(), st.cnts.tolist())}
 
 
-def _set_ordinal(st, r, spellings, mapping, how, counts=None) -> None:
+def _set_ordinal(st, r, levels, spellings, mapping, how, counts=None) -> None:
     """Set task ordinal, classes, imbalance, the label mapping and the warnings.
 
-    ``spellings``: per level, lowest first, the values as written (the first names the level);
-    ``mapping``: value as written -> level index; ``counts``: value as written -> rows (default:
-    the column's own counts).
+    ``levels``: the names of the levels, lowest first; ``spellings``: per level, the values of the
+    column written for it; ``mapping``: value as written -> level index; ``counts``: value as
+    written -> rows (default: the column's own counts).
     """
     counts = _written_labels(st) if counts is None else counts
-    k = len(spellings)
+    k = len(levels)
     rows = [sum(counts.get(t, 0) for t in level) for level in spellings]
-    names = [quoted(level[0]) if st.is_text else level[0] for level in spellings]
+    names = [quoted(level) if st.is_text else level for level in levels]
     shown = ", ".join(f"{name} -> {i}" for i, name in enumerate(names))
     dist = ", ".join(f"{name} ({percent(c, st.n)})" for name, c in zip(names, rows))
     r.set("task", "ordinal", f"{how}: {dist}")
@@ -247,8 +245,8 @@ def _set_ordinal(st, r, spellings, mapping, how, counts=None) -> None:
     r.label_mapping = dict(sorted(mapping.items(), key=lambda kv: (kv[1], kv[0])))
     if list(r.label_mapping.items()) != [(str(i), i) for i in range(k)]:
         why = "ordinal losses take levels 0..K-1"
-        r.warnings.append(f"the levels run {spellings[0][0]}..{spellings[-1][0]}: shift them to 0..{k - 1} ({why})"
-                          if not st.is_text and _is_run(spellings) else
+        r.warnings.append(f"the levels run {levels[0]}..{levels[-1]}: shift them to 0..{k - 1} ({why})"
+                          if not st.is_text and _is_run(levels) else
                           f"map the levels to 0..{k - 1} (the label mapping: {shown}); {why}")
     absent = [name for name, c in zip(names, rows) if not c]
     if absent:
@@ -266,10 +264,10 @@ def _set_ordinal(st, r, spellings, mapping, how, counts=None) -> None:
         r.warnings.append("the levels are stored as floats: cast them to integers (int64) for the ordinal losses")
 
 
-def _is_run(spellings) -> bool:
+def _is_run(levels) -> bool:
     """Are the levels written as the consecutive integers lo..hi?"""
     try:
-        values = [int(level[0]) for level in spellings]
+        values = [int(level) for level in levels]
     except ValueError:
         return False
     return values == list(range(values[0], values[0] + len(values)))

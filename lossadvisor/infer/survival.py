@@ -92,7 +92,7 @@ class SurvivalAccumulator:
         self.rows += n
         if time.kind == "text":
             raise InputError(f"{self.name}: time column '{self.time_name}' holds text (e.g. "
-                             f"{quoted(time.text[0])}): times are numbers >= 0 (durations)")
+                             f"{quoted(time.mixed or time.text[0])}): times are numbers >= 0 (durations)")
         t = time.values if time.kind is not None else np.full(n, np.nan)
         e = self._event_values(event, n)
         missing = np.isnan(t) | np.isnan(e)

@@ -56,7 +56,8 @@ THRESHOLDS = {
     "ordinal_absent_share_max": (0.5, "a rating scale may miss at most this share of its levels (a 1-5 scale "
                                       "with nobody answering 3 is still a 1-5 scale)"),
     "ordinal_zero_share_max": (0.5, "a 0-10 scale whose zeros take more than this share of the rows, or whose "
-                                    "histogram is count-shaped (count_tail_*), is read as counts, not as ratings"),
+                                    "histogram is count-shaped (count_tail_*), is no rating scale: counts (or class "
+                                    "indices, by the rules after it), with ordinal as the alternative"),
     "survival_max_intervals": (30, "survival times that are integers from 0 or 1 up to at most this are discrete "
                                    "intervals (time discrete, intervals = the largest time, + 1 when 0 occurs); "
                                    "other times are continuous"),
