@@ -435,7 +435,8 @@ def check(*losses: str, frameworks: Iterable[str] | str | None = None, params: M
 
 
 def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key: str | None = None,
-          delimiter: str | None = None, task: str | None = None) -> InferResult:
+          delimiter: str | None = None, task: str | None = None, order: Iterable[str] | str | None = None,
+          event: Any = None) -> InferResult:
     """The problem framing the target data implies: ``lossadvisor infer``.
 
     Args:
@@ -444,6 +445,11 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
             shape (N,) or (N, K) (numbers, booleans or strings).
         columns, key, delimiter: for a file, as ``infer --column``, ``--key``, ``--delimiter``.
         task: the task, if you know it (any case): the other answers are derived from the data for it.
+        order: the levels of an ordinal target, lowest first (``"none,mild,severe"`` or a list), as
+            ``infer --order``.
+        event: a survival target's event column: for a file its name or index (``columns`` is the
+            time column), as ``infer --event``; for an array of times, the event indicators (0/1,
+            booleans or words), one per time.
 
     Returns:
         InferResult: ``.answers`` (pass them on: ``recommend(result.answers, framework=...)``),
@@ -457,7 +463,8 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
 
         return InferResult(infer_framing(_path(path_or_array, "path_or_array"), columns=_texts(columns, "columns"),
                                          key=_text(key, "key", optional=True),
-                                         delimiter=_text(delimiter, "delimiter", optional=True), task=task))
+                                         delimiter=_text(delimiter, "delimiter", optional=True), task=task,
+                                         order=order, event=_text(event, "event", optional=True)))
     if columns is not None or key is not None or delimiter is not None:
         raise UsageError("columns, key and delimiter choose what to read from a file; an array is read whole")
     if path_or_array is None or isinstance(path_or_array, (Mapping, bytearray, set, frozenset, Iterator)):
@@ -467,7 +474,9 @@ def infer(path_or_array: Any, *, columns: Iterable[str] | str | None = None, key
 
     label = getattr(path_or_array, "name", None)  # a pandas Series names its column
     name = label if isinstance(label, str) and label else "array"
-    return InferResult(infer_array(_target_array(path_or_array, name), name=name, task=task))
+    events = None if event is None else _target_array(event, "event")
+    return InferResult(infer_array(_target_array(path_or_array, name), name=name, task=task, order=order,
+                                   event=events))
 
 
 def lint(*files: str | os.PathLike, rules: Iterable[str] | str = (), select: Iterable[str] | str | None = None,

@@ -271,7 +271,8 @@ def test_infer_takes_the_task_in_any_case_as_the_command_does(given, task, y):
 def test_infer_suggests_the_nearest_task(run_cli, tmp_path):
     with pytest.raises(UsageError) as caught:
         lossadvisor.infer([0, 1, 1], task="binray")
-    assert str(caught.value) == ("unknown task 'binray'; choose from: regression, binary, multiclass, multilabel; "
+    assert str(caught.value) == ("unknown task 'binray'; choose from: regression, binary, multiclass, multilabel, "
+                                 "ordinal, survival; "
                                  "did you mean 'binary'?")
     # the command suggests the same task
     data = tmp_path / "y.csv"

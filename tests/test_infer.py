@@ -84,9 +84,10 @@ CASES = [
     # 5 / 995 = 0.005 < 1/100
     ("severe imbalance", np.array([0] * 995 + [1] * 5),
      {"task": "binary", "labels": "zero_one", "imbalance": "severe"}, "binary", set()),
-    # the mode (4) has one value above it: not count-shaped; 10 / 30 = 0.33
+    # a 1-5 rating scale (issue 12: ratings are ordinal, multiclass and regression the alternatives);
+    # 10 / 30 = 0.33
     ("ratings 1..5", np.repeat([1, 2, 3, 4, 5], [10, 10, 20, 30, 30]),
-     {"task": "multiclass", "labels": "integer", "classes": 5, "imbalance": "none"}, "multiclass", {"task"}),
+     {"task": "ordinal", "classes": 5, "imbalance": "none"}, "multiclass", {"task"}),
     ("values in [0, 1]", np.linspace(0.01, 0.99, 99),
      {"task": "regression", "target": "real", "outliers": "no", "outputs": 1}, "continuous", {"task"}),
     # 11..60: the 5th percentile (13) is above 10: large counts read as real (60 / 11 < 100)

@@ -19,6 +19,8 @@ Examples:
   lossadvisor infer train.parquet --column target
   cut -d, -f3 train.csv | lossadvisor infer -
   lossadvisor infer train.csv --column label --task multiclass
+  lossadvisor infer survey.csv --column pain --order none,mild,moderate,severe
+  lossadvisor infer patients.csv --column time --event died
   lossadvisor infer train.csv --column label --json > framing.json
   lossadvisor recommend --answers framing.json --framework pytorch
 
@@ -32,11 +34,17 @@ but a word such as None that takes at least {threshold("missing_class_share"):.0
 column of at most {MISSING_CLASS_MAX_DISTINCT} values is a class. --task derives the other
 answers for the task you give. Ambiguous cases are listed with the alternative and what settles it;
 every threshold used is named in the output (see the README).
+Integer rating scales (1-5, 1-7, 0-10) and words of a known ordered scale
+(none/mild/severe, low/medium/high, strongly disagree..strongly agree) are
+ordinal; --order fixes the levels (lowest first) of any other. --event reads
+a survival target: the --column time beside an event (or censoring) column.
 
 \b
 Exit codes: 0 framing inferred, 2 usage or input error (unreadable or empty
 data, a column that does not exist, a column of IDs, timestamps or lines split
-at the wrong delimiter, data that cannot be a target of the --task given).
+at the wrong delimiter, data that cannot be a target of the --task given, a value
+that --order does not list, negative survival times, an event column that is
+not binary or has no event).
 """
 
 
@@ -51,8 +59,14 @@ at the wrong delimiter, data that cannot be a target of the --task given).
               help="CSV delimiter, e.g. ',' ';' '|' or 'tab' (detected by default).")
 @click.option("--task", type=NameChoice(TASKS),
               help="The task, if you know it: the other answers are derived from the data for it.")
+@click.option("--order", metavar="A,B,C",
+              help="The levels of an ordinal target, lowest first (implies --task ordinal); every value of the "
+                   "column must be one of them.")
+@click.option("--event", metavar="NAME|INDEX",
+              help="The event column of a survival target (1/0, true/false, died/censored...; a column named "
+                   "'censored' reads 1 as censored); --column is then the time.")
 @format_option()
-def infer(file, columns, key, delimiter, task, fmt):
+def infer(file, columns, key, delimiter, task, order, event, fmt):
     """Infer the problem framing (task, labels, classes, target kind, outliers,
     imbalance) from the target data in FILE, with the evidence for each answer.
 
@@ -65,7 +79,7 @@ def infer(file, columns, key, delimiter, task, fmt):
     progress, finish = _progress()
     try:
         payload = infer_framing(file, columns=list(columns) or None, key=key, delimiter=delimiter, task=task,
-                                progress=progress)
+                                order=order, event=event, progress=progress)
     finally:
         finish()
     render(payload, fmt, infer_text)

@@ -13,8 +13,9 @@ Each block holds one :class:`ColumnChunk` per target column:
   the cell is missing; ``decimal_commas`` counts the cells written with a decimal comma (``10,03``),
   read as numbers in delimited text whose delimiter is not ',' (or of one column) when every other
   cell of the chunk is a number too;
-- ``text``: the distinct non-missing strings of the chunk (``text``) with their ``counts``, and the
-  number of missing cells (text columns are single-column targets, so rows need no alignment);
+- ``text``: the distinct non-missing strings of the chunk (``text``) with their ``counts``, the
+  number of missing cells, and per row the index of its string in ``text`` (``codes``, -1 where
+  missing: a survival event column written in words is read beside the time column);
 - ``None`` kind: every cell of the chunk is missing.
 
 Missing cells: empty fields, NaN, and the tokens in :data:`MISSING_TOKENS` (case-insensitive).

@@ -10,10 +10,10 @@ class ColumnChunk:
     """One target column's values in one block (see :mod:`lossadvisor.datareaders`)."""
 
     __slots__ = ("kind", "values", "text", "counts", "n_missing", "n", "mixed", "missing_words",
-                 "decimal_commas")
+                 "decimal_commas", "codes")
 
     def __init__(self, kind, n, values=None, text=None, counts=None, n_missing=0, mixed=None, missing_words=None,
-                 decimal_commas=0):
+                 decimal_commas=0, codes=None):
         self.kind = kind
         self.n = n
         self.values = values
@@ -23,6 +23,7 @@ class ColumnChunk:
         self.mixed = mixed  # text chunks: an example of a non-number when numbers occur too
         self.missing_words = missing_words  # cell text read as missing -> cells ("" the empty cell), where known
         self.decimal_commas = decimal_commas  # number chunks: cells read as numbers written with a decimal comma
+        self.codes = codes  # text chunks: per row, the index of its text in ``text`` (-1: missing)
 
 
 class Block:

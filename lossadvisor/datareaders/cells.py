@@ -74,10 +74,23 @@ def classify_strings(uniq, inv, n, *, decimal_comma=False):
         texts = [uniq[i] for i in np.flatnonzero(keep)]
         mixed = uniq[int(np.flatnonzero(is_text)[0])] if (keep & ~is_text).any() else None
         return ColumnChunk("text", n, text=texts, counts=counts[keep], n_missing=n_missing, mixed=mixed,
-                           missing_words=missing_words)
+                           missing_words=missing_words, codes=text_codes(keep, inv))
     values = nums[inv]  # missing -> NaN already
     return ColumnChunk("int" if all_int else "float", n, values=values, n_missing=n_missing,
                        missing_words=missing_words, decimal_commas=comma_cells)
+
+
+def text_codes(keep, inv):
+    """Per row, the index of its text among the kept distinct texts (-1 where not kept).
+
+    >>> import numpy as np
+    >>> text_codes(np.array([True, False, True]), np.array([2, 1, 0, 2])).tolist()
+    [1, -1, 0, 1]
+    """
+    import numpy as np
+
+    index = np.where(keep, np.cumsum(keep) - 1, -1)
+    return index[inv]
 
 
 def text_chunk_from_array(arr):

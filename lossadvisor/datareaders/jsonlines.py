@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lossadvisor.datareaders import limits
 from lossadvisor.datareaders.blocks import Block, ColumnChunk, TargetSource
-from lossadvisor.datareaders.cells import MISSING_TOKENS
+from lossadvisor.datareaders.cells import MISSING_TOKENS, text_codes
 from lossadvisor.datareaders.columns import default_target, describe_columns, did_you_mean, resolve_columns
 from lossadvisor.datareaders.streams import close_quietly, safe_read, whole_lines
 from lossadvisor.errors import InputError
@@ -304,4 +304,4 @@ def _classify_text_only(uniq, inv, n):
         return ColumnChunk(None, n, values=np.full(n, np.nan), n_missing=n, missing_words=missing_words)
     keep = ~miss
     return ColumnChunk("text", n, text=[u for u, k in zip(uniq, keep) if k], counts=counts[keep],
-                       n_missing=n_missing, missing_words=missing_words)
+                       n_missing=n_missing, missing_words=missing_words, codes=text_codes(keep, inv))

@@ -16,19 +16,26 @@ word of a text column of few values is a class), :func:`not_an_id_column` and :f
 (IDs, timestamps and lines split at the wrong delimiter stop with an InputError; integers of one
 run only warn when --column or --task chose the column) and
 :func:`id_like_integers` (distinct integers of one length: a warning). Then (:data:`COLUMN_RULES`):
-  5. :func:`text_labels`              text
-  6. :func:`single_value`             one distinct value
-  7. :func:`two_values`               two distinct numbers
-  8. :func:`integer_class_labels`     class-like integers with 3 or more distinct values
-  9. :func:`single_output_regression` everything else
+  5. :func:`~lossadvisor.infer.ordinal.ordered_words`         text of a known ordered scale (any case)
+  6. :func:`text_labels`              text
+  7. :func:`single_value`             one distinct value
+  8. :func:`two_values`               two distinct numbers
+  9. :func:`~lossadvisor.infer.ordinal.integer_scale_levels`  integers of a rating scale (1..K, 0..10)
+ 10. :func:`integer_class_labels`     class-like integers with 3 or more distinct values
+ 11. :func:`single_output_regression` everything else
 A task given by the caller replaces the rules' choice of task: :data:`COLUMN_TASK_RULES` and
 :data:`MATRIX_TASK_RULES` derive the other answers for it, or say why the data cannot be such a target.
+``--order`` (levels lowest first) makes the column ordinal with those levels
+(:func:`~lossadvisor.infer.ordinal.ordered_by_caller`). Survival (a time column with ``--event``)
+is decided by :func:`lossadvisor.infer.survival.decide_survival`, not by these rules.
 """
 
 from __future__ import annotations
 
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.infer.imbalance import imbalance_from_counts, imbalance_multilabel
+from lossadvisor.infer.ordinal import (integer_scale, integer_scale_levels, ordered_by_caller, ordered_words,
+                                       ordinal_column)
 from lossadvisor.infer.stats import weighted_quantiles
 from lossadvisor.infer.target import count_rule, integer_shape, outliers, target_verdict
 from lossadvisor.infer.thresholds import (FEW_INTEGERS, LABEL_MAPPING_MAX, MISSING_CLASS_MAX_DISTINCT,
@@ -51,6 +58,7 @@ class Framing:
         self.warnings = []
         self.ambiguities = []
         self.label_mapping = None
+        self.survival = None  # survival targets: the counts of events, censored rows and ties
 
     def set(self, key, value, why):
         self.answers[key] = value
@@ -80,17 +88,24 @@ def named_task(task: str | None) -> str | None:
     return known
 
 
-def decide(acc, task=None) -> Framing:
+def decide(acc, task=None, order=None) -> Framing:
     """The framing of the accumulated target: warnings on missing and mixed values, then the rules.
 
     ``task`` (one of :data:`TASKS`), when given, overrides the task the rules infer: the other answers
     (labels, classes, imbalance, target, ...) are then derived from the data under that task, by
     :data:`COLUMN_TASK_RULES` / :data:`MATRIX_TASK_RULES`; data that cannot be such a target raises
-    ``InputError`` naming the data.
+    ``InputError`` naming the data. ``order`` (the levels of ``--order``, lowest first; see
+    :func:`~lossadvisor.infer.ordinal.parse_order`) makes one column ordinal with those levels.
     """
     if acc.stats is None or acc.rows == 0:
         raise InputError(f"{acc.name}: no data rows")
     task = named_task(task)
+    if task == "survival":
+        raise UsageError("--task survival needs the event column: --event NAME|INDEX (and --column for the time)")
+    if order is not None and task not in (None, "ordinal"):
+        raise UsageError(f"--order gives the levels of an ordinal target; it cannot go with --task {task}")
+    if order is not None and len(acc.stats) > 1:
+        raise UsageError("--order applies to one target column of levels; several --column values were given")
     r = Framing()
     if len(acc.stats) == 1:
         missing_words_as_classes(acc, r)
@@ -123,6 +138,11 @@ def decide(acc, task=None) -> Framing:
         id_like = id_like_integers(subject)
         if id_like:
             r.warnings.append(id_like)
+    if order is not None:
+        reason = ordered_by_caller(subject, r, order)
+        if reason:
+            raise InputError(f"{acc.name}: {reason}")
+        return _decimal_comma_evidence(acc, r)
     inferred = Framing()
     inferred.warnings = list(r.warnings)
     for rule in rules:
@@ -478,7 +498,7 @@ def multi_output_regression(acc, r) -> bool:
 
 
 def text_labels(st, r) -> bool:
-    """Rule 5: text. Two strings -> binary zero_one (true/false, or the negative word, -> 0, else sorted
+    """Rule 6: text. Two strings -> binary zero_one (true/false, or the negative word, -> 0, else sorted
     order); three or more -> multiclass, labels integer (sorted mapping); one -> a single class.
 
     >>> from lossadvisor.infer.stats import accumulate_array
@@ -566,7 +586,7 @@ def _negative_of(labels):
 
 
 def single_value(st, r) -> bool:
-    """Rule 6: one distinct number -> a single class (0, 1 or -1: binary) or a constant (regression).
+    """Rule 7: one distinct number -> a single class (0, 1 or -1: binary) or a constant (regression).
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> r = Framing()
@@ -602,7 +622,7 @@ def single_value(st, r) -> bool:
 
 
 def two_values(st, r) -> bool:
-    """Rule 7: two distinct numbers -> binary; labels plus_minus_one for {-1, +1}, else zero_one
+    """Rule 8: two distinct numbers -> binary; labels plus_minus_one for {-1, +1}, else zero_one
     ({0, 1} as is, any other pair mapped smaller -> 0).
 
     >>> from lossadvisor.infer.stats import accumulate_array
@@ -647,7 +667,7 @@ def two_values(st, r) -> bool:
 
 
 def integer_class_labels(st, r) -> bool:
-    """Rule 8: integers with 3 or more distinct values, contiguous, starting at -1, 0 or 1, at most
+    """Rule 10: integers with 3 or more distinct values, contiguous, starting at -1, 0 or 1, at most
     class_max_distinct of them, and a histogram that is not count-shaped -> multiclass, labels integer.
 
     >>> from lossadvisor.infer.stats import accumulate_array
@@ -690,6 +710,11 @@ def integer_class_labels(st, r) -> bool:
         r.ambiguous("task", "multiclass", {"task": "regression", "target": "real"},
                     f"integers {lo}..{hi} may be ordered scores rather than classes",
                     "if the values are measurements, pass --task regression")
+    if k >= threshold("ordinal_min_levels"):
+        r.ambiguous("task", "multiclass", {"task": "ordinal", "classes": k},
+                    integer_scale(st)[1] or f"integers {lo}..{hi} may be ordered levels (a grade, a severity, a "
+                                            "rating) rather than unordered classes",
+                    "if the values are ordered levels, pass --task ordinal")
     return True
 
 
@@ -711,7 +736,7 @@ def _reindex_warning(keys) -> str:
 
 
 def single_output_regression(st, r) -> bool:
-    """Rule 9: everything else -> regression, outputs 1; target count, positive_wide or real; outliers.
+    """Rule 11: everything else -> regression, outputs 1; target count, positive_wide or real; outliers.
 
     >>> from lossadvisor.infer.stats import accumulate_array
     >>> r = Framing()
@@ -753,6 +778,10 @@ def single_output_regression(st, r) -> bool:
         r.ambiguous("task", "regression", {"task": "multiclass", "labels": "integer", "classes": k},
                     f"{k} distinct integers {shape['lo']}..{shape['hi']} may also be class indices",
                     "if each value names a class, pass --task multiclass" + reindex)
+    scale_not_taken = integer_scale(st)[1] if shape is not None else None
+    if scale_not_taken is not None:
+        r.ambiguous("task", "regression", {"task": "ordinal", "classes": shape["hi"] - shape["lo"] + 1},
+                    scale_not_taken, "if the values are ratings on a scale, pass --task ordinal")
     if target != "count" and st.integral and st.vmin >= 0:
         r.ambiguous("target", target, {"target": "count"},
                     "the values are non-negative integers, but without small counts "
@@ -922,6 +951,12 @@ def multilabel_matrix(acc, r):
     return None
 
 
+def ordinal_matrix(acc, r):
+    """Task ordinal, several columns: never; an ordinal target is one column of levels."""
+    return (f"{acc.matrix.k} columns; an ordinal target is one column of levels (integers or ordered words): "
+            "pass it with --column")
+
+
 def regression_matrix(acc, r):
     """Task regression, several columns: multi-output regression (rule 4)."""
     multi_output_regression(acc, r)
@@ -930,12 +965,13 @@ def regression_matrix(acc, r):
 
 #: task given by the caller -> its rule for one column / for several columns
 COLUMN_TASK_RULES = {"regression": regression_column, "binary": binary_column, "multiclass": multiclass_column,
-                     "multilabel": multilabel_column}
+                     "multilabel": multilabel_column, "ordinal": ordinal_column}
 MATRIX_TASK_RULES = {"regression": regression_matrix, "binary": binary_matrix, "multiclass": multiclass_matrix,
-                     "multilabel": multilabel_matrix}
-#: the tasks a caller may give
-TASKS = tuple(COLUMN_TASK_RULES)
+                     "multilabel": multilabel_matrix, "ordinal": ordinal_matrix}
+#: the tasks a caller may give (survival: a time column with --event, decided by lossadvisor.infer.survival)
+TASKS = (*COLUMN_TASK_RULES, "survival")
 #: the rules for several target columns, in order: the first that returns True decides
 MATRIX_RULES = (one_hot_rows, multi_hot_rows, probability_rows, multi_output_regression)
 #: the rules for one target column, in order: the first that returns True decides
-COLUMN_RULES = (text_labels, single_value, two_values, integer_class_labels, single_output_regression)
+COLUMN_RULES = (ordered_words, text_labels, single_value, two_values, integer_scale_levels, integer_class_labels,
+                single_output_regression)

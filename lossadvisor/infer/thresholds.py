@@ -47,6 +47,20 @@ THRESHOLDS = {
     "count_tail_steps": (3, "a count-shaped histogram has at least this many values above its mode"),
     "count_tail_decreasing": (0.75, "a count-shaped histogram decreases at least at this share of the "
                                     "steps above its mode"),
+    "ordinal_min_levels": (3, "an ordinal scale has at least this many levels (two ordered values are a binary "
+                              "target)"),
+    "ordinal_scale_top": (10, "integers are a rating scale (-> ordinal) when they run from 1 to at most this "
+                              "(1-3 .. 1-10 scales) or from 0 to exactly this (a 0-10 scale), and at least "
+                              "ordinal_min_levels of them occur; other integers 0..K-1 are class indices, more "
+                              "levels are counts or values"),
+    "ordinal_absent_share_max": (0.5, "a rating scale may miss at most this share of its levels (a 1-5 scale "
+                                      "with nobody answering 3 is still a 1-5 scale)"),
+    "ordinal_zero_share_max": (0.5, "a 0-10 scale whose zeros take more than this share of the rows, or whose "
+                                    "histogram is count-shaped (count_tail_*), is no rating scale: counts (or class "
+                                    "indices, by the rules after it), with ordinal as the alternative"),
+    "survival_max_intervals": (30, "survival times that are integers from 0 or 1 up to at most this are discrete "
+                                   "intervals (time discrete, intervals = the largest time, + 1 when 0 occurs); "
+                                   "other times are continuous"),
     "row_sum_tolerance": (0.01, "a row of a matrix sums to 1 when |sum - 1| is at most this"),
     "distinct_cap": (100000, "distinct values counted exactly per column; beyond this, quantiles and "
                              "outlier shares come from a systematic sample of 65,536 to 131,072 values"),
