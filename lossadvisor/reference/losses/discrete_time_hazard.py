@@ -184,6 +184,6 @@ SPEC = LossSpec(
     logits_of="sigmoid", nll=nll, minimiser=minimiser, extremes=extremes, sample=sample,
     canonical=("sigmoid", "(sigmoid(z) - 1[t = b, event]) 1[t <= b] / N", _canonical),
     plot={"needs": ("sigmoid",),
-          "curves": lambda params: [("the interval of the event", {**params, "interval_label": 1.0}),
-                                    ("an interval survived", {**params, "interval_label": 0.0})]},
+          "curves": lambda params: [("the interval of the event (label 1)", {**params, "interval_label": 1.0}),
+                                    ("an interval survived, or censored in (label 0)", {**params, "interval_label": 0.0})]},
 )
