@@ -12,7 +12,7 @@ def cox_partial_likelihood(log_risk, targets):
     time, event, log_risk = time[order], event[order], log_risk.reshape(-1)[order]
     # log sum of exp(log_risk) over the rows with a time >= each row's: a running log-sum-exp
     log_risk_set = jax.lax.cumlogsumexp(log_risk)
-    # Breslow ties: every row of a tied time takes the risk set of the whole tie (its last row here)
+    # Breslow ties: each row of a tied time takes the risk set of the whole tie (its last row)
     last_of_tie = jnp.searchsorted(-time, -time, side="right") - 1
     log_risk_set = log_risk_set[last_of_tie]
     # a batch without events has no terms: divide by max(events, 1) so that it gives 0, not 0/0

@@ -16,7 +16,7 @@ def cox_partial_likelihood(y_true, y_pred):
     # times all more than 80 below the largest log-risk in float32)
     shift = ops.stop_gradient(ops.max(log_risk))
     log_risk_set = ops.log(ops.cumsum(ops.exp(log_risk - shift))) + shift
-    # Breslow ties: every row of a tied time takes the risk set of the whole tie (its last row here)
+    # Breslow ties: each row of a tied time takes the risk set of the whole tie (its last row)
     last_of_tie = ops.searchsorted(-time, -time, side="right") - 1
     log_risk_set = ops.take(log_risk_set, last_of_tie)
     # a batch without events has no terms: divide by max(events, 1) so that it gives 0, not 0/0
