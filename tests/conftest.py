@@ -87,6 +87,7 @@ def framework_variant_cases(rb, frameworks):
         {"task": "multiclass", "classes": 3, "labels": "probabilities"},
         {"task": "multiclass", "classes": 4, "labels": "integer", "imbalance": "severe"},
         {"task": "multilabel", "classes": 2, "imbalance": "moderate"},
+        {"task": "survival", "time": "discrete", "intervals": 3},
     ]
     swaps = [
         ({"task": "regression"}, "mean_absolute_error", "linear", {}),

@@ -88,7 +88,7 @@ def _catalog_name(loss: str, fw: str):
 def test_every_rule_and_loss_is_covered():
     rules = {rec.rule for _, rec in CASES}
     assert rules == set(RB.rules), "every rule of the shipped rule base gets code"
-    assert len(RB.rules) == 20
+    assert len(RB.rules) == 22
     losses = {rec.loss for _, rec in CASES}
     assert losses == set(RB.losses) == set(SUPPORTED_LOSSES), "every catalog loss gets a program"
     assert {rec.framework for _, rec in CASES} == {"pytorch", "keras", "jax"}
@@ -119,11 +119,12 @@ def test_output_layer_is_in_the_program_with_the_recommended_units(case):
     code, layer, units = fc["code"], fc["output_layer"], rec.units
     if rec.framework == "pytorch":
         assert f"output_layer = {layer}" in code
-        assert f"nn.Linear(in_features, {units})" in layer
+        # a layer without bias where the loss cancels it (the Cox log-risk)
+        assert f"nn.Linear(in_features, {units})" in layer or f"nn.Linear(in_features, {units}, bias=False)" in layer
         assert "model = nn.Sequential(nn.Linear(n_features, in_features), nn.ReLU(), output_layer)" in code
     elif rec.framework == "keras":
         assert f"output_layer = {layer}" in code
-        assert re.fullmatch(rf'keras\.layers\.Dense\({units}(, activation="\w+")?\)', layer)
+        assert re.fullmatch(rf'keras\.layers\.Dense\({units}(, activation="\w+")?(, use_bias=False)?\)', layer)
     else:
         assert f"    return {layer}" in code
         assert f"(in_features, {units})" in layer
@@ -334,6 +335,9 @@ def test_batch_has_the_shape_and_dtype_the_loss_expects(rec):
     elif loss == "quantile":
         q = len(rec.params["quantiles"])
         assert y.shape == (n, units // q)  # outputs * len(quantiles) units
+    elif rec.answers["task"] == "survival":
+        assert y.dtype == np.float32 and y.shape == (n, 2)  # (time or interval index, event) rows
+        assert set(np.unique(y[:, 1])) == {0.0, 1.0}  # events and censored rows
     else:
         assert y.dtype == np.float32 and y.shape == (n, units)
     if loss == "poisson":

@@ -108,15 +108,21 @@ def test_msle_keras_clip_has_zero_gradient_below_zero():
     assert value[1] == pytest.approx(0.0) and grad[1] == pytest.approx(0.0)
 
 
-def _drawn(rb):
-    """The catalog's losses a one-dimensional picture says something about."""
+def drawn_losses(rb) -> list[str]:
+    """The catalog's losses with a picture: not those whose spec says why none helps (``plot["unavailable"]``)."""
     from lossadvisor.reference import SPECS
 
-    return [loss_id for loss_id in rb.losses if "unavailable" not in SPECS[loss_id].plot]
+    return [i for i in rb.losses if not (i in SPECS and SPECS[i].plot.get("unavailable"))]
+
+
+def test_a_loss_without_a_picture_says_why(rb):
+    for loss_id in set(rb.losses) - set(drawn_losses(rb)):
+        with pytest.raises(UsageError, match=f"no picture of {loss_id}: .+"):
+            plot_plan(rb, loss_id)
 
 
 def test_analytic_gradients_match_finite_differences(rb):
-    for loss_id in _drawn(rb):
+    for loss_id in drawn_losses(rb):
         plan = plot_plan(rb, loss_id)
         lo, hi = plan["scenario"]["x"]
         z = np.linspace(lo, hi, 37)[1:-1] + 0.0123  # off the kinks at whole numbers
@@ -134,7 +140,7 @@ def test_analytic_gradients_match_finite_differences(rb):
 
 
 def test_every_catalog_loss_has_a_plan_with_its_alternatives(rb):
-    for loss_id in _drawn(rb):
+    for loss_id in drawn_losses(rb):
         entry = rb.losses[loss_id]
         plan = plot_plan(rb, loss_id)
         assert plan["activation"] in SCENARIOS
