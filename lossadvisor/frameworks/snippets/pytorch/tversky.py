@@ -7,8 +7,8 @@ BETA = 0.5  # the weight of the false positives, sum((1 - y) p)
 # ---- emitted into the program (the constants above are filled in)
 def tversky_loss(probs, masks, alpha=ALPHA, beta=BETA):
     # Tversky on probabilities, channels last (batch, H, W, C): per image and channel
-    # 1 - TP / (TP + alpha FN + beta FP + 1e-7) over the spatial axes, mean over images and channels;
-    # alpha > beta punishes missed foreground (as keras.losses.Tversky, whose alpha weights the FN)
+    # 1 - TP / (TP + alpha FN + beta FP + 1e-7) over the spatial axes, mean over images and
+    # channels; alpha > beta punishes missed foreground (as keras.losses.Tversky)
     spatial = tuple(range(1, probs.dim() - 1))
     true_pos = (probs * masks).sum(dim=spatial)
     false_neg = ((1 - probs) * masks).sum(dim=spatial)
