@@ -6,6 +6,7 @@ import optax
 EXCLUSIVE = False  # one class per pixel (softmax, one-hot masks) instead of independent masks (sigmoid)
 
 # ---- emitted into the program (the constants above are filled in)
+# optax has no Dice + cross-entropy: a custom one
 def dice_crossentropy(logits, masks, exclusive=EXCLUSIVE):
     # Per-pixel cross-entropy on the logits plus soft Dice on the probabilities, channels last
     # (batch, H, W, C): per image and channel 1 - 2 sum(y p) / (sum y + sum p + 1e-7) over the

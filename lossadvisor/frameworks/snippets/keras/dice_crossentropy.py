@@ -6,6 +6,7 @@ import keras
 EXCLUSIVE = False  # one class per pixel (softmax, one-hot masks) instead of independent masks (sigmoid)
 
 # ---- emitted into the program (the constants above are filled in)
+# Keras has no Dice + cross-entropy: a custom one
 def dice_crossentropy(y_true, logits, exclusive=EXCLUSIVE):
     # Per-pixel cross-entropy on the logits plus keras.losses.dice on the probabilities, per image
     # (and mask) over the spatial axes 1, 2. Keras squeezes a one-mask (batch, H, W, 1) output to

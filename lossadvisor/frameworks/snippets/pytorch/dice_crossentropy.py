@@ -6,6 +6,7 @@ from torch import nn
 EXCLUSIVE = False  # one class per pixel (softmax, one-hot masks) instead of independent masks (sigmoid)
 
 # ---- emitted into the program (the constants above are filled in)
+# PyTorch has no Dice + cross-entropy: a custom one
 def dice_crossentropy_loss(logits, masks, exclusive=EXCLUSIVE):
     # Per-pixel cross-entropy on the logits plus soft Dice on the probabilities, channels last
     # (batch, H, W, C). cross_entropy wants the classes on dim 1, hence the movedim.
