@@ -91,11 +91,6 @@ def per_image_channel(fn, y, p):
     return fn(inter, y.sum(axis=axes, keepdims=True), p.sum(axis=axes, keepdims=True), y, p)
 
 
-def count_per_mean(p) -> int:
-    """The number of (image, channel) values the loss is the mean of."""
-    return p.shape[0] * p.shape[-1]
-
-
 # ------------------------------------------------------------------ check batches
 
 
@@ -218,8 +213,6 @@ def optax_overlap(alpha_beta):
 #: the image of the pictures: 16 pixels, the drawn one and 15 fixed: 3 foreground pixels predicted
 #: 0.8 and 12 background pixels predicted 0.1
 PICTURE_FIXED = {"inter": 3 * 0.8, "true": 3.0, "pred": 3 * 0.8 + 12 * 0.1, "pixels": 16}
-PICTURE_NOTE = ("one pixel's prediction in an image of 16 pixels whose other 15 are fixed "
-                "(3 foreground pixels predicted 0.8, 12 background ones 0.1)")
 
 
 def picture_sums(y, p):
