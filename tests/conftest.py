@@ -95,6 +95,8 @@ def framework_variant_cases(rb, frameworks):
         ({"task": "binary", "labels": "plus_minus_one"}, "squared_hinge", "tanh", {}),
         ({"task": "binary", "imbalance": "severe"}, "binary_focal_crossentropy", "sigmoid",
          {"gamma": 2.0, "alpha": 0.25}),
+        ({"task": "segmentation", "masks": "multilabel", "imbalance": "moderate"}, "dice", "sigmoid", {}),
+        ({"task": "segmentation", "masks": "multiclass", "imbalance": "moderate"}, "dice", "softmax", {}),
     ]
 
     def rec_for(given):

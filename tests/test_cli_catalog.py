@@ -7,7 +7,7 @@ import pytest
 LOSS_IDS = ["mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
             "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
             "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-            "categorical_focal_crossentropy", "ctc",
+            "categorical_focal_crossentropy", "dice", "dice_crossentropy", "tversky", "ctc",
             "cox_partial_likelihood", "discrete_time_hazard"]  # the contract's list in architecture.md
 
 
@@ -53,16 +53,17 @@ def test_explain_rule_and_unknown_id(run_cli):
 def test_rules_list_json(run_cli):
     code, out, _ = run_cli("rules", "list", "--json")
     doc = json.loads(out)
-    assert len(doc["rules"]) == 22
+    assert len(doc["rules"]) == 31
     assert {q["id"] for q in doc["questions"]} == {"task", "target", "outliers", "uncertainty", "outputs", "labels",
-                                                   "classes", "imbalance", "framework", "time", "intervals"}
+                                                   "classes", "imbalance", "framework", "masks", "time", "intervals"}
 
 
 def test_rules_validate_shipped_and_overlay(run_cli, tmp_path):
     code, out, _ = run_cli("rules", "validate", "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["valid"] is True and doc["rules"] == 22
-    assert doc["combinations"] == 39  # 18 regression + 6 binary + 9 multiclass + 3 multilabel + 1 sequence + 2 survival
+    assert code == 0 and doc["valid"] is True and doc["rules"] == 31
+    # 18 regression + 6 binary + 9 multiclass + 3 multilabel + 9 segmentation + 1 sequence + 2 survival
+    assert doc["combinations"] == 48
     bad = tmp_path / "tie.yaml"
     bad.write_text("rules:\n  - id: dup\n    match: {task: binary, labels: zero_one}\n"
                    "    output: {units: 1, activation: sigmoid}\n    loss: {id: hinge}\n    why: w\n")

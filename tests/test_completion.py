@@ -18,12 +18,13 @@ from conftest import PYTHON, python_env
 SCRIPT = shutil.which("lossadvisor", path=str(Path(sys.executable).parent)) or shutil.which("lossadvisor")
 pytestmark = pytest.mark.skipif(SCRIPT is None, reason="the lossadvisor console script is not installed")
 
-TASKS = {"regression", "binary", "multiclass", "multilabel", "sequence", "survival"}
+TASKS = {"regression", "binary", "multiclass", "multilabel", "segmentation", "sequence", "survival"}
 FRAMEWORKS = {"keras", "pytorch", "jax"}
 LOSSES = {"mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
           "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
           "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-          "categorical_focal_crossentropy", "ctc", "cox_partial_likelihood", "discrete_time_hazard"}
+          "categorical_focal_crossentropy", "dice", "dice_crossentropy", "tversky", "ctc", "cox_partial_likelihood",
+          "discrete_time_hazard"}
 
 
 def complete(line: str, shell: str = "bash") -> list[str]:
@@ -46,8 +47,8 @@ def test_commands_and_choice_flags():
     assert complete("lossadvisor re") == ["recommend"]
     assert set(complete("lossadvisor check --framework ")) == FRAMEWORKS | {"all", "none"}
     assert set(complete("lossadvisor losses --format ")) == {"text", "json"}
-    # infer reads no sequence data (label sequences are not a column)
-    assert set(complete("lossadvisor infer data.csv --task ")) >= TASKS - {"sequence"}
+    # infer reads no sequence or segmentation data (label sequences and masks are not a column)
+    assert set(complete("lossadvisor infer data.csv --task ")) >= TASKS - {"sequence", "segmentation"}
 
 
 def test_recommend_question_flags_complete_their_choices():

@@ -88,7 +88,7 @@ def _catalog_name(loss: str, fw: str):
 def test_every_rule_and_loss_is_covered():
     rules = {rec.rule for _, rec in CASES}
     assert rules == set(RB.rules), "every rule of the shipped rule base gets code"
-    assert len(RB.rules) == 22
+    assert len(RB.rules) == 19 + 1 + 2 + 9  # + sequence + survival + segmentation
     losses = {rec.loss for _, rec in CASES}
     assert losses == set(RB.losses) == set(SUPPORTED_LOSSES), "every catalog loss gets a program"
     assert {rec.framework for _, rec in CASES} == {"pytorch", "keras", "jax"}
@@ -193,7 +193,7 @@ def test_pytorch_structure(case):
     if rec.loss == "sparse_categorical_crossentropy" or (
         rec.loss == "categorical_focal_crossentropy" and rec.answers.get("labels") == "integer"
     ):
-        assert 'y = np.argmax(x @ w_true' in code and '.astype("int64")' in code
+        assert ('y = np.argmax(x @ w_true' in code or "1 + np.argmax(score[..., 1:]" in code) and '.astype("int64")' in code
     if rec.loss == "categorical_crossentropy":
         assert 'y = np.eye(classes, dtype="float32")[labels]' in code or "y = (y / y.sum(" in code
     if rec.loss in ("hinge", "squared_hinge"):
@@ -202,7 +202,9 @@ def test_pytorch_structure(case):
     same_shape = "assert model(inputs).shape == targets.shape" in code
     if rec.loss in ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
                     "mean_squared_logarithmic_error", "poisson", "binary_crossentropy"):
-        assert same_shape, "regression and BCE targets must have exactly the output's shape"
+        # a binary mask (batch, H, W) meets the (batch, H, W, 1) logits squeezed
+        assert same_shape or "loss_fn(logits.squeeze(-1), targets)" in code, \
+            "regression and BCE targets must have exactly the output's shape"
 
 
 @pytest.mark.parametrize("case", _cases("keras"))
@@ -251,8 +253,9 @@ def test_jax_structure(case):
     assert "import jax\n" in code and "import optax\n" in code
     assert "flax" not in code.replace("no flax", "")
     assert "import torch" not in code and "import keras" not in code
-    if rec.activation in ("sigmoid", "softmax"):
-        # optax's classification losses take logits: no activation before them
+    if rec.activation in ("sigmoid", "softmax") and rec.loss != "dice_crossentropy":
+        # optax's classification losses take logits: no activation before them (the custom Dice +
+        # cross-entropy takes logits too, and applies the activation for its Dice term itself)
         assert "jax.nn.sigmoid(" not in body and "jax.nn.softmax(" not in body
         assert fc["from_logits"] is True
     if rec.loss == "kl_divergence":
@@ -307,7 +310,15 @@ FLAT_PYTORCH = [c for c in CASES if c[1].framework == "pytorch"
 def test_batch_has_the_shape_and_dtype_the_loss_expects(rec):
     fc = framework_code(rec, RB)
     ns = _run_data_part(fc["code"])
-    x, y, n = ns["x"], ns["y"], ns["n"]
+    x, y, n, loss = ns["x"], ns["y"], ns["n"], rec.loss
+    if rec.answers["task"] == "segmentation":  # features per pixel, a mask or class map per image
+        assert x.shape == (n, 8, 8, 8) and x.dtype == np.float32
+        class_map = loss == "sparse_categorical_crossentropy"  # else one-hot masks for the overlap losses
+        masks = rec.answers["masks"]
+        shape = (n, 8, 8) if masks == "binary" or class_map else (n, 8, 8, rec.units)
+        assert y.shape == shape and y.dtype == (np.int64 if class_map else np.float32)
+        assert "(batch, 8, 8" in fc["labels"]
+        return
     assert x.shape == (n, 8) and x.dtype == np.float32
     loss, units = rec.loss, rec.units
     if loss == "sparse_categorical_crossentropy" or (

@@ -211,7 +211,7 @@ def test_pty_unique_start_and_ambiguous_start_asks_again():
     child.expect(r"'multi' starts more than one choice: multiclass, multilabel; type more of it")
     child.expect(r"task .*: ")  # asked again
     child.sendline("multclass")
-    child.expect(r"invalid value 'multclass' for task; .*did you mean 'multiclass'\?")
+    child.expect(r"invalid value 'multclass' for task; .*did you mean\s+'multiclass'\?")  # may wrap
     child.expect(r"task .*: ")
     child.sendline("multic")
     child.expect(r"labels .*: ")

@@ -150,6 +150,7 @@ def _program(rec, p, pc: dict, name: str) -> str:
         layer_setup=_block([*pc["layer_setup"], ""]) if pc["layer_setup"] else "",
         extra_params=_block("    " + line for line in pc["extra_params"]),
         units=p.units,
+        input_shape=pc["input_shape"],
         output_layer=pc["output_layer"],
         layer_comment=f"  # {pc['layer_comment']}" if pc["layer_comment"] else "",
         setup=_setup_block(name, pc["setup"]),

@@ -2,7 +2,8 @@
 
 Each loss's ``code.<framework>`` mapping gives the pieces (``output_layer``, ``loss``,
 ``raw``, ``call``, ``body``, ``setup``, ``inference``, ``from_logits``, ``same_shape``,
-``layer_comment``, ``fit_extra``, ``eval_extra``, ``notes``; ``layer_setup``: definitions a custom
+``layer_comment``, ``fit_extra``, ``eval_extra``, ``notes``; Keras ``input_shape``: the shape of one
+example, for ``keras.Input``; ``layer_setup``: definitions a custom
 output layer needs, placed before the model; JAX ``extra_params``: entries of the params dict) as
 ``string.Template`` text, and ``variants``: mappings whose ``when`` conditions (``weighting``,
 ``target``, ``units``, ``given``: a parameter the recommendation sets, ``answer``: answers that
@@ -25,7 +26,7 @@ SNIPPET_MARK = "# ---- emitted into the program (the constants above are filled 
 #: piece -> its value where neither the loss nor the framework gives one
 DEFAULTS = {"loss": "", "raw": "outputs", "call": "", "body": [], "setup": [], "inference": "the output itself",
             "from_logits": None, "same_shape": False, "layer_comment": "", "fit_extra": "", "eval_extra": "",
-            "notes": [], "layer_setup": [], "extra_params": []}
+            "notes": [], "layer_setup": [], "extra_params": [], "input_shape": "(n_features,)"}
 #: the output layer of each framework, where the loss does not name another
 OUTPUT_LAYER = {
     "pytorch": "nn.Linear(in_features, ${units})",
@@ -43,7 +44,7 @@ CONDITIONS = {
 
 
 def _num(value) -> str:
-    """A parameter as Python source (2.0, 0.25, 1)."""
+    """A parameter as Python source (2.0, 0.25, 1, True)."""
     return repr(float(value)) if isinstance(value, float) else repr(value)
 
 
@@ -64,11 +65,11 @@ def variables(p, entry: dict, spec: dict) -> dict:
     found.update({k: str(v) for k, v in (entry["code"].get("data") or {}).items()})
     for name, value in entry.get("params", {}).items():
         if isinstance(value, (int, float)):
-            found[name] = _num(float(value))
+            found[name] = _num(value if isinstance(value, bool) else float(value))
     found.update(spec.get("param_defaults", {}))
     for name, value in p.params.items():
         if isinstance(value, (int, float)):
-            found[name] = _num(float(value))
+            found[name] = _num(value if isinstance(value, bool) else float(value))
     return found
 
 

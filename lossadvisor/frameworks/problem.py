@@ -89,7 +89,8 @@ def make_problem(rec, entry: dict) -> Problem:
     values = {k: str(v) for k, v in answers.items()}
     p.data_parts = tuple(Template(part).substitute(values) for part in parts)
     p.data = dict(spec.get("data") or {})
-    p.labels = spec.get("labels") or ""
+    labels = spec.get("labels") or ""
+    p.labels = labels.get(target, "") if isinstance(labels, dict) else labels  # by target kind, as data_parts
     p.outliers = answers.get("outliers") == "yes" and target == "real"
     p.heteroscedastic = bool(spec.get("heteroscedastic")) and target == "real"
     p.positive_rate = POSITIVE_RATE["multilabel" if task == "multilabel" else "binary"].get(imbalance, 0.5)
