@@ -56,7 +56,8 @@ def test_issue_table_rows(rb, given, rule, activation, loss, units):
 def test_every_combination_resolves_to_exactly_one_rule(rb):
     combos = list(rb.answer_sets())
     # regression 3 targets x 2 outliers x 3 uncertainty + binary 2 x 3 + multiclass 3 x 3 + multilabel 3
-    assert len(combos) == 18 + 6 + 9 + 3
+    # + ordinal 3 imbalances
+    assert len(combos) == 18 + 6 + 9 + 3 + 3
     for answers in combos:
         found = rb.matching_rules(answers)
         assert found, answers
