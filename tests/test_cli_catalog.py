@@ -7,7 +7,8 @@ import pytest
 LOSS_IDS = ["mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
             "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
             "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-            "categorical_focal_crossentropy"]  # the contract's list in architecture.md
+            "categorical_focal_crossentropy",
+            "cumulative_link", "corn", "coral"]  # the contract's lists in architecture.md (the seed's, then turn 2's)
 
 
 def test_losses_json_lists_the_contract_ids(run_cli):
@@ -52,7 +53,7 @@ def test_explain_rule_and_unknown_id(run_cli):
 def test_rules_list_json(run_cli):
     code, out, _ = run_cli("rules", "list", "--json")
     doc = json.loads(out)
-    assert len(doc["rules"]) == 19
+    assert len(doc["rules"]) == 20
     assert {q["id"] for q in doc["questions"]} == {"task", "target", "outliers", "uncertainty", "outputs", "labels",
                                                    "classes", "imbalance", "framework"}
 
@@ -60,8 +61,8 @@ def test_rules_list_json(run_cli):
 def test_rules_validate_shipped_and_overlay(run_cli, tmp_path):
     code, out, _ = run_cli("rules", "validate", "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["valid"] is True and doc["rules"] == 19
-    assert doc["combinations"] == 36  # 18 regression + 6 binary + 9 multiclass + 3 multilabel
+    assert code == 0 and doc["valid"] is True and doc["rules"] == 20
+    assert doc["combinations"] == 39  # 18 regression + 6 binary + 9 multiclass + 3 multilabel + 3 ordinal
     bad = tmp_path / "tie.yaml"
     bad.write_text("rules:\n  - id: dup\n    match: {task: binary, labels: zero_one}\n"
                    "    output: {units: 1, activation: sigmoid}\n    loss: {id: hinge}\n    why: w\n")

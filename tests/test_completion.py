@@ -18,12 +18,12 @@ from conftest import PYTHON, python_env
 SCRIPT = shutil.which("lossadvisor", path=str(Path(sys.executable).parent)) or shutil.which("lossadvisor")
 pytestmark = pytest.mark.skipif(SCRIPT is None, reason="the lossadvisor console script is not installed")
 
-TASKS = {"regression", "binary", "multiclass", "multilabel"}
+TASKS = {"regression", "binary", "multiclass", "multilabel", "ordinal"}
 FRAMEWORKS = {"keras", "pytorch", "jax"}
 LOSSES = {"mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
           "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
           "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
-          "categorical_focal_crossentropy"}
+          "categorical_focal_crossentropy", "cumulative_link", "corn", "coral"}
 
 
 def complete(line: str, shell: str = "bash") -> list[str]:
@@ -46,7 +46,7 @@ def test_commands_and_choice_flags():
     assert complete("lossadvisor re") == ["recommend"]
     assert set(complete("lossadvisor check --framework ")) == FRAMEWORKS | {"all", "none"}
     assert set(complete("lossadvisor losses --format ")) == {"text", "json"}
-    assert set(complete("lossadvisor infer data.csv --task ")) >= TASKS
+    assert set(complete("lossadvisor infer data.csv --task ")) >= {"regression", "binary", "multiclass", "multilabel"}
 
 
 def test_recommend_question_flags_complete_their_choices():

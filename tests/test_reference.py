@@ -38,10 +38,12 @@ def test_losses_cover_the_catalog_ids(rb):
 def test_from_logits_exactly_where_keras_has_it():
     keras_has_it = {"binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
                     "sparse_categorical_crossentropy", "categorical_focal_crossentropy"}
-    assert ref.FROM_LOGITS == keras_has_it
+    # and the ordinal losses built of binary cross-entropies (sigmoid outputs, as Keras' BinaryCrossentropy)
+    sums_of_binary_tasks = {"corn", "coral"}
+    assert ref.FROM_LOGITS == keras_has_it | sums_of_binary_tasks
     for loss_id, fn in ref.LOSSES.items():
         params = inspect.signature(fn).parameters
-        assert ("from_logits" in params) == (loss_id in keras_has_it), loss_id
+        assert ("from_logits" in params) == (loss_id in keras_has_it | sums_of_binary_tasks), loss_id
         if "from_logits" in params:
             assert params["from_logits"].kind is inspect.Parameter.KEYWORD_ONLY
             assert params["from_logits"].default is False
@@ -480,6 +482,10 @@ def _grad_case(loss_id, rng):
         return rng.normal(0, 1, 4), rng.normal(0, 1, (4, 3)), {}
     if loss_id == "gaussian_nll":
         return rng.normal(0, 1, 8), rng.normal(0, 1, 8), {"variance": rng.uniform(0.5, 2, 8)}
+    if loss_id == "cumulative_link":  # levels 0..3, scores, 3 ordered cut-points
+        return rng.permutation(np.arange(8) % 4), rng.normal(0, 1, 8), {"cutpoints": np.array([-1.0, 0.2, 1.1])}
+    if loss_id in ("corn", "coral"):  # levels 0..3, one probability per task y > k
+        return rng.permutation(np.arange(8) % 4), rng.uniform(0.05, 0.95, (8, 3)), {}
     return rng.normal(0, 1, 8), rng.normal(0, 1, 8), {}
 
 

@@ -6,7 +6,8 @@ import optax
 # ---- emitted into the program (the constants above are filled in)
 def corn_loss(logits, targets):
     # optax has no CORN loss. Task k predicts y > k from the rows with y >= k (the chain
-    # P(y > k | y > k - 1)): binary cross-entropy over the kept (row, task) pairs, divided by their number
+    # P(y > k | y > k - 1)): binary cross-entropy over the kept (row, task) pairs,
+    # divided by their number
     tasks = jnp.arange(logits.shape[1])
     above = (targets[:, None] > tasks).astype(logits.dtype)
     kept = (targets[:, None] >= tasks).astype(logits.dtype)
