@@ -88,6 +88,7 @@ def framework_variant_cases(rb, frameworks):
         {"task": "multiclass", "classes": 4, "labels": "integer", "imbalance": "severe"},
         {"task": "multilabel", "classes": 2, "imbalance": "moderate"},
         {"task": "survival", "time": "discrete", "intervals": 3},
+        {"task": "ordinal", "classes": 3},
     ]
     swaps = [
         ({"task": "regression"}, "mean_absolute_error", "linear", {}),
@@ -97,6 +98,9 @@ def framework_variant_cases(rb, frameworks):
          {"gamma": 2.0, "alpha": 0.25}),
         ({"task": "segmentation", "masks": "multilabel", "imbalance": "moderate"}, "dice", "sigmoid", {}),
         ({"task": "segmentation", "masks": "multiclass", "imbalance": "moderate"}, "dice", "softmax", {}),
+        # the ordinal alternatives: K - 1 = 4 sigmoid units (5 levels), no cut-point head
+        ({"task": "ordinal"}, "corn", "sigmoid", {}, {"units": 4, "heads": ()}),
+        ({"task": "ordinal"}, "coral", "sigmoid", {}, {"units": 4, "heads": ()}),
     ]
 
     def rec_for(given):
@@ -104,10 +108,11 @@ def framework_variant_cases(rb, frameworks):
         return recommend(rb, answers, sources)
 
     cases = [("variant", rec_for(dict(given, framework=fw))) for given in variants for fw in frameworks]
-    for given, loss, activation, params in swaps:
+    for given, loss, activation, params, *output in swaps:
         for fw in frameworks:
             rec = rec_for(dict(given, framework=fw))
             fields = {name: getattr(rec, name) for name in type(rec).__slots__}
             fields.update(loss=loss, loss_name=rb.losses[loss]["name"], activation=activation, params=dict(params))
+            fields.update(*output)  # the output layer of a swapped loss that has another one
             cases.append((loss, type(rec)(**fields)))
     return cases

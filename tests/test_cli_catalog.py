@@ -8,7 +8,8 @@ LOSS_IDS = ["mean_squared_error", "mean_absolute_error", "mean_squared_logarithm
             "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
             "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
             "categorical_focal_crossentropy", "dice", "dice_crossentropy", "tversky", "ctc",
-            "cox_partial_likelihood", "discrete_time_hazard"]  # the contract's list in architecture.md
+            "cox_partial_likelihood", "discrete_time_hazard",
+            "cumulative_link", "corn", "coral"]  # the contract's lists in architecture.md (the seed's, then turn 2's)
 
 
 def test_losses_json_lists_the_contract_ids(run_cli):
@@ -53,7 +54,7 @@ def test_explain_rule_and_unknown_id(run_cli):
 def test_rules_list_json(run_cli):
     code, out, _ = run_cli("rules", "list", "--json")
     doc = json.loads(out)
-    assert len(doc["rules"]) == 31
+    assert len(doc["rules"]) == 32
     assert {q["id"] for q in doc["questions"]} == {"task", "target", "outliers", "uncertainty", "outputs", "labels",
                                                    "classes", "imbalance", "framework", "masks", "time", "intervals"}
 
@@ -61,9 +62,9 @@ def test_rules_list_json(run_cli):
 def test_rules_validate_shipped_and_overlay(run_cli, tmp_path):
     code, out, _ = run_cli("rules", "validate", "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["valid"] is True and doc["rules"] == 31
-    # 18 regression + 6 binary + 9 multiclass + 3 multilabel + 9 segmentation + 1 sequence + 2 survival
-    assert doc["combinations"] == 48
+    assert code == 0 and doc["valid"] is True and doc["rules"] == 32
+    # 18 regression + 6 binary + 9 multiclass + 3 multilabel + 9 segmentation + 1 sequence + 2 survival + 3 ordinal
+    assert doc["combinations"] == 51
     bad = tmp_path / "tie.yaml"
     bad.write_text("rules:\n  - id: dup\n    match: {task: binary, labels: zero_one}\n"
                    "    output: {units: 1, activation: sigmoid}\n    loss: {id: hinge}\n    why: w\n")

@@ -18,13 +18,13 @@ from conftest import PYTHON, python_env
 SCRIPT = shutil.which("lossadvisor", path=str(Path(sys.executable).parent)) or shutil.which("lossadvisor")
 pytestmark = pytest.mark.skipif(SCRIPT is None, reason="the lossadvisor console script is not installed")
 
-TASKS = {"regression", "binary", "multiclass", "multilabel", "segmentation", "sequence", "survival"}
+TASKS = {"regression", "binary", "multiclass", "multilabel", "ordinal", "segmentation", "sequence", "survival"}
 FRAMEWORKS = {"keras", "pytorch", "jax"}
 LOSSES = {"mean_squared_error", "mean_absolute_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
           "poisson", "gaussian_nll", "quantile", "binary_crossentropy", "binary_focal_crossentropy", "hinge",
           "squared_hinge", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
           "categorical_focal_crossentropy", "dice", "dice_crossentropy", "tversky", "ctc", "cox_partial_likelihood",
-          "discrete_time_hazard"}
+          "discrete_time_hazard", "cumulative_link", "corn", "coral"}
 
 
 def complete(line: str, shell: str = "bash") -> list[str]:

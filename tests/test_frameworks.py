@@ -88,7 +88,7 @@ def _catalog_name(loss: str, fw: str):
 def test_every_rule_and_loss_is_covered():
     rules = {rec.rule for _, rec in CASES}
     assert rules == set(RB.rules), "every rule of the shipped rule base gets code"
-    assert len(RB.rules) == 19 + 1 + 2 + 9  # + sequence + survival + segmentation
+    assert len(RB.rules) == 19 + 1 + 1 + 2 + 9  # the seed's, + ordinal + sequence + survival + segmentation
     losses = {rec.loss for _, rec in CASES}
     assert losses == set(RB.losses) == set(SUPPORTED_LOSSES), "every catalog loss gets a program"
     assert {rec.framework for _, rec in CASES} == {"pytorch", "keras", "jax"}
@@ -117,7 +117,11 @@ def test_keys_present_and_program_compiles(case):
 def test_output_layer_is_in_the_program_with_the_recommended_units(case):
     rec, fc = case
     code, layer, units = fc["code"], fc["output_layer"], rec.units
-    if rec.framework == "pytorch":
+    head = re.match(r"(\w+)\(", layer)
+    if head and f"class {head.group(1)}(" in code:  # a custom head (ordered cut-points), defined before the model
+        assert code.index(f"class {head.group(1)}(") < code.index("# ---- the model")
+        assert f"output_layer = {layer}" in code
+    elif rec.framework == "pytorch":
         assert f"output_layer = {layer}" in code
         # a layer without bias where the loss cancels it (the Cox log-risk)
         assert f"nn.Linear(in_features, {units})" in layer or f"nn.Linear(in_features, {units}, bias=False)" in layer
@@ -127,7 +131,7 @@ def test_output_layer_is_in_the_program_with_the_recommended_units(case):
         assert re.fullmatch(rf'keras\.layers\.Dense\({units}(, activation="\w+")?(, use_bias=False)?\)', layer)
     else:
         assert f"    return {layer}" in code
-        assert f"(in_features, {units})" in layer
+        assert f"(in_features, {units})" in layer or 'params["w_out"]' in layer
         assert f'"w_out": jax.random.normal(key_out, (in_features, {units}))' in code
         assert f'"b_out": jnp.zeros({units})' in code
 
@@ -296,6 +300,8 @@ def _run_data_part(code: str) -> dict:
     """Execute the NumPy part of a program (the seeded batch and its weights)."""
     start = code.index("rng = np.random.default_rng(0)")
     end = code.index("# ---- the model")
+    head = re.search(r"^(class|def) ", code[start:end], flags=re.MULTILINE)  # a custom head's definitions
+    end = start + head.start() if head else end
     namespace = {"np": np}
     exec(compile(code[start:end], "<data>", "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
@@ -341,6 +347,11 @@ def test_batch_has_the_shape_and_dtype_the_loss_expects(rec):
     elif loss in ("hinge", "squared_hinge"):
         assert y.dtype == np.float32 and y.shape == (n, units)
         assert set(np.unique(y)) == {-1.0, 1.0}
+    elif RB.losses[loss]["family"] == "ordinal":
+        levels = rec.answers["classes"]
+        assert y.dtype == np.int64 and y.shape == (n,)
+        assert set(np.unique(y)) == set(range(levels)), "every ordered level 0 .. classes-1 appears"
+        assert "shape (batch,)" in fc["labels"]
     elif loss == "gaussian_nll":
         assert y.shape == (n, units // 2)  # 2 * outputs units: mean and variance heads
     elif loss == "quantile":

@@ -15,9 +15,11 @@ import pytest
 
 from conftest import PYTHON, python_env
 from lossadvisor.errors import UsageError
-from lossadvisor.rulebase import Choice, Question
+from lossadvisor.rulebase import Choice, Question, load_rulebase
 
 LOSSADVISOR = Path(PYTHON).parent / "lossadvisor"  # the console script installed beside this Python
+#: the number of task choices shown (the numbers a person may type at the task prompt)
+TASKS = len(next(q for q in load_rulebase().questions if q.id == "task").choices)
 
 
 def _question(rb, qid, **answers):
@@ -55,11 +57,12 @@ def test_a_typed_answer_names_its_value(rb, qid, answers, typed, value):
 @pytest.mark.parametrize("qid, answers, typed, message", [
     ("task", {}, "multi", "'multi' starts more than one choice: multiclass, multilabel; type more of it"),
     ("task", {}, "M", "'M' starts more than one choice: multiclass, multilabel; type more of it"),
-    ("task", {}, "0", "0 is not one of the numbers shown; choose 1-"),  # 1 to the number of tasks
-    ("task", {}, "99", "99 is not one of the numbers shown; choose 1-"),
+    ("task", {}, "0", f"0 is not one of the numbers shown; choose 1-{TASKS}"),
+    ("task", {}, str(TASKS + 1), f"{TASKS + 1} is not one of the numbers shown; choose 1-{TASKS}"),
     ("labels", {"task": "binary"}, "z1", "invalid value 'z1' for labels"),  # the question's own refusal
     ("task", {}, "binray", "invalid value 'binray' for task; choose from: regression, binary, multiclass, "
-                           "multilabel, "),
+                           "multilabel, "),  # then the other tasks
+    ("task", {}, "binray", "; did you mean 'binary'?"),
     ("imbalance", {"task": "binary"}, "sevre", "did you mean 'severe'?"),
     ("classes", {"task": "multiclass"}, "1", "expected an integer >= 2"),
     ("classes", {"task": "multiclass"}, "ten", "expected an integer >= 2"),
@@ -211,7 +214,8 @@ def test_pty_unique_start_and_ambiguous_start_asks_again():
     child.expect(r"'multi' starts more than one choice: multiclass, multilabel; type more of it")
     child.expect(r"task .*: ")  # asked again
     child.sendline("multclass")
-    child.expect(r"invalid value 'multclass' for task; .*did you mean\s+'multiclass'\?")  # may wrap
+    # the list of tasks may wrap at the terminal's width
+    child.expect(r"invalid value 'multclass' for task;[\s\S]*?did\s+you\s+mean\s+'multiclass'\?")
     child.expect(r"task .*: ")
     child.sendline("multic")
     child.expect(r"labels .*: ")
@@ -231,8 +235,8 @@ def test_pty_unique_start_and_ambiguous_start_asks_again():
 def test_pty_numbers_and_a_number_not_shown():
     child = spawn("--json", "--no-check")
     child.expect(r"task .*: ")
-    child.sendline("9")
-    child.expect(r"9 is not one of the numbers shown; choose 1-\d+")
+    child.sendline("99")
+    child.expect(rf"99 is not one of the numbers shown; choose 1-{TASKS}")
     child.expect(r"task .*: ")
     child.sendline("4")
     child.expect(r"classes .*: ")

@@ -483,6 +483,10 @@ def _grad_case(loss_id, rng):
         return rng.normal(0, 1, 4), rng.normal(0, 1, (4, 3)), {}
     if loss_id == "gaussian_nll":
         return rng.normal(0, 1, 8), rng.normal(0, 1, 8), {"variance": rng.uniform(0.5, 2, 8)}
+    if loss_id == "cumulative_link":  # levels 0..3, scores, 3 ordered cut-points
+        return rng.permutation(np.arange(8) % 4), rng.normal(0, 1, 8), {"cutpoints": np.array([-1.0, 0.2, 1.1])}
+    if loss_id in ("corn", "coral"):  # levels 0..3, one probability per task y > k
+        return rng.permutation(np.arange(8) % 4), rng.uniform(0.05, 0.95, (8, 3)), {}
     return rng.normal(0, 1, 8), rng.normal(0, 1, 8), {}
 
 

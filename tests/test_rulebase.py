@@ -56,8 +56,8 @@ def test_issue_table_rows(rb, given, rule, activation, loss, units):
 def test_every_combination_resolves_to_exactly_one_rule(rb):
     combos = list(rb.answer_sets())
     # regression 3 targets x 2 outliers x 3 uncertainty + binary 2 x 3 + multiclass 3 x 3 + multilabel 3
-    # + sequence 1 + survival 2 times + segmentation 3 masks x 3 imbalance
-    assert len(combos) == 18 + 6 + 9 + 3 + 1 + 2 + 9
+    # + sequence 1 + survival 2 times + segmentation 3 masks x 3 imbalance + ordinal 3 imbalances
+    assert len(combos) == 18 + 6 + 9 + 3 + 1 + 2 + 9 + 3
     for answers in combos:
         found = rb.matching_rules(answers)
         assert found, answers
