@@ -200,7 +200,8 @@ class LintResult(Result):
 def given_answers_with_data(rb, flags: dict[str, Any], *, answer_pairs: Iterable[str] = (),
                             answers_file: str | None = None, data_file: str | None = None,
                             columns: list[str] | None = None, key: str | None = None,
-                            delimiter: str | None = None) -> tuple[dict, dict, dict | None]:
+                            delimiter: str | None = None, order: str | None = None,
+                            event: str | None = None) -> tuple[dict, dict, dict | None]:
     """The answers given to `recommend` (flags or keyword answers, ``--answer`` pairs, an answers
     file), named as the rule base ``rb`` names them, with those the target data in ``data_file``
     implies under the task given.
@@ -211,15 +212,15 @@ def given_answers_with_data(rb, flags: dict[str, Any], *, answer_pairs: Iterable
     """
     from lossadvisor.answers import answers_with_data
 
-    if not data_file and (columns or key or delimiter):
-        raise OptionError("--column, --key and --delimiter go with --from-data")
+    if not data_file and (columns or key or delimiter or order or event):
+        raise OptionError("--column, --key, --delimiter, --order and --event go with --from-data")
     read_data = None
     if data_file:
         from lossadvisor.infer import infer_framing
 
         def read_data(task):
             return infer_framing(data_file, columns=list(columns or ()) or None, key=key, delimiter=delimiter,
-                                 task=task)
+                                 task=task, order=order, event=event)
     return answers_with_data(flags, answer_pairs=tuple(answer_pairs), answers_file=answers_file,
                              read_data=read_data, canonical=rb.canonical_answer)
 
@@ -346,6 +347,7 @@ def lint_document(files: Iterable[str] = (), *, flags: dict[str, Any] | None = N
 def recommend(answers: Mapping[str, Any] | None = None, /, *, check: bool = True, rules: Iterable[str] | str = (),
               answers_file: str | os.PathLike | None = None, from_data: str | os.PathLike | None = None,
               columns: Iterable[str] | str | None = None, key: str | None = None, delimiter: str | None = None,
+              order: Iterable[str] | str | None = None, event: str | None = None,
               **more_answers: Any) -> RecommendResult:
     """The output layer and loss for a problem: ``lossadvisor recommend`` with the answers as keywords.
 
@@ -358,7 +360,7 @@ def recommend(answers: Mapping[str, Any] | None = None, /, *, check: bool = True
         rules: rule files or folders overlaid on the shipped rule base (``--rules``).
         answers_file: a YAML or JSON answers file, such as the output of ``infer --json`` (``--answers``).
         from_data: a file of target data to infer the other answers from (``--from-data``), with
-            ``columns``, ``key`` and ``delimiter`` as for :func:`infer`; for targets in memory,
+            ``columns``, ``key``, ``delimiter``, ``order`` and ``event`` as for :func:`infer`; for targets in memory,
             pass ``infer(targets).answers`` as ``answers``.
 
     Returns:
@@ -378,7 +380,8 @@ def recommend(answers: Mapping[str, Any] | None = None, /, *, check: bool = True
     rb = load_rulebase(_paths(rules, "rules"))
     given, sources, data = given_answers_with_data(
         rb, flags, answers_file=answers_path, data_file=data_path, columns=_texts(columns, "columns"),
-        key=_text(key, "key", optional=True), delimiter=_text(delimiter, "delimiter", optional=True))
+        key=_text(key, "key", optional=True), delimiter=_text(delimiter, "delimiter", optional=True),
+        order=order, event=_text(event, "event", optional=True))
     rec = advise(rb, given, given_sources=sources)
     return RecommendResult(recommend_document(rb, rec, data, check=check))
 

@@ -191,12 +191,29 @@ def test_from_data_fills_answers_and_flags_override(run_cli, tmp_path):
     assert doc["sources"]["task"] == "flag" and "labels" not in doc["answers"]
 
 
+def test_from_data_reads_survival_and_ordinal_targets(run_cli, tmp_path):
+    f = tmp_path / "patients.csv"
+    # 6 subjects, 4 events (died=yes) and 2 censored: a time column beside an event column
+    f.write_text("time,died\n5.0,yes\n3.5,no\n8.2,yes\n1.1,yes\n9.9,no\n4.4,yes\n")
+    doc = _json(run_cli, "--from-data", str(f), "--column", "time", "--event", "died", "--no-input", "--no-check")
+    assert doc["answers"]["task"] == "survival" and doc["sources"]["task"] == "data"
+    assert doc["rule"] == "survival-continuous" and doc["loss"]["id"] == "cox_partial_likelihood"
+    g = tmp_path / "survey.csv"
+    # the words of a scale the table does not know, ordered by --order: 3 levels -> ordinal, classes 3
+    g.write_text("answer\n" + "".join(f"{w}\n" for w in ["rarely", "often", "sometimes"] * 4))
+    doc = _json(run_cli, "--from-data", str(g), "--order", "rarely,sometimes,often", "--no-input", "--no-check")
+    assert doc["answers"]["task"] == "ordinal" and doc["answers"]["classes"] == 3
+    assert doc["rule"] == "ordinal-default" and doc["output"]["units"] == 1
+
+
 def test_from_data_errors_are_input_errors(run_cli, tmp_path):
     f = tmp_path / "empty.csv"
     f.write_text("")
     code, out, err = run_cli("recommend", "--from-data", str(f), "--no-input", "--json")
     assert code == 2 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1
     code, out, err = run_cli("recommend", "--column", "label", "--task", "binary", "--json")
+    assert code == 2 and "go with --from-data" in err
+    code, out, err = run_cli("recommend", "--event", "died", "--task", "survival", "--json")
     assert code == 2 and "go with --from-data" in err
 
 

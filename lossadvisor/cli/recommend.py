@@ -46,6 +46,7 @@ Examples:
   lossadvisor recommend --answers answers.yaml --no-input
   lossadvisor infer targets.csv --json | lossadvisor recommend --answers -
   lossadvisor recommend --from-data train.csv --column label --framework jax
+  lossadvisor recommend --from-data patients.csv --column time --event died
   lossadvisor recommend --rules my-rules.yaml --answer domain=vision --task binary
 
 \b
@@ -82,10 +83,14 @@ is read under, and a given answer that differs from the data's is a warning.
               help="With --from-data: the target column(s). Repeatable.")
 @click.option("--key", metavar="NAME", help="With --from-data: the array in an .npz file.")
 @click.option("--delimiter", metavar="CHAR", help="With --from-data: the CSV delimiter (detected by default).")
+@click.option("--order", metavar="A,B,C",
+              help="With --from-data: the levels of an ordinal target, lowest first (as infer --order).")
+@click.option("--event", metavar="NAME|INDEX",
+              help="With --from-data: the event column of a survival target; --column is the time (as infer --event).")
 @rules_option
 @format_option()
 def recommend(fmt, answer_pairs, answers_file, no_input, ask_all, emit_code, show_code, verbose, no_check, data_file,
-              columns, key, delimiter, rules_paths, **flags):
+              columns, key, delimiter, order, event, rules_paths, **flags):
     """Recommend the output layer (units, activation) and the loss for a problem.
 
     Prints, on one screen, the pairing and its lines for your framework, why
@@ -113,7 +118,7 @@ def recommend(fmt, answer_pairs, answers_file, no_input, ask_all, emit_code, sho
     try:
         given, sources, data = given_answers_with_data(
             rb, flags, answer_pairs=answer_pairs, answers_file=answers_file, data_file=data_file,
-            columns=list(columns), key=key, delimiter=delimiter)
+            columns=list(columns), key=key, delimiter=delimiter, order=order, event=event)
     except OptionError as exc:
         raise click.UsageError(str(exc)) from None  # a usage error of the flags: points to --help
 
