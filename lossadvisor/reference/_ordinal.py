@@ -131,6 +131,27 @@ def minimiser_levels() -> np.ndarray:
     return np.repeat(np.arange(len(MINIMISER_COUNTS)), MINIMISER_COUNTS).astype(np.int64)
 
 
+def task_minimisers(value, want: np.ndarray, what: str):
+    """The minimiser check of a loss over K - 1 binary tasks: on ``minimiser_levels``, the constant
+    probability that minimises the loss in each task (the others held at 0.5), found by golden-section
+    search, equals ``want`` (the statistic of that task, named ``what``)."""
+    from lossadvisor.reference import _checks as c
+
+    levels = minimiser_levels()
+    n, tasks = levels.size, len(MINIMISER_COUNTS) - 1
+    found = []
+    for k in range(tasks):
+        def at(q, k=k):
+            pred = np.full((n, tasks), 0.5)
+            pred[:, k] = q
+            return value(levels, pred)
+        found.append(c.golden(at, 1e-6, 1.0 - 1e-6))
+    ok = all(c.close(a, b, 1e-7) for a, b in zip(found, want))
+    return ok, (f"{n} levels with frequencies {c.fmt_list(np.bincount(levels) / n)}: the constant probabilities "
+                f"minimising the loss, task by task, {c.fmt_list(found)} {'=' if ok else '!='} {what} "
+                f"{c.fmt_list(want)}")
+
+
 def task_extremes(pairing):
     """Logits of ±1e4 on the right and the wrong side of each task; probabilities exactly 0 and 1."""
     from lossadvisor.reference._classes import BIG
@@ -146,4 +167,4 @@ def task_extremes(pairing):
 
 
 __all__ = ["LEVELS", "MINIMISER_COUNTS", "ROWS", "above", "bce_gradient", "bce_terms", "minimiser_levels",
-           "ordinal_levels", "reached", "sample_levels", "sample_tasks", "task_extremes", "task_rows"]
+           "ordinal_levels", "reached", "sample_levels", "sample_tasks", "task_extremes", "task_minimisers", "task_rows"]

@@ -65,20 +65,8 @@ def likelihood(pairing, y, z, extra):
 
 
 def minimiser(value, params, rng):
-    levels = o.minimiser_levels()
-    n, tasks = levels.size, len(o.MINIMISER_COUNTS) - 1
-    want = o.above(levels, tasks).sum(axis=0) / o.reached(levels, tasks).sum(axis=0)
-    found = []
-    for k in range(tasks):
-        def at(q, k=k):
-            pred = np.full((n, tasks), 0.5)
-            pred[:, k] = q
-            return value(levels, pred)
-        found.append(c.golden(at, 1e-6, 1.0 - 1e-6))
-    ok = all(c.close(a, b, 1e-7) for a, b in zip(found, want))
-    return ok, (f"{n} levels with frequencies {c.fmt_list(np.bincount(levels) / n)}: the constant probabilities "
-                f"minimising the loss, task by task, {c.fmt_list(found)} {'=' if ok else '!='} the conditional "
-                f"fractions P(y > k | y >= k) = {c.fmt_list(want)}")
+    levels, tasks = o.minimiser_levels(), len(o.MINIMISER_COUNTS) - 1
+    return o.task_minimisers(value, o.above(levels, tasks).sum(axis=0) / o.reached(levels, tasks).sum(axis=0), "the conditional fractions P(y > k | y >= k) =")
 
 
 def _masks(y, tasks):
