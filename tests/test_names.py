@@ -117,8 +117,9 @@ def test_explain_an_activation_by_any_name(run_cli, name, activation):
 def test_an_activation_lists_the_losses_and_rules_it_pairs_with(run_cli, rb):
     code, out, _ = run_cli("explain", "sigmoid", "--json")
     entry = json.loads(out)["activation"]
-    # from rules/losses.yaml: the losses whose output activation is sigmoid
-    assert entry["losses"] == ["binary_crossentropy", "binary_focal_crossentropy"]
+    # from rules/losses.yaml: the losses whose output activation is sigmoid, in catalog order
+    assert entry["losses"] == ["binary_crossentropy", "binary_focal_crossentropy", "dice", "dice_crossentropy",
+                               "tversky", "discrete_time_hazard", "corn", "coral"]
     assert entry["range"] == "unit_interval"
     assert "binary-default" in entry["recommended_by"] and "multilabel-default" in entry["recommended_by"]
     code, out, _ = run_cli("explain", "sigmoid", env={"NO_COLOR": "1", "COLUMNS": "100"})
@@ -234,7 +235,7 @@ def test_ranking_of_kinds_of_name():
     (("lint", "--loss", "mse", "--task", "regresion"), "did you mean 'regression'?"),
     (("lint", "--loss", "nn.CrossEntropyLoss", "--labels", "intger"), "did you mean 'integer'?"),
     (("recommend", "--task", "binray", "--no-input"),
-     "invalid value 'binray' for task; choose from: regression, binary, multiclass, multilabel, sequence; "
+     "invalid value 'binray' for task; choose from: regression, binary, multiclass, multilabel, ordinal, segmentation, sequence, survival; "
      "did you mean 'binary'?"),
     (("recommend", "--task", "binary", "--framework", "pytroch", "--no-input"), "did you mean 'pytorch'?"),
     (("recommend", "--task", "multiclass", "--labels", "onehot", "--no-input"), "did you mean 'one_hot'?"),
@@ -360,7 +361,7 @@ def test_question_parse_is_case_insensitive_takes_aliases_and_suggests(rb):
     assert task.choice_value("torch") is None  # framework names belong to the framework question only
     with pytest.raises(UsageError, match=r"choose from: pytorch, keras, jax; did you mean 'pytorch'\?"):
         framework.parse("pytoch")
-    with pytest.raises(UsageError, match=r"choose from: regression, binary, multiclass, multilabel, sequence$"):
+    with pytest.raises(UsageError, match=r"choose from: regression, binary, multiclass, multilabel, ordinal, segmentation, sequence, survival$"):
         task.parse("banana")  # nothing close: no suggestion
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from lossadvisor.errors import LossAdvisorError, UsageError
 from lossadvisor.lint.data import FACTS, conditions_hold, fill_template
+from lossadvisor.rulebase import condition_matches
 from lossadvisor.lint.spellings import (
     LINT_PARAMS,
     LintData,
@@ -76,10 +77,14 @@ def _target_ndim(value: Any, where: str) -> int:
     return len(dims)
 
 
-def _question_value(rb, qid: str, raw: Any, task: str | None, where: str) -> Any:
-    context = {"task": task} if task else {}
+def _question_value(rb, qid: str, raw: Any, task: str | None, where: str, given: dict | None = None) -> Any:
+    """``raw`` parsed as the answer to ``qid`` under the task and the answers ``given`` before it."""
+    context = {**(given or {}), "task": task} if task else {}
     if task is not None and qid != "task":
-        q = rb.applicable(qid, context)
+        # a question may also depend on answers lint does not read (segmentation's classes on masks):
+        # the first one whose task condition holds applies
+        q = rb.applicable(qid, context) or next(
+            (q2 for q2 in rb.questions_with_id(qid) if condition_matches(q2.when.get("task"), task)), None)
         if q is None:
             scopes = " or ".join(
                 ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}" for k, v in q2.when.items())
@@ -155,9 +160,9 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
     if v.get("task") is not None:
         task = _question_value(rb, "task", v["task"], None, model.where("task"))
         facts["task"] = answers["task"] = task
-    for qid in sorted(qids - {"task"}):
+    for qid in [q for q in dict.fromkeys(rb.question_ids()) if q != "task"]:  # in the order they are asked
         if v.get(qid) is not None:
-            value = _question_value(rb, qid, v[qid], task, model.where(qid))
+            value = _question_value(rb, qid, v[qid], task, model.where(qid), answers)
             answers[qid] = value
             if qid in FACTS:
                 facts[qid] = value

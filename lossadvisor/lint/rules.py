@@ -39,7 +39,7 @@ from lossadvisor.lint.data import (
 )
 from lossadvisor.lint.facts import merge_flags, model_facts
 from lossadvisor.lint.pysource import silenced
-from lossadvisor.lint.spellings import LintData, ModelInput
+from lossadvisor.lint.spellings import LintData, ModelInput, norm_spelling
 from lossadvisor.textutil import suggest
 
 ALL_CODES = "ALL"                    # --select ALL / --ignore ALL
@@ -208,6 +208,11 @@ def _code_entries(values: Iterable[str] | None, option: str, data: LintData) -> 
     return entries
 
 
+def _bare(spelling: str) -> str:
+    """A loss spelling without its module prefix and call: ``nn.CrossEntropyLoss()`` -> ``crossentropyloss``."""
+    return norm_spelling(spelling.split("(", 1)[0])[0]
+
+
 def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, data: LintData) -> dict | None:
     """LA201: the pairing works but the rule base recommends another for the stated framing."""
     from lossadvisor.engine import recommend, resolve_answers
@@ -220,15 +225,18 @@ def _recommendation_finding(rb, facts: dict, names: dict, model: ModelInput, dat
         rec = recommend(rb, answers, sources)
     except LossAdvisorError:
         return None
-    if rec.heads:
-        same = rec.loss == facts["loss"]
-    else:
-        same = rec.loss == facts["loss"] and rec.activation == facts["effective_activation"]
-    if same:
-        return None
     fw = facts.get("framework")
     catalog = rb.losses.get(rec.loss) or {}
     spelled = ((catalog.get("frameworks") or {}).get(fw) if fw else None) or ""
+    # the recommended loss as the framework spells it is the model's loss (nn.CrossEntropyLoss reads as
+    # categorical or sparse cross-entropy by its labels, which a segmentation framing does not state)
+    same_spelling = bool(spelled) and _bare(spelled) == _bare(names.get("loss_spelling") or "")
+    if rec.heads:
+        same = rec.loss == facts["loss"]
+    else:
+        same = (rec.loss == facts["loss"] or same_spelling) and rec.activation == facts["effective_activation"]
+    if same:
+        return None
     recommended = rec.loss + (f" ({spelled})" if spelled else "")
     units = f"{rec.units} {rec.activation} unit{'s' if rec.units != 1 else ''}"
     recommended += f" on {units}" if not rec.heads else " with " + ", ".join(
