@@ -291,10 +291,11 @@ _ACTIVATIONS = ["softmax", "sigmoid", "linear", "relu", "log_softmax", "exponent
 _LOSSES = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
            "nn.CrossEntropyLoss", "nn.BCEWithLogitsLoss", "nn.MSELoss", "mse", "poisson", "nn.KLDivLoss",
            "optax.hinge_loss", "nn.NLLLoss", "msle", "BinaryCrossentropy(from_logits=True)"]
-_STATED = {"task": ["regression", "binary", "multiclass", "multilabel"],
+_STATED = {"task": ["regression", "binary", "multiclass", "multilabel", "ordinal", "segmentation"],
            "labels": ["zero_one", "plus_minus_one", "integer", "one_hot", "probabilities"],
            "classes": [2, 3, 10], "units": [1, 2, 5, 10], "target": ["real", "positive_wide", "count"],
-           "target_shape": ["(N,)", "(N, 1)"]}
+           "target_shape": ["(N,)", "(N, 1)"], "class_weight": [True, False], "label_start": [0, 1],
+           "layout": ["batch_major", "time_major"], "batch_size": [8, 512], "event_rate": [0.1, 0.9]}
 _RULE_CODES = {"LA201", "LA303"}   # decided in code, not by the facts a model lacks
 
 

@@ -26,7 +26,8 @@ Examples:
 PATHS are PyTorch and Keras training scripts (.py), folders, spec files
 (YAML or JSON: one model, a list, or {models: [...]}, with the keys of the
 flags: task, activation, loss, framework, from_logits, units, labels,
-classes, target, reduction, target_shape, name), .keras archives, or the
+classes, target, reduction, target_shape, layout, blank, label_start,
+batch_size, event_rate, class_weight, name), .keras archives, or the
 JSON of Keras model.to_json(). - reads a spec from standard input (a
 training script is given as a .py file); a file without a suffix (a pipe,
 <(...)) is judged by its content. Specs stop at 64 MiB, scripts at 16
@@ -93,7 +94,7 @@ model that could not be read or linted (after the report).
 @click.command(epilog=EPILOG)
 @click.argument("files", nargs=-1, type=click.Path(), metavar="[PATHS]...")
 @click.option("--task", metavar="CHOICE", shell_complete=completion.question_values("task"),
-              help="regression | binary | multiclass | multilabel.")
+              help="regression | binary | multiclass | multilabel | ordinal | segmentation | sequence | survival.")
 @click.option("--activation", metavar="NAME", shell_complete=completion.activation_ids,
               help="The model's output activation, as any framework spells it.")
 @click.option("--loss", metavar="NAME", shell_complete=completion.loss_ids,
@@ -110,6 +111,13 @@ model that could not be read or linted (after the report).
               help="Regression target: real | positive_wide | count.")
 @click.option("--reduction", metavar="NAME", help="The loss's reduction (PyTorch), e.g. mean or batchmean.")
 @click.option("--target-shape", metavar="SHAPE", help="Shape of the targets given to the loss, e.g. '(N,)' or '(N, 1)'.")
+@click.option("--layout", metavar="CHOICE", help="Sequence output layout: batch_major (N, T, C) | time_major (T, N, C).")
+@click.option("--blank", metavar="N", help="The CTC blank index (PyTorch blank, Keras mask_index, optax blank_id).")
+@click.option("--label-start", "label_start", metavar="N", help="The smallest label: 0, or 1 for levels numbered 1..K.")
+@click.option("--batch-size", "batch_size", metavar="N", help="Training batch size (Cox: batches without events).")
+@click.option("--event-rate", "event_rate", metavar="X", help="Share of rows with an event (survival), in (0, 1].")
+@click.option("--class-weight/--no-class-weight", "class_weight", default=None,
+              help="Keras: whether fit gets class_weight.")
 @click.option("--answer", "answer_pairs", multiple=True, metavar="ID=VALUE", shell_complete=completion.answer_pairs,
               help="Any other question of the rule base (imbalance, outliers, ...). Repeatable.")
 @click.option("--select", multiple=True, metavar="CODES",

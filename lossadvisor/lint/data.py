@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.errors import RuleBaseError, UsageError
-from lossadvisor.lint.spellings import FRAMEWORKS, INPUT_KINDS, LINT_PARAMS, LintData, norm_spelling
+from lossadvisor.lint.spellings import FRAMEWORKS, INPUT_KINDS, LAYOUTS, LINT_PARAMS, LintData, norm_spelling
 from lossadvisor.textutil import suggest
 
 SEVERITIES = ("error", "warning", "info")
@@ -37,6 +37,9 @@ FACTS = (
     "task", "labels", "classes", "target", "framework", "units", "activation", "output_range",
     "effective_activation", "loss", "loss_family", "loss_input", "link", "logits_via", "from_logits",
     "reduction", "broadcasts_target", "target_ndim", "units_match_classes", "custom",
+    # the structured-target families (rules/lint.yaml LA129-LA133)
+    "blank", "blank_clash", "layout", "loss_layout", "label_start", "batch_size", "event_rate",
+    "no_event_batch_chance", "class_weight",
 )
 # The facts a model states (a flag, a spec key or a Keras file), each with how a rule that
 # could not be applied for its lack says so, and the input key that gives it.
@@ -50,6 +53,11 @@ STATED_FACTS = {
     "target_ndim": ("no target shape given", "target_shape"),
     "activation": ("no readable output activation", "activation"),
     "loss": ("no readable loss", "loss"),
+    "layout": ("no output layout given", "layout"),
+    "label_start": ("no first label given", "label_start"),
+    "batch_size": ("no batch size given", "batch_size"),
+    "event_rate": ("no event rate given", "event_rate"),
+    "class_weight": ("no class_weight use given", "class_weight"),
 }
 # The facts computed from stated ones: absent when the stated facts are known, such a fact does
 # not apply (a loss without from_logits); absent when one of them is missing, it is unknown.
@@ -65,11 +73,15 @@ DERIVED_FACTS = {
     "broadcasts_target": ("loss",),
     "custom": ("loss",),
     "units_match_classes": ("units", "classes"),
+    "blank": ("loss",),                                  # the blank index of a CTC loss
+    "blank_clash": ("loss", "units", "label_start"),     # the blank is a real class
+    "loss_layout": ("loss",),                            # the layout the loss requires
+    "no_event_batch_chance": ("batch_size", "event_rate"),
 }
 # Template names the computed rules fill in, besides the facts and their spellings.
 EXTRA_TEMPLATE_NAMES = (
     "activation_spelling", "loss_spelling", "answers", "recommended", "rule", "current", "alternative",
-    "recommend_args", "reason", "missing", "missing_flags",
+    "recommend_args", "reason", "missing", "missing_flags", "no_event_batch_percent",
 )
 
 
@@ -230,6 +242,12 @@ def _loss_spelling(item: Any, loss_id: str, entry_where: str, activations: dict,
         if p not in LINT_PARAMS:
             problems.append(f"{_where(item, entry_where, 'params')}: param {p!r} is not one lint reads "
                             f"({', '.join(LINT_PARAMS)})")
+    if item.get("layout") is not None and item["layout"] not in LAYOUTS:
+        problems.append(f"{_where(item, entry_where, 'layout')}: layout must be one of {', '.join(LAYOUTS)}")
+    label_start = item.get("label_start")
+    if label_start is not None and (isinstance(label_start, bool) or not isinstance(label_start, int)
+                                    or label_start < 0):
+        problems.append(f"{_where(item, entry_where, 'label_start')}: label_start must be an integer >= 0")
     spellings = [str(s) for s in item.get("spellings") or []]
     if not spellings:
         problems.append(f"{here}: a spelling of {loss_id!r} needs a list of spellings")
@@ -245,6 +263,8 @@ def _loss_spelling(item: Any, loss_id: str, entry_where: str, activations: dict,
         "by_labels": dict(item.get("by_labels") or {}),
         "broadcasts_target": bool(item.get("broadcasts_target", False)),
         "custom": bool(item.get("custom", False)),
+        "layout": item.get("layout"),
+        "label_start": label_start,
         "where": here,
     }
 

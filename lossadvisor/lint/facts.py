@@ -14,6 +14,7 @@ from lossadvisor.errors import LossAdvisorError, UsageError
 from lossadvisor.lint.data import FACTS, conditions_hold, fill_template
 from lossadvisor.rulebase import condition_matches
 from lossadvisor.lint.spellings import (
+    LAYOUTS,
     LINT_PARAMS,
     LintData,
     ModelInput,
@@ -22,12 +23,13 @@ from lossadvisor.lint.spellings import (
     lookup_loss,
     parse_spelling,
 )
-from lossadvisor.textutil import preview, suggest
+from lossadvisor.textutil import fmt_number, preview, suggest
 
 # Keys a model description may have. Question ids of the rule base are accepted too.
 MODEL_KEYS = (
     "name", "task", "labels", "classes", "target", "framework", "activation", "loss", "from_logits",
     "units", "reduction", "log_input", "target_shape",
+    "blank", "layout", "label_start", "batch_size", "event_rate", "class_weight",
 )
 
 
@@ -54,6 +56,50 @@ def _as_int(value: Any, key: str, where: str, minimum: int = 1) -> int:
     if out is None or out < minimum:
         raise UsageError(f"{where}{key} must be an integer >= {minimum}, got {preview(value)}")
     return out
+
+
+def _fraction(value: Any, key: str, where: str) -> float:
+    """A share in (0, 1] (the event rate of survival data)."""
+    out = None
+    if not isinstance(value, bool):
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            out = None
+    if out is None or not math.isfinite(out) or not 0 < out <= 1:
+        raise UsageError(f"{where}{key} must be a number in (0, 1], got {preview(value)}")
+    return out
+
+
+def _choice(value: Any, key: str, where: str, choices: tuple) -> str:
+    text = str(value).strip().lower().replace("-", "_") if isinstance(value, str) else None
+    if text not in choices:
+        raise UsageError(f"{where}{key} must be one of {', '.join(choices)}, got {preview(value)}"
+                         f"{suggest(str(value), choices, fold_case=True)}")
+    return text
+
+
+def blank_clash(blank: int, units: int | None, label_start: int | None) -> bool | None:
+    """Whether a CTC blank index is also a real class: None when the facts do not decide it.
+
+    The C classes are numbered ``label_start .. label_start + C - 1`` beside the blank, with
+    ``units = C + 1`` outputs. A blank strictly inside ``0 .. units - 1`` is a class whichever way
+    the labels are numbered; at an end it clashes when the labels start there (blank 0 with labels
+    from 0, blank ``units - 1`` with labels from 1).
+
+    >>> blank_clash(3, 10, None), blank_clash(0, 10, 1), blank_clash(0, None, 0), blank_clash(9, 10, 1)
+    (True, False, True, True)
+    """
+    if units is not None and 0 < blank < units - 1:
+        return True
+    if label_start is None:
+        return None
+    if blank == 0:
+        return label_start == 0
+    if units is None:
+        # labels from 1: a blank from 1 on is a class, or past the last output (wrong either way)
+        return True if label_start >= 1 and blank >= label_start else None
+    return label_start <= blank <= label_start + units - 2
 
 
 def _target_ndim(value: Any, where: str) -> int:
@@ -172,6 +218,21 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
         facts["target_ndim"] = _target_ndim(v["target_shape"], model.where("target_shape"))
     if "units" in facts and "classes" in facts:
         facts["units_match_classes"] = facts["units"] == facts["classes"]
+    if v.get("layout") is not None:
+        facts["layout"] = _choice(v["layout"], "layout", model.where("layout"), LAYOUTS)
+    if v.get("label_start") is not None:
+        facts["label_start"] = _as_int(v["label_start"], "label_start", model.where("label_start"), minimum=0)
+    if v.get("batch_size") is not None:
+        facts["batch_size"] = _as_int(v["batch_size"], "batch_size", model.where("batch_size"))
+    if v.get("event_rate") is not None:
+        facts["event_rate"] = _fraction(v["event_rate"], "event_rate", model.where("event_rate"))
+    if v.get("class_weight") is not None:
+        facts["class_weight"] = _as_bool(v["class_weight"], "class_weight", model.where("class_weight"))
+    if "batch_size" in facts and "event_rate" in facts:
+        # every row of a batch censored: (1 - rate)^batch, rows drawn independently
+        chance = (1 - facts["event_rate"]) ** facts["batch_size"]
+        facts["no_event_batch_chance"] = chance
+        names["no_event_batch_percent"] = fmt_number(100 * chance) + "%"
 
     # activation
     if v.get("activation") is not None:
@@ -210,6 +271,8 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
                 raise UsageError(f"{model.where(key)}the loss '{name}' has no {key}{extra}{reads}")
             if key in ("from_logits", "log_input"):
                 value = _as_bool(value, key, model.where(key))
+            elif key == "blank":
+                value = _as_int(value, key, model.where(key), minimum=0)
             elif key == "reduction":
                 if not isinstance(value, str) or not value.strip():
                     raise UsageError(f"{model.where(key)}reduction must be a name like mean or batchmean")
@@ -238,6 +301,14 @@ def model_facts(model: ModelInput, rb, data: LintData) -> tuple[dict, dict]:
             facts["reduction"] = params["reduction"]
         facts["broadcasts_target"] = entry["broadcasts_target"]
         facts["custom"] = entry["custom"]
+        if entry["layout"] is not None:
+            facts["loss_layout"] = entry["layout"]
+        if "blank" in params:
+            facts["blank"] = params["blank"]
+            # the labels' first class as stated, else as the loss's convention fixes it (Keras: 1)
+            clash = blank_clash(params["blank"], facts.get("units"), facts.get("label_start", entry["label_start"]))
+            if clash is not None:
+                facts["blank_clash"] = clash
         spelled = model.display.get("loss") or str(v["loss"])
         names["loss_spelling"] = spelled
 

@@ -25,7 +25,12 @@ from lossadvisor.textutil import preview, suggest
 FRAMEWORKS = tuple(sorted(framework_names.FRAMEWORKS, key=lambda name: name != "keras"))
 INPUT_KINDS = ("logits", "probabilities", "log_probabilities", "rate", "log_rate", "values", "scores")
 # Loss parameters lint reads (others in a spelled call, e.g. label_smoothing, are ignored).
-LINT_PARAMS = ("from_logits", "reduction", "log_input")
+LINT_PARAMS = ("from_logits", "reduction", "log_input", "blank")
+# Other frameworks' names of a parameter lint reads: a spelled call's keyword is read as lint's
+# name (keras.ops.ctc_loss's mask_index and optax.ctc_loss's blank_id are the CTC blank index).
+PARAM_ALIASES = {"mask_index": "blank", "blank_id": "blank"}
+# The layouts of a sequence output a loss may require (a catalog spelling's `layout:`)
+LAYOUTS = ("batch_major", "time_major")
 
 # Module prefixes stripped from a spelling, longest first; each hints at a framework.
 _PREFIXES = (
@@ -113,7 +118,8 @@ def norm_spelling(text: str) -> tuple[str, str | None]:
 def parse_spelling(text: Any) -> tuple[str, dict]:
     """`nn.KLDivLoss(reduction="batchmean")` -> ('nn.KLDivLoss', {'reduction': 'batchmean'}).
 
-    Keyword arguments must be literals; positional arguments are ignored.
+    Keyword arguments must be literals; positional arguments are ignored. A keyword of
+    PARAM_ALIASES is read under lint's name (``mask_index=3`` -> ``{'blank': 3}``).
     """
     if not isinstance(text, str) or not text.strip():
         raise UsageError(f"expected a name, got {preview(text)}")
@@ -135,10 +141,11 @@ def parse_spelling(text: Any) -> tuple[str, dict]:
     for kw in node.keywords:
         if kw.arg is None:
             continue
+        key = PARAM_ALIASES.get(kw.arg, kw.arg)
         try:
-            kwargs[kw.arg] = ast.literal_eval(kw.value)
+            kwargs[key] = ast.literal_eval(kw.value)
         except ValueError:
-            kwargs[kw.arg] = ast.unparse(kw.value)
+            kwargs[key] = ast.unparse(kw.value)
     return name, kwargs
 
 
@@ -203,7 +210,7 @@ def lookup_loss(text: str, data: LintData, framework: str | None = None) -> tupl
 def _semantics(entry: dict) -> tuple:
     return (entry["loss"], json.dumps(entry["input"], sort_keys=True, default=str), entry["link"],
             json.dumps(entry["params"], sort_keys=True), entry["broadcasts_target"], entry["custom"],
-            json.dumps(entry["by_labels"], sort_keys=True))
+            json.dumps(entry["by_labels"], sort_keys=True), entry["layout"], entry["label_start"])
 
 
 def describe_input(entry: dict) -> str:
