@@ -8,6 +8,9 @@ from lossadvisor.errors import InputError, RuleBaseError, UsageError
 from lossadvisor.rulebase import RuleBase, load_rulebase
 from lossadvisor.textutil import suggest
 
+#: the families of the catalog's losses (``family:`` in rules/losses.yaml; its JSON Schema lists the same)
+FAMILIES = ("regression", "binary", "multiclass", "ordinal", "segmentation", "sequence", "survival")
+
 LOSS_FIELDS = (
     "id", "name", "family", "formula", "distribution", "likelihood", "statistic", "activation",
     "target_domain", "prediction_domain", "params", "from_logits", "use_when", "pitfalls", "frameworks",

@@ -56,3 +56,10 @@ def test_schema_id_enums_match_the_catalog_and_the_registry():
     assert schema["properties"]["loss"]["properties"]["id"]["enum"] == catalog
     assert sorted(reference.LOSSES) == sorted(catalog)
     assert sorted(schema["properties"]["output"]["properties"]["activation"]["enum"]) == sorted(reference.ACTIVATIONS)
+
+
+def test_the_loss_families_of_the_schema_are_the_ones_losses_family_takes():
+    from lossadvisor.catalog import FAMILIES
+
+    schema = json.loads((SCHEMAS / "losses.schema.json").read_text())
+    assert tuple(schema["$defs"]["loss"]["properties"]["family"]["enum"]) == FAMILIES

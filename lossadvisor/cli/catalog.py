@@ -7,6 +7,7 @@ import re
 import click
 
 from lossadvisor.cli import completion
+from lossadvisor.catalog import FAMILIES
 from lossadvisor.cli.common import NameChoice, format_option, load_rules, rules_option
 
 LINT_CODE = re.compile(r"^LA\d{3}$", re.IGNORECASE)
@@ -81,10 +82,11 @@ def explain(item_id, all_codes, plot_path, rules_paths, fmt):
 Examples:
   lossadvisor losses
   lossadvisor losses --family binary
+  lossadvisor losses --family survival
   lossadvisor losses mse bce nn.CrossEntropyLoss
   lossadvisor losses --json""")
 @click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=completion.loss_ids)
-@click.option("--family", type=NameChoice(["regression", "binary", "multiclass"]), help="Only this family.")
+@click.option("--family", type=NameChoice(FAMILIES), help="Only this family.")
 @rules_option
 @format_option()
 def losses(names, family, rules_paths, fmt):

@@ -61,6 +61,15 @@ def question_values(qid: str):
     return complete
 
 
+def words(items):
+    """A ``shell_complete`` offering the fixed ``items`` ((value, help) pairs)."""
+
+    def complete(ctx, param, incomplete):
+        return _matching(items, incomplete)
+
+    return complete
+
+
 def answer_pairs(ctx, param, incomplete):
     """``--answer ID=VALUE``: the question ids (``task=``) while the id is being typed; the
     ``ID=VALUE`` pairs of a choice question once its id is typed in full or is the only one

@@ -111,7 +111,8 @@ model that could not be read or linted (after the report).
               help="Regression target: real | positive_wide | count.")
 @click.option("--reduction", metavar="NAME", help="The loss's reduction (PyTorch), e.g. mean or batchmean.")
 @click.option("--target-shape", metavar="SHAPE", help="Shape of the targets given to the loss, e.g. '(N,)' or '(N, 1)'.")
-@click.option("--layout", metavar="CHOICE", help="Sequence output layout: batch_major (N, T, C) | time_major (T, N, C).")
+@click.option("--layout", metavar="CHOICE", help="Sequence output layout: batch_major (N, T, C) | time_major (T, N, C).",
+              shell_complete=completion.words([("batch_major", "(N, T, C)"), ("time_major", "(T, N, C)")]))
 @click.option("--blank", metavar="N", help="The CTC blank index (PyTorch blank, Keras mask_index, optax blank_id).")
 @click.option("--label-start", "label_start", metavar="N", help="The smallest label: 0, or 1 for levels numbered 1..K.")
 @click.option("--batch-size", "batch_size", metavar="N", help="Training batch size (Cox: batches without events).")

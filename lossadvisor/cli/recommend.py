@@ -16,13 +16,16 @@ def _question_flags(func):
         by_id.setdefault(q.id, []).append(q)
     for qid, qs in reversed(list(by_id.items())):
         parts = []
+        defaults = {q.default for q in qs}
         for q in qs:
             valid = "|".join(q.values) if q.kind == "choice" else q.describe_valid()
+            if len(defaults) > 1 and q.default is not None:  # the default differs by scope: say each one
+                valid += f", default {q.default}"
             scope = ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}" for k, v in q.when.items())
             parts.append(f"{scope}: {valid}" if scope else valid)
         default = qs[0].default
         text = qs[0].prompt.rstrip("?") + " (" + "; ".join(parts) + ")"
-        if default is not None:
+        if default is not None and len(defaults) == 1:
             text += f" [default: {default}]"
         metavar = "N" if qs[0].kind == "integer" else "CHOICE"
         func = click.option(f"--{qid.replace('_', '-')}", qid, metavar=metavar, default=None, help=text,
