@@ -328,14 +328,29 @@ def not_an_id_column(st, name, chosen_by=None) -> str | None:
         raise InputError(f"{name}: column '{st.name}': {many} values are distinct text (e.g. {quoted(example)}), "
                          f"more than {share:.0%} (distinct_share_max): an ID, a timestamp or a line read with the "
                          f"wrong delimiter, not class labels; choose the target column with --column{hint}")
-    if st.integral and st.distinct == n and st.vmax - st.vmin == n - 1:
-        run = (f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, "
-               "each once")
+    run = integer_run(st)
+    if run:
         if chosen_by:
             return f"{run}, like a row number or an ID; read as the target because {chosen_by}"
         raise InputError(f"{name}: {run}: a row number or an ID, not a target; choose the target column with "
                          "--column (or name this one with --column to take it as the target, e.g. a rank)")
     return None
+
+
+def integer_run(st) -> str | None:
+    """The words for a column of at least distinct_min_rows integers that are one consecutive run,
+    every value once (row numbers, IDs), else None.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> integer_run(accumulate_array(list(range(5, 35))).stats[0])
+    "column 'array': the 30 values are the integers 5..34, each once"
+    >>> integer_run(accumulate_array(list(range(5, 34)) + [35]).stats[0]) is None  # a gap at 34
+    True
+    """
+    n = st.n
+    if not (n >= threshold("distinct_min_rows") and st.integral and st.distinct == n and st.vmax - st.vmin == n - 1):
+        return None
+    return f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, each once"
 
 
 def id_like_integers(st) -> str | None:
