@@ -350,7 +350,8 @@ def integer_run(st) -> str | None:
     n = st.n
     if not (n >= threshold("distinct_min_rows") and st.integral and st.distinct == n and st.vmax - st.vmin == n - 1):
         return None
-    return f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, each once"
+    return (f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, "
+            "each once")
 
 
 def id_like_integers(st) -> str | None:

@@ -169,8 +169,10 @@ def words_of_a_scale_but_one(st, r) -> None:
     >>> r = Framing()
     >>> r.set("task", "multiclass", "4 distinct strings")
     >>> words_of_a_scale_but_one(accumulate_array(["High", "low", "extreme", "medium"] * 5).stats[0], r)
-    >>> r.ambiguities[0]["alternative"], r.ambiguities[0]["settle"]  # doctest: +ELLIPSIS
-    ({'task': 'ordinal', 'classes': 4}, "if the values are ordered levels, pass them lowest first: --order low,medium,High with 'extreme' in its place (...)")
+    >>> r.ambiguities[0]["alternative"]
+    {'task': 'ordinal', 'classes': 4}
+    >>> r.ambiguities[0]["settle"]  # doctest: +ELLIPSIS
+    "if the values are ordered levels, pass them lowest first: --order low,medium,High with 'extreme' in its ..."
     """
     if not st.is_text or st.text_overflow:
         return
