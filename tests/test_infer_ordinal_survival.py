@@ -218,6 +218,75 @@ def test_task_ordinal_takes_integers_and_refuses_unknown_words():
         infer_array(np.eye(3)[[0, 1, 2, 0]], task="ordinal")
 
 
+def test_counts_from_1_list_regression_count_among_the_alternatives():
+    # 1 + a count: 40, 80, 80, 50, 30, 12, 4 rows for 1..7 (296). From the mode 2 (the first of the two
+    # 80s) the tail 80, 80, 50, 30, 12, 4 takes 5 steps, 4 of them down (0.8 >= 0.75) and ends at
+    # 4 / 80 = 0.05 <= 0.2 (count_tail_*): count-shaped. 1..7 is still a 1-7 scale (the issue: a 1-6
+    # agreement scale is not taken for counts), so ordinal, with counts listed as the alternative
+    y = np.repeat(np.arange(1, 8), [40, 80, 80, 50, 30, 12, 4])
+    doc = _valid(infer_array(y))
+    assert doc["answers"] == {"task": "ordinal", "classes": 7, "imbalance": "moderate"}  # 4 / 80 = 0.05
+    assert _task_alternatives(doc) == [{"task": "multiclass", "labels": "integer", "classes": 7},
+                                       {"task": "regression", "target": "real"},
+                                       {"task": "regression", "target": "count"}]
+    count = doc["ambiguities"][2]
+    assert count["why"].startswith("the histogram falls away after its mode 2 like a count's (count_tail_*)")
+    assert count["settle"] == "if the values count something, pass --task regression --target count"
+
+
+def _pain_rows(none):
+    # 60 mild, 70 moderate, 65 severe and `none` rows of 'none', a missing-value word to the readers
+    return [f"{i},{w}" for i, w in enumerate(["mild"] * 60 + ["none"] * none + ["moderate"] * 70 + ["severe"] * 65)]
+
+
+@pytest.mark.parametrize("order, reading", [
+    (("--order", "none,mild,moderate,severe"), "a level --order lists"),
+    ((), "a level of the known scale the other values belong to"),
+])
+def test_a_rare_none_is_a_level_of_the_scale_not_a_missing_value(run_cli, tmp_path, order, reading):
+    # 5 of 200 rows are 'none': 2.5% < 5% (missing_class_share) made them missing, then "level 'none'
+    # never occurs"; 'none' is listed in --order / is the lowest level of none < ... < very severe,
+    # which mild, moderate and severe belong to
+    doc = _infer_json(run_cli, _csv(tmp_path, "p.csv", "id,pain", _pain_rows(5)), "--column", "pain", *order)
+    assert doc["missing"] == 0
+    # the rarest level 'none' 5 rows vs 'moderate' 70: 5 / 70 = 0.071 < 1/5, >= 1/100: moderate
+    assert doc["answers"] == {"task": "ordinal", "classes": 4, "imbalance": "moderate"}
+    assert doc["label_mapping"] == {"none": 0, "mild": 1, "moderate": 2, "severe": 3}
+    assert doc["evidence"]["task"].endswith(f"; 'none' (5 rows) is read as {reading}, not as a missing value")
+    assert doc["missing_values"] == {"missing": {}, "classes": {"none": 5}}
+    assert not any("never occurs" in w or "missing target value" in w for w in doc["warnings"])
+
+
+def test_none_beside_words_of_another_scale_stays_missing(run_cli, tmp_path):
+    # 'none' is no level of low < normal < high (nor of any scale with low and high), and 5 of 120 rows
+    # (4.2% < 5%, missing_class_share) make no class: 5 rows missing
+    rows = [f"{i},{w}" for i, w in enumerate(["low"] * 60 + ["none"] * 5 + ["high"] * 55)]
+    doc = _infer_json(run_cli, _csv(tmp_path, "l.csv", "id,level", rows), "--column", "level")
+    assert doc["missing"] == 5 and doc["answers"]["task"] == "binary"
+
+
+def test_words_of_a_scale_but_one_list_ordinal_with_the_order(run_cli, tmp_path):
+    # none, mild, severe are levels of none < minimal < mild < moderate < severe < very severe; 'extreme'
+    # is not; 'none' (6 of 30 rows, 20% >= 5%) is a class
+    rows = [f"{i},{w}" for i, w in enumerate(["mild"] * 10 + ["severe"] * 8 + ["extreme"] * 6 + ["none"] * 6)]
+    path = _csv(tmp_path, "x.csv", "id,pain", rows)
+    doc = _infer_json(run_cli, path, "--column", "pain")
+    assert doc["answers"]["task"] == "multiclass" and doc["answers"]["classes"] == 4
+    hint = [a for a in doc["ambiguities"] if a["alternative"]["task"] == "ordinal"]
+    assert hint == [{"answer": "task", "chosen": "multiclass", "alternative": {"task": "ordinal", "classes": 4},
+                     "why": "'none', 'mild', 'severe' are levels of the known scale none < minimal < mild < moderate "
+                            "< severe < very severe; 'extreme' is not: the values may be ordered levels",
+                     "settle": "if the values are ordered levels, pass them lowest first: --order none,mild,severe "
+                               "with 'extreme' in its place (e.g. --order none,mild,severe,extreme if it is the "
+                               "highest)"}]
+    # the suggested order works: 4 levels, 'extreme' the highest
+    doc = _infer_json(run_cli, path, "--column", "pain", "--order", "none,mild,severe,extreme")
+    assert doc["label_mapping"] == {"none": 0, "mild": 1, "severe": 2, "extreme": 3}
+    # two unknown words (huge, tiny) beside two known ones: no ordinal hint
+    doc = _valid(infer_array(np.array(["mild", "severe", "huge", "tiny"] * 5)))
+    assert [a["alternative"]["task"] for a in doc["ambiguities"]] == []
+
+
 # =========================================================================== survival
 
 
@@ -292,6 +361,25 @@ def test_no_censored_row_is_a_warning():
     assert any(w.startswith("no row is censored") for w in doc["warnings"])
 
 
+def test_infinite_times_count_as_missing_rows_left_out(run_cli, tmp_path):
+    # 6 rows: one with no event, one with an infinite time: 2 left out, 4 read (3 events, 1 censored)
+    rows = ["2.5,1", "inf,1", "3.0,0", "4.0,1", "5.5,", "6.0,1"]
+    doc = _infer_json(run_cli, _csv(tmp_path, "i.csv", "time,died", rows), "--column", "time", "--event", "died")
+    assert doc["rows"] == 6 and doc["missing"] == 2 and doc["infinite"] == 1
+    assert doc["survival"]["events"] == 3 and doc["survival"]["censored"] == 1
+    assert "1 of 6 rows miss their time or event; it was left out" in doc["warnings"]
+    assert "1 row with an infinite time left out" in doc["warnings"]
+    code, out, _ = run_cli("infer", _csv(tmp_path, "i.csv", "time,died", rows), "--column", "time", "--event", "died")
+    assert code == 0 and "6 rows, 2 missing" in out
+
+
+def test_id_like_times_warn(tmp_path):
+    # 25 different integers of 5 digits, 10000 + 37 i (i = 0..24: up to 10888), not one run: a warning
+    doc = infer_array(10000 + 37 * np.arange(25), event=np.arange(25) % 2)
+    assert any(w.startswith("time column 'array': the 25 values are different integers of 5 digits each "
+                            "(10000..10888)") for w in doc["warnings"])
+
+
 @pytest.mark.parametrize("header, rows, args, message", [
     ("time,event", ["2.5,1", "-1.0,0", "3.5,1"], ("--column", "time", "--event", "event"),
      "/PATH: time column 'time' has 1 negative value (the smallest -1): survival times are durations >= 0"),
@@ -317,6 +405,14 @@ def test_no_censored_row_is_a_warning():
      "--task survival needs the event column: --event NAME|INDEX (and --column for the time)"),
     ("time,event", ["2.5,0", "1.0,1"], ("--column", "time", "--event", "event", "--task", "binary"),
      "--event names the event column of a survival target; it cannot go with --task binary"),
+    # an ID column as the time: 0..24, each once (25 >= 20 rows, distinct_min_rows)
+    ("id,time,died", [f"{i},{i + 0.5},{i % 2}" for i in range(25)], ("--column", "id", "--event", "died"),
+     "/PATH: time column 'id': the 25 values are the integers 0..24, each once: a row number or an ID, not a "
+     "survival time; name the time column with --column"),
+    # the columns swapped: the event column 'time' holds 0.5, 2.5 and 4 (every row), the time column 0/1
+    ("id,time,died", ["1,2.5,1", "2,0.5,0", "3,4.0,1"], ("--column", "died", "--event", "time"),
+     "/PATH: event column 'time' is not binary: it holds 0.5, 2.5, 4 besides 0 and 1; recode it as 1 = event, "
+     "0 = censored"),
 ])
 def test_bad_survival_input_exits_2_with_one_line(run_cli, tmp_path, header, rows, args, message):
     path = _csv(tmp_path, "s.csv", header, rows)

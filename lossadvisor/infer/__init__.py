@@ -16,7 +16,9 @@ Several target columns (K >= 2), rows with a missing cell left out:
 One target column, first:
      missing-value words (None, NA, null, ...; :data:`lossadvisor.datareaders.MISSING_TOKENS`) that take
      at least missing_class_share of the rows of a text column of at most MISSING_CLASS_MAX_DISTINCT
-     values are classes; the other missing cells are left out and counted per word. A column of IDs,
+     values are classes, and a missing-value word that --order lists, or that is a level of the known
+     ordered scale the other values belong to (none beside mild and severe), is a level whatever its
+     share; the other missing cells are left out and counted per word. A column of IDs,
      timestamps or lines split at the wrong delimiter (more than distinct_share_max distinct text,
      integers that are one consecutive run, each once, or text whose every value and header hold the
      same number of another delimiter) is no target: InputError (exit 2), never a 2,000-class answer;
@@ -30,7 +32,9 @@ One target column, first:
                                                        -> ordinal, classes K, the mapping level -> 0..K-1;
      multiclass and regression listed as the alternatives
   6. text: two values true/false, or any two strings   -> binary, labels zero_one (with the mapping);
-     three or more strings                             -> multiclass, labels integer (sorted mapping)
+     three or more strings                             -> multiclass, labels integer (sorted mapping);
+     ordinal listed as the alternative (with the --order of the known words) when every word but
+     one is a level of one known ordered scale, at least ordinal_min_levels of them
   7. one distinct value                                -> a single class (binary) or a constant
   8. two distinct numbers: {-1, +1} -> binary plus_minus_one; otherwise binary zero_one
      ({0, 1} as is, any other pair mapped smaller -> 0)
@@ -38,7 +42,8 @@ One target column, first:
      exactly ordinal_scale_top (0-10), at least ordinal_min_levels distinct, at most
      ordinal_absent_share_max of the levels absent; a 0-10 column that is count-shaped or more than
      ordinal_zero_share_max zeros is counts (rule 11)  -> ordinal, classes hi - lo + 1 (levels from 1
-     mapped to 0..K-1); multiclass and regression listed as the alternatives
+     mapped to 0..K-1); multiclass and regression listed as the alternatives, and regression
+     target=count too when the histogram is count-shaped (count_tail_*: counts from 1)
  10. integers with 3 or more distinct values: class labels when the values are contiguous, start at
      -1, 0 or 1, are at most class_max_distinct, and the histogram is not count-shaped
      (-> multiclass, labels integer; ordinal listed as an alternative); otherwise counts / integers

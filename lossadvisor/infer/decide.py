@@ -11,8 +11,10 @@ Several target columns (:data:`MATRIX_RULES`):
   2. :func:`multi_hot_rows`           every cell 0 or 1, otherwise
   3. :func:`probability_rows`         every cell >= 0, every row sums to 1
   4. :func:`multi_output_regression`  otherwise
-One target column, before the rules: :func:`missing_words_as_classes` (a frequent missing-value
-word of a text column of few values is a class), :func:`not_an_id_column` and :func:`wrong_delimiter`
+One target column, before the rules: :func:`missing_words_as_levels` (a missing-value word that
+``--order`` lists, or that is a level of the known ordered scale the other values belong to, is a
+level), :func:`missing_words_as_classes` (a frequent missing-value word of a text column of few
+values is a class), :func:`not_an_id_column` and :func:`wrong_delimiter`
 (IDs, timestamps and lines split at the wrong delimiter stop with an InputError; integers of one
 run only warn when --column or --task chose the column) and
 :func:`id_like_integers` (distinct integers of one length: a warning). Then (:data:`COLUMN_RULES`):
@@ -35,7 +37,7 @@ from __future__ import annotations
 from lossadvisor.errors import InputError, UsageError
 from lossadvisor.infer.imbalance import imbalance_from_counts, imbalance_multilabel
 from lossadvisor.infer.ordinal import (integer_scale, integer_scale_levels, ordered_by_caller, ordered_words,
-                                       ordinal_column)
+                                       ordinal_column, words_of_a_scale_but_one)
 from lossadvisor.infer.stats import weighted_quantiles
 from lossadvisor.infer.target import count_rule, integer_shape, outliers, target_verdict
 from lossadvisor.infer.thresholds import (FEW_INTEGERS, LABEL_MAPPING_MAX, MISSING_CLASS_MAX_DISTINCT,
@@ -107,7 +109,9 @@ def decide(acc, task=None, order=None) -> Framing:
     if order is not None and len(acc.stats) > 1:
         raise UsageError("--order applies to one target column of levels; several --column values were given")
     r = Framing()
+    levels_note = None
     if len(acc.stats) == 1:
+        levels_note = missing_words_as_levels(acc, order)
         missing_words_as_classes(acc, r)
     names = ", ".join(f"'{n}'" for n in acc.names)
     if all(st.n == 0 for st in acc.stats) or (acc.matrix is not None and acc.matrix.rows == 0):
@@ -142,23 +146,27 @@ def decide(acc, task=None, order=None) -> Framing:
         reason = ordered_by_caller(subject, r, order)
         if reason:
             raise InputError(f"{acc.name}: {reason}")
-        return _decimal_comma_evidence(acc, r)
+        return _reading_evidence(acc, r, levels_note)
     inferred = Framing()
     inferred.warnings = list(r.warnings)
     for rule in rules:
         if rule(subject, inferred):
             break
     if forced_rule is None or inferred.answers.get("task") == task:
-        return _decimal_comma_evidence(acc, inferred)
+        return _reading_evidence(acc, inferred, levels_note)
     reason = forced_rule(subject, r)
     if reason:
         raise InputError(f"{acc.name}: the data cannot be a {task} target: {reason}")
     r.evidence["task"] = f"given; the data alone reads as {inferred.answers['task']}: {inferred.evidence['task']}"
-    return _decimal_comma_evidence(acc, r)
+    return _reading_evidence(acc, r, levels_note)
 
 
-def _decimal_comma_evidence(acc, r):
-    """``r``, its task evidence saying how many cells were numbers written with a decimal comma."""
+def _reading_evidence(acc, r, levels_note=None):
+    """``r``, its task evidence saying which missing-value words were read as levels
+    (``levels_note``, from :func:`missing_words_as_levels`) and how many cells were numbers written
+    with a decimal comma."""
+    if levels_note:
+        r.evidence["task"] += f"; {levels_note}"
     if acc.decimal_commas:
         why = "the file has one column" if acc.delimiter == "," else f"the delimiter is {acc.delimiter!r}"
         r.evidence["task"] += (f"; {acc.decimal_commas:,} value{'s' if acc.decimal_commas > 1 else ''} written "
@@ -168,6 +176,52 @@ def _decimal_comma_evidence(acc, r):
 
 
 # --------------------------------------------------------------------------- before the rules (one column)
+
+
+def missing_words_as_levels(acc, order=None) -> str | None:
+    """Missing-value words that are levels of an ordered scale, moved from the missing cells to the
+    values of a text column, whatever their share of the rows: a word ``--order`` lists (``order``,
+    the levels lowest first), or, without ``--order``, a word of the known ordered scale
+    (:data:`~lossadvisor.infer.scales.ORDERED_VOCABULARIES`) that the column's other values, at least
+    two levels of it, belong to (``none`` beside ``mild`` and ``severe``). Returns the sentence the
+    task evidence gets, or None when no word moved.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> acc = accumulate_array(["mild", "severe", "mild"] * 30)
+    >>> acc.add_missing({"none": 2, "NA": 1})
+    >>> missing_words_as_levels(acc)
+    "'none' (2 rows) is read as a level of the known scale the other values belong to, not as a missing value"
+    >>> acc.missing_rows, acc.missing_words, acc.class_words, acc.stats[0].text["none"]
+    (1, {'NA': 1}, {'none': 2}, 2)
+    >>> acc = accumulate_array(["low", "high", "low"] * 30)
+    >>> acc.add_missing({"none": 2})
+    >>> missing_words_as_levels(acc) is None  # 'none' is no level of low < normal < high
+    True
+    """
+    from lossadvisor.infer.scales import level_key, vocabulary_order
+
+    st = acc.stats[0]
+    if not acc.missing_words or not st.is_text or st.text_overflow:
+        return None
+    if order is not None:
+        listed = {level_key(level) for level in order}
+        words = [w for w in acc.missing_words if w and level_key(w) in listed]
+        why = "a level --order lists"
+    else:
+        own = vocabulary_order(list(st.text))
+        if own is None or len(set(own[1].values())) < 2:
+            return None
+        words = [w for w in acc.missing_words if w and (vocabulary_order(list(st.text) + [w]) or (None,))[0] == own[0]]
+        why = "a level of the known scale the other values belong to"
+    for word in words:
+        rows = acc.missing_words.pop(word)
+        st.add_text([word], [rows])
+        acc.missing_rows -= rows
+        acc.class_words[word] = rows
+    if not words:
+        return None
+    return "; ".join(f"{quoted(w)} ({acc.class_words[w]:,} row{'s' if acc.class_words[w] > 1 else ''}) is read as "
+                     f"{why}, not as a missing value" for w in words)
 
 
 def missing_words_as_classes(acc, r) -> None:
@@ -274,14 +328,30 @@ def not_an_id_column(st, name, chosen_by=None) -> str | None:
         raise InputError(f"{name}: column '{st.name}': {many} values are distinct text (e.g. {quoted(example)}), "
                          f"more than {share:.0%} (distinct_share_max): an ID, a timestamp or a line read with the "
                          f"wrong delimiter, not class labels; choose the target column with --column{hint}")
-    if st.integral and st.distinct == n and st.vmax - st.vmin == n - 1:
-        run = (f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, "
-               "each once")
+    run = integer_run(st)
+    if run:
         if chosen_by:
             return f"{run}, like a row number or an ID; read as the target because {chosen_by}"
         raise InputError(f"{name}: {run}: a row number or an ID, not a target; choose the target column with "
                          "--column (or name this one with --column to take it as the target, e.g. a rank)")
     return None
+
+
+def integer_run(st) -> str | None:
+    """The words for a column of at least distinct_min_rows integers that are one consecutive run,
+    every value once (row numbers, IDs), else None.
+
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> integer_run(accumulate_array(list(range(5, 35))).stats[0])
+    "column 'array': the 30 values are the integers 5..34, each once"
+    >>> integer_run(accumulate_array(list(range(5, 34)) + [35]).stats[0]) is None  # a gap at 34
+    True
+    """
+    n = st.n
+    if not (n >= threshold("distinct_min_rows") and st.integral and st.distinct == n and st.vmax - st.vmin == n - 1):
+        return None
+    return (f"column '{st.name}': the {n:,} values are the integers {fmt_value(st.vmin)}..{fmt_value(st.vmax)}, "
+            "each once")
 
 
 def id_like_integers(st) -> str | None:
@@ -563,6 +633,7 @@ def text_labels(st, r) -> bool:
     r.set("classes", k, f"{k} distinct strings")
     r.label_mapping = {t: i for i, t in enumerate(labels)} if k <= LABEL_MAPPING_MAX else None
     imbalance_from_counts(r, [quoted(t) for t in labels], counts)
+    words_of_a_scale_but_one(st, r)
     if st.mixed:
         nums = sum(1 for t in labels if is_number(t))
         if nums:

@@ -10,9 +10,13 @@ Rules of :mod:`lossadvisor.infer.decide` (they take a column's
   0..ordinal_scale_top, at most ordinal_absent_share_max of the levels absent, and for 0-10 not
   count-shaped with at most ordinal_zero_share_max zeros -> ordinal;
 - :func:`ordered_by_caller`: ``--order a,b,c`` fixes the levels (any value not listed is an error);
-- :func:`ordinal_column`: ``--task ordinal`` without ``--order``.
+- :func:`ordinal_column`: ``--task ordinal`` without ``--order``;
+- :func:`words_of_a_scale_but_one` (after rule 6 read text as classes): every word but one a level
+  of one known vocabulary, at least ordinal_min_levels of them -> ordinal listed as the alternative,
+  with the ``--order`` of the known words.
 
-Each proposal of ordinal (the first two) lists multiclass and regression as the alternatives. The
+Each proposal of ordinal (the first two) lists multiclass and regression as the alternatives, and
+an integer scale whose histogram is count-shaped (count_tail_*) also regression target=count. The
 answers: task ordinal, classes K (levels counted from the lowest to the highest, absent ones
 included), imbalance over the levels that occur; the label mapping level -> 0..K-1.
 """
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from lossadvisor.errors import UsageError
 from lossadvisor.infer.imbalance import imbalance_from_counts
-from lossadvisor.infer.scales import level_key, vocabulary_order
+from lossadvisor.infer.scales import level_key, vocabulary_but_one, vocabulary_order
 from lossadvisor.infer.target import integer_shape
 from lossadvisor.infer.thresholds import threshold
 from lossadvisor.infer.values import fmt_value, percent, quoted
@@ -145,7 +149,46 @@ def integer_scale_levels(st, r) -> bool:
                  f"{kind} {lo}..{hi}, a {lo}-{hi} rating scale ({'1 to at most' if lo == 1 else '0 to exactly'} "
                  f"{threshold('ordinal_scale_top')}, ordinal_scale_top)")
     _alternatives(r, hi - lo + 1, "integers")
+    shape = integer_shape(st)
+    if shape["count_shaped"]:
+        r.ambiguous("task", "ordinal", {"task": "regression", "target": "count"},
+                    f"the histogram falls away after its mode {fmt_value(shape['mode'])} like a count's "
+                    f"(count_tail_*): {lo}..{hi} may be counts that start at {lo} (rooms, items per order) "
+                    "rather than a rating scale",
+                    "if the values count something, pass --task regression --target count")
     return True
+
+
+def words_of_a_scale_but_one(st, r) -> None:
+    """Text labels read as classes whose words but one are levels of one known ordered scale, at
+    least ordinal_min_levels of them (none, mild, severe beside an unknown 'extreme'): ordinal is
+    listed as the alternative, with the ``--order`` of the known words and the unknown one named.
+
+    >>> from lossadvisor.infer.decide import Framing
+    >>> from lossadvisor.infer.stats import accumulate_array
+    >>> r = Framing()
+    >>> r.set("task", "multiclass", "4 distinct strings")
+    >>> words_of_a_scale_but_one(accumulate_array(["High", "low", "extreme", "medium"] * 5).stats[0], r)
+    >>> r.ambiguities[0]["alternative"]
+    {'task': 'ordinal', 'classes': 4}
+    >>> r.ambiguities[0]["settle"]  # doctest: +ELLIPSIS
+    "if the values are ordered levels, pass them lowest first: --order low,medium,High with 'extreme' in its ..."
+    """
+    if not st.is_text or st.text_overflow:
+        return
+    found = vocabulary_but_one(list(st.text), threshold("ordinal_min_levels"))
+    if found is None:
+        return
+    vocabulary, rank, unknown = found
+    known = [min(t for t in rank if rank[t] == p) for p in sorted(set(rank.values()))]
+    scale = " < ".join(level.split("|")[0] for level in vocabulary)
+    other = " or ".join(quoted(t) for t in unknown)
+    order = ",".join(known)
+    r.ambiguous("task", r.answers["task"], {"task": "ordinal", "classes": len(known) + 1},
+                f"{', '.join(quoted(t) for t in known)} are levels of the known scale {scale}; {other} is not: "
+                "the values may be ordered levels",
+                f"if the values are ordered levels, pass them lowest first: --order {order} with {other} in its "
+                f"place (e.g. --order {order},{unknown[0]} if it is the highest)")
 
 
 def ordered_by_caller(st, r, order):

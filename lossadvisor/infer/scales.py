@@ -77,16 +77,42 @@ def vocabulary_order(texts):
     """
     keys = {t: level_key(t) for t in texts}
     for vocabulary in ORDERED_VOCABULARIES:
-        position = {word: i for i, level in enumerate(vocabulary) for word in level.split("|")}
-        if not all(k in position for k in keys.values()):
-            continue
-        by_level = {}
-        for k in set(keys.values()):
-            by_level.setdefault(position[k], set()).add(k)
-        if any(len(words) > 1 for words in by_level.values()):
-            continue
-        return vocabulary, {t: position[k] for t, k in keys.items()}
+        fit = _fit(set(keys.values()), vocabulary)
+        if fit is not None and not fit[1]:
+            return vocabulary, {t: fit[0][k] for t, k in keys.items()}
     return None
+
+
+def vocabulary_but_one(texts, least):
+    """The known ordered scale that holds every one of ``texts`` but one word (in any case), at least
+    ``least`` of its levels among them: ``(levels, rank, unknown)`` where ``rank`` maps each text
+    the scale holds to its level's position and ``unknown`` lists the spellings of the other word;
+    None when no vocabulary fits so.
+
+    >>> levels, rank, unknown = vocabulary_but_one(["none", "Extreme", "mild", "severe", "extreme"], 3)
+    >>> rank, unknown
+    ({'none': 0, 'mild': 2, 'severe': 4}, ['Extreme', 'extreme'])
+    >>> vocabulary_but_one(["none", "mild", "huge", "tiny"], 2) is None  # two unknown words
+    True
+    """
+    keys = {t: level_key(t) for t in texts}
+    for vocabulary in ORDERED_VOCABULARIES:
+        fit = _fit(set(keys.values()), vocabulary)
+        if fit is not None and len(fit[1]) == 1 and len(fit[0]) >= least:
+            return (vocabulary, {t: fit[0][k] for t, k in keys.items() if k in fit[0]},
+                    sorted(t for t, k in keys.items() if k == fit[1][0]))
+    return None
+
+
+def _fit(keys, vocabulary):
+    """``(rank, unknown)`` of the distinct level keys ``keys`` in one vocabulary: ``rank`` maps each
+    key the vocabulary holds to its level's position, ``unknown`` lists the other keys (sorted);
+    None when two synonyms of one level both occur (one level written two ways)."""
+    position = {word: i for i, level in enumerate(vocabulary) for word in level.split("|")}
+    rank = {k: position[k] for k in keys if k in position}
+    if len(set(rank.values())) < len(rank):
+        return None
+    return rank, sorted(k for k in keys if k not in position)
 
 
 def event_value(text):

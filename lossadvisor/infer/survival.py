@@ -3,8 +3,12 @@
 ``infer FILE --column time --event died`` reads both columns row by row
 (:class:`SurvivalAccumulator`) and :func:`decide_survival` applies, in this order:
 
-1. a row whose time or event is missing is left out (counted, with a warning); an infinite time too;
-2. the time column must hold numbers, none negative (durations); InputError otherwise;
+1. a row whose time or event is missing is left out (counted, with a warning); an infinite time too
+   (``missing`` counts every row left out, ``infinite`` those of them with an infinite time);
+2. the time column must hold numbers, none negative (durations), and not be a row number or an ID
+   (the integer run of :func:`~lossadvisor.infer.decide.integer_run`); InputError otherwise;
+   distinct integers of one length get the warning of
+   :func:`~lossadvisor.infer.decide.id_like_integers` (IDs, timestamps);
 3. the event column must be binary: 0/1, true/false, or event and censoring words
    (:data:`~lossadvisor.infer.scales.EVENT_WORDS`, :data:`~lossadvisor.infer.scales.CENSORED_WORDS`);
    a column whose name says censoring (``censored``) reads 1 as censored. Other values (2 of a
@@ -97,7 +101,7 @@ class SurvivalAccumulator:
         e = self._event_values(event, n)
         missing = np.isnan(t) | np.isnan(e)
         infinite = np.isinf(t) & ~missing
-        self.missing_rows += int(missing.sum())
+        self.missing_rows += int((missing | infinite).sum())  # every row left out, as `missing` reports
         self.infinite_rows += int(infinite.sum())
         kept = ~(missing | infinite)
         t, e = t[kept], e[kept]
@@ -147,26 +151,35 @@ def decide_survival(acc):
     >>> r.answers, r.survival["tied_event_times"]
     ({'task': 'survival', 'time': 'continuous'}, 1)
     """
-    from lossadvisor.infer.decide import Framing
+    from lossadvisor.infer.decide import Framing, id_like_integers, integer_run
 
     r = Framing()
     name, tn, en = acc.name, acc.time_name, acc.event_name
     n = acc.stats[0].n
+    _event_column_is_binary(acc)  # first: values other than 0/1 are left out, and may be every row
     if n == 0:
-        raise InputError(f"{name}: every row misses its time or its event (columns '{tn}', '{en}'; {acc.rows:,} "
-                         "rows)")
-    _event_column_is_binary(acc)
+        infinite = ", or has an infinite time" if acc.infinite_rows else ""
+        raise InputError(f"{name}: every row misses its time or its event{infinite} (columns '{tn}', '{en}'; "
+                         f"{acc.rows:,} rows)")
     if acc.negative:
         raise InputError(f"{name}: time column '{tn}' has {acc.negative:,} negative value"
                          f"{'s' if acc.negative > 1 else ''} (the smallest {fmt_value(acc.stats[0].vmin)}): survival "
                          "times are durations >= 0")
+    run = integer_run(acc.stats[0])
+    if run:
+        raise InputError(f"{name}: time {run}: a row number or an ID, not a survival time; name the time column "
+                         "with --column")
+    id_like = id_like_integers(acc.stats[0])
+    if id_like:
+        r.warnings.append(f"time {id_like}")
     events, censored = acc.events, n - acc.events
     if events == 0:
         raise InputError(f"{name}: event column '{en}' has no event in {n:,} rows (every row is censored): no "
                          "survival loss learns from it (the Cox partial likelihood has no term)")
-    if acc.missing_rows:
-        r.warnings.append(f"{acc.missing_rows:,} of {acc.rows:,} rows miss their time or event; "
-                          f"{'it was' if acc.missing_rows == 1 else 'they were'} left out")
+    unread = acc.missing_rows - acc.infinite_rows
+    if unread:
+        r.warnings.append(f"{unread:,} of {acc.rows:,} rows miss their time or event; "
+                          f"{'it was' if unread == 1 else 'they were'} left out")
     if acc.infinite_rows:
         r.warnings.append(f"{acc.infinite_rows:,} row{'s' if acc.infinite_rows > 1 else ''} with an infinite time "
                           "left out")
