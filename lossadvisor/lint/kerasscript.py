@@ -13,7 +13,7 @@ Each ``model.compile(loss=...)`` (or ``compile(**cfg)`` with a dict of the file)
 per output it pairs, named after the output when there are several: the model's output layer
 (read back through passthrough layers and a trailing ``Activation``/``Softmax`` layer, by
 rules/lint.yaml ``layers:``), the loss, and the labels the same model's ``fit`` gives that
-output. A name a function rebinds through ``global`` is not followed. What lint
+output, and whether its ``fit`` gives ``class_weight`` (one weight per sample). A name a function rebinds through ``global`` is not followed. What lint
 cannot follow (a model loaded from a file, a custom loss, a ``from_logits`` that is not a
 literal) is a :class:`~lossadvisor.lint.pysource.NotFollowed` naming it; labels that cannot be
 followed are not stated.
@@ -42,6 +42,8 @@ MAX_CALL_DEPTH = 8      # script functions followed inside one another
 MAX_EVALUATIONS = 8     # evaluations of one function with different arguments; later calls reuse the last
 MAX_WALK = 200          # steps walked back from a model's output
 MAX_BASES = 8           # script base classes searched for a method
+FIT_CLASS_WEIGHT_POSITION = 9   # keras.Model.fit(x, y, batch_size, epochs, verbose, callbacks,
+                                # validation_split, validation_data, shuffle, class_weight, ...)
 
 # Array methods that keep what the labels are (integers stay integers, one-hot stays one-hot).
 LABEL_PRESERVING_METHODS = frozenset({"astype", "reshape", "flatten", "squeeze", "ravel", "copy", "numpy",
@@ -115,6 +117,7 @@ class Model:
     ctor: tuple | None = None           # (call node, argument values) of a subclass
     attrs: dict = field(default_factory=dict)
     fits: list = field(default_factory=list)
+    class_weights: list = field(default_factory=list)   # per fit: (whether it gives class_weight, node)
     read: list | None = None            # the outputs, once read
     blocks: int = 0                     # how many conditionals it was made in
 
@@ -532,6 +535,7 @@ class _Reader:
                     if labels_node is None and isinstance(features, Dataset):
                         labels = features.labels
                     receiver.fits.append(labels)
+                    receiver.class_weights.append(self.fit_class_weight(node, given))
                     return None
             if isinstance(receiver, (Model, Instance)) and receiver.cls is not None \
                     and method not in receiver.attrs:
@@ -626,6 +630,16 @@ class _Reader:
                 return Tensor(ActivationStep(Ref(qualified, node.func), node), source, node)
             return None
         return Opaque(node)
+
+    @staticmethod
+    def fit_class_weight(node: ast.Call, given) -> tuple:
+        """(whether a ``fit`` call gives class_weight, where): a literal or a name, its presence is
+        the fact (``None`` is none); unknown (None) when ``*args``/``**kwargs`` may carry it."""
+        value, found = given("class_weight", FIT_CLASS_WEIGHT_POSITION)
+        if found is not None:
+            return not (isinstance(value, Const) and value.value is None), found
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
+        return (None if unpacked else False), node
 
     def layer_spec(self, qualified: str) -> dict | None:
         return self.data.layers.get(qualified.rsplit(".", 1)[-1])
@@ -1032,6 +1046,19 @@ class _Reader:
         same = all(isinstance(g, Labels) and (g.kind, g.classes) == (first.kind, first.classes) for g in given)
         return first if same else None
 
+    @staticmethod
+    def class_weight(model) -> tuple:
+        """(whether the model's fits give class_weight, where): True when one does, False when
+        every fit is read and none does; (None, None) without a fit or when one is not read."""
+        if not isinstance(model, Model) or not model.class_weights:
+            return None, None
+        used = [node for given, node in model.class_weights if given]
+        if used:
+            return True, used[0]
+        if all(given is False for given, _ in model.class_weights):
+            return False, model.class_weights[0][1]
+        return None, None
+
     def wiring(self, item: Compile, loss: Loss, output: Output | None, reason: str | None,
                labels: Labels | None) -> Wiring:
         loc = self.source.loc
@@ -1061,6 +1088,9 @@ class _Reader:
                 wiring.classes_at = loc(labels.classes_node or labels.node)
             if labels.target_shape is not None:
                 wiring.target_shape, wiring.target_at = labels.target_shape, loc(labels.node)
+        class_weight, class_weight_node = self.class_weight(item.model)
+        if class_weight is not None:
+            wiring.class_weight, wiring.class_weight_at = class_weight, loc(class_weight_node)
         return wiring
 
 

@@ -89,6 +89,8 @@ class Wiring:
     classes_at: Loc | None = None
     target_shape: str | None = None
     target_at: Loc | None = None
+    class_weight: bool | None = None        # Keras fit gives class_weight (a known False: it does not)
+    class_weight_at: Loc | None = None
     not_followed: list[NotFollowed] = field(default_factory=list)
     output: str | None = None               # the model output this wiring pairs (several outputs)
 
@@ -378,6 +380,7 @@ def wiring_model(wiring: Wiring, path: str) -> ModelInput:
         ("loss", wiring.loss, wiring.loss_at), ("activation", wiring.activation, wiring.activation_at),
         ("units", wiring.units, wiring.units_at), ("labels", wiring.labels, wiring.labels_at),
         ("classes", wiring.classes, wiring.classes_at), ("target_shape", wiring.target_shape, wiring.target_at),
+        ("class_weight", wiring.class_weight, wiring.class_weight_at),
     )
     for key, value, at in parts:
         if value is None:
