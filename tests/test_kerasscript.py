@@ -901,3 +901,30 @@ def test_fit_without_class_weight_decides_la133(data):
     report = lint_models(models, data=data)
     assert "LA133" not in [f["code"] for f in report["findings"]]
     assert "LA133" not in [n["code"] for n in report["not_applied"]]
+
+
+# ----------------------------------------------------------------- custom losses by name
+
+@pytest.mark.parametrize("setup, loss, spelling", [
+    ("from coral_tf.losses import corn_loss", "corn_loss", "corn_loss"),             # imported from any module
+    ("from coral_tf.losses import CornLoss", "CornLoss(num_classes=5)", "CornLoss"),  # a loss class of it
+    ("def coral_loss(y_true, y_pred):\n    return keras.ops.mean(y_pred)", "coral_loss", "coral_loss"),
+    ("class CornLoss(keras.losses.Loss):\n    def call(self, y_true, y_pred):\n        return y_pred",
+     "CornLoss()", "CornLoss"),                                                   # a loss class of the script
+])
+def test_a_custom_loss_is_read_by_its_catalog_name(data, setup, loss, spelling):
+    w = one(data, f"import keras\n{setup}\nmodel = keras.Sequential([keras.layers.Dense(4)])\n"
+                  f"model.compile(optimizer='adam', loss={loss})\n")
+    assert (w.loss, w.activation, w.units) == (spelling, "linear", 4)
+    assert not w.not_followed
+
+
+@pytest.mark.parametrize("setup, loss", [
+    ("from sklearn.metrics import mean_absolute_error", "mean_absolute_error"),   # Keras' is a built-in
+    ("def smooth(y_true, y_pred):\n    return keras.ops.mean(y_pred)", "smooth"),
+    ("import numpy as np", "np.quantile"),
+])
+def test_other_functions_are_not_custom_losses_in_keras(data, setup, loss):
+    w = one(data, f"import keras\n{setup}\nmodel = keras.Sequential([keras.layers.Dense(4)])\n"
+                  f"model.compile(optimizer='adam', loss={loss})\n")
+    assert w.loss is None and reasons(w, "loss")

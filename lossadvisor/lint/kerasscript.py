@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from lossadvisor.lint.kerasfile import layer_units
 from lossadvisor.lint.pysource import (
-    MAX_SHOWN, TRY_STATEMENTS, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, hashable, known_loss,
-    literal, positive_int, shown_text, statements, training_test,
+    MAX_SHOWN, TRY_STATEMENTS, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, foreign_name, hashable,
+    known_loss, literal, positive_int, shown_text, statements, training_test,
 )
 from lossadvisor.lint.spellings import LintData
 from lossadvisor.textutil import suggest
@@ -608,6 +608,10 @@ class _Reader:
                 return self.dataset(qualified, node)
             if qualified.startswith("keras.losses.") and known_loss(qualified, self.data):
                 return self.loss_object(qualified, node, given)
+        imported = foreign_name(qualified)
+        if imported is not None and imported[:1].isupper() and self.tables.custom_loss_entry(imported) is not None:
+            # a loss class of another library the catalog spells (CornLoss(num_classes=5))
+            return Loss(node, spelling=imported, text=self.call_text(node, ()))
         if qualified in ARGMAX_NAMES:
             return Labels("integer", node)
         if qualified in ARRAY_NAMES:
@@ -1001,6 +1005,14 @@ class _Reader:
             spelling = value.value
         elif isinstance(value, Ref) and value.qualified.startswith("keras.") and known_loss(value.qualified, self.data):
             spelling = value.qualified
+        else:
+            # a custom loss (no Keras built-in) by its catalog name: imported from another library,
+            # or a function or loss class of the script
+            own = foreign_name(value.qualified) if isinstance(value, Ref) else \
+                value.node.name if isinstance(value, Function) else \
+                value.cls.node.name if isinstance(value, Instance) else None
+            if own is not None and self.tables.custom_loss_entry(own) is not None:
+                return Loss(node, spelling=own)
         if spelling is None:
             return Loss(node, not_followed=self.origin(value, node, "loss"))
         return Loss(value.node, spelling=spelling)      # where the script writes it
