@@ -15,6 +15,7 @@ import math
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -531,3 +532,42 @@ def test_the_snippet_files_exist_for_every_framework():
         for framework in FRAMEWORKS:
             assert snippet_path(framework, loss).is_file()
     assert ROOT.joinpath("lossadvisor", "frameworks", "templates", "data.py.tmpl").read_text().count("## ordinal\n") == 1
+
+
+# ------------------------------------------------------------------ scores far beyond the cut-points
+
+
+@pytest.mark.parametrize("score", [1e300, -1e300, 1e17])
+def test_cumulative_link_middle_level_at_huge_scores(score):
+    """With f far beyond the cut-points (-1, 0, 1), level 1's P(y) = sigmoid(-f) - sigmoid(-1 - f)
+    ~ e^-f (1 - e^-1) for f > 0 (e^f (1 - e^-1) mirrored for level 2 at f < 0), so -log P(y) =
+    |f| - log(1 - e^-1) = |f| + 0.4587 by hand: |f| in float64. Computing a - b from the bounds
+    would give 0 there, an infinite loss and a RuntimeWarning."""
+    cut = np.array([-1.0, 0.0, 1.0])
+    level = np.array([1 if score > 0 else 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ref.cumulative_link(level, np.array([score]), cutpoints=cut)
+    assert got == pytest.approx(abs(score) - math.log(1 - math.exp(-1)), rel=1e-15)
+
+
+def test_cumulative_link_cutpoint_gradient_at_huge_scores():
+    """Rows (level 1, f = 1e300) and (level 2, f = -1e300), cut-points (-1, 0, 1). By hand, the first
+    row's loss is f - log(e^0 - e^-1): d/dcut_0 = e^-1 / (1 - e^-1) = 1 / (e - 1), d/dcut_1 =
+    -1 / (1 - e^-1); the second's is -f - log(e^-0 - e^-1): d/dcut_1 = 1 / (1 - e^-1), d/dcut_2 =
+    -1 / (e - 1). Mean over the two rows: (1 / (e - 1), 0, -1 / (e - 1)) / 2."""
+    from lossadvisor.reference.losses.cumulative_link import gradient
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = gradient(np.array([1, 2]), np.array([1e300, -1e300]), cutpoints=np.array([-1.0, 0.0, 1.0]),
+                       wrt="cutpoints")
+    half = 1 / (math.e - 1) / 2
+    assert np.allclose(got, [half, 0.0, -half], rtol=1e-12, atol=1e-15)
+
+
+def test_cumulative_link_extremes_hold_a_middle_level_at_1e300():
+    from lossadvisor.reference.losses.cumulative_link import SPEC
+
+    cases = SPEC.extremes(None)
+    assert any(np.max(np.abs(z)) == 1e300 and ((y > 0) & (y < 3)).all() for _, y, z, _, _ in cases)

@@ -354,3 +354,28 @@ def test_plot_of_one_pixel(tmp_path, rb):
         from lossadvisor.plot import plot_loss
 
         assert plot_loss(rb, "tversky", str(tmp_path / "tversky.png"))["losses"] == ["tversky", "dice", "binary_crossentropy"]
+
+
+# ------------------------------------------------------------------ exclusive classes need one-hot channels
+
+
+@pytest.mark.parametrize("y, p, message", [
+    # one channel cannot hold exclusive classes (a binary mask is exclusive=False)
+    (MASKS[..., :1], LOGITS[..., :1], "has shape (3, 5, 4, 1): exclusive=True needs one channel per class"),
+    # overlapping masks: pixel (0, 0, 0) of this target is on in both channels, its row sums to 2
+    (np.ones((1, 2, 2, 2)), np.zeros((1, 2, 2, 2)), "y_true[0, 0, 0, :] sums to 2 over the channels"),
+    # an empty pixel (background left out): the row of pixel (0, 1, 0) sums to 0
+    (np.array([[[[1.0, 0.0]], [[0.0, 0.0]]]]), np.zeros((1, 2, 1, 2)), "y_true[0, 1, 0, :] sums to 0"),
+])
+def test_dice_crossentropy_exclusive_rejects_targets_that_are_not_one_hot(y, p, message):
+    with pytest.raises(ValueError) as err:
+        ref.dice_crossentropy(y, p, from_logits=True, exclusive=True)
+    assert message in str(err.value)
+
+
+def test_dice_crossentropy_exclusive_takes_soft_rows_that_sum_to_one():
+    # label-smoothed rows (0.9, 0.05, 0.05) sum to 1: accepted, and still cross-entropy + Dice
+    soft = ONE_HOT * 0.85 + 0.05
+    q = softmax(LOGITS3)
+    expected = ref.categorical_crossentropy(soft, q) + ref.dice(soft, q)
+    assert ref.dice_crossentropy(soft, q, exclusive=True) == pytest.approx(expected, rel=1e-12)

@@ -415,3 +415,41 @@ def test_discrete_hazard_picture_is_one_intervals_cross_entropy(rb):
 def test_cox_has_no_picture_and_says_why(run_cli, tmp_path):
     code, _, err = run_cli("explain", "cox_partial_likelihood", "--plot", str(tmp_path / "cox.png"))
     assert code == 2 and "no picture of cox_partial_likelihood: each example's term depends on" in err
+
+
+def test_cox_lone_event_is_positive_zero():
+    # one row, an event: its risk set is itself, -(eta - log exp(eta)) = 0; +0.0, not -0.0
+    value = ref.cox_partial_likelihood([[1.0, 1.0]], [5.0])
+    assert value == 0.0 and math.copysign(1.0, value) == 1.0
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "jax", "keras"])
+def test_discrete_hazard_agrees_with_a_composition_of_the_frameworks_bce(framework):
+    """No framework has the loss; each agreement hook composes its own binary cross-entropy and says so."""
+    try:
+        load_framework(framework)
+    except FrameworkUnavailable as exc:
+        pytest.skip(str(exc))
+    report = run_checks(["discrete_time_hazard"], frameworks=[framework])
+    (row,) = [r for r in report["results"] if r["name"].startswith("framework agreement")]
+    assert row["passed"] is True, row
+    assert "built from" in row["detail"] and "BCE" in row["detail"]
+
+
+def test_discrete_hazard_agreement_hook_by_hand():
+    """One row censored in interval 1 (at risk in 0 and 1, labels 0, 0) and one event in interval 0
+    (label 1): with all logits 0 every at-risk term is log 2, three terms over 2 rows = 1.5 log 2."""
+    from lossadvisor.reference.losses.discrete_time_hazard import SPEC
+
+    try:
+        mods = load_framework("pytorch")
+    except FrameworkUnavailable as exc:
+        pytest.skip(str(exc))
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    z = np.zeros((2, 3))
+
+    class Logits:
+        from_logits = True
+
+    value, expr = SPEC.frameworks["pytorch"](mods, Logits, y, z, {})
+    assert value == pytest.approx(1.5 * LOG2, rel=1e-12) and expr.startswith("built from PyTorch's BCE")

@@ -855,3 +855,76 @@ def test_try_star_bodies_are_read(data):
             pass
     """)
     assert (wiring.activation, wiring.loss) == ("softmax", "sparse_categorical_crossentropy")
+
+
+# ----------------------------------------------------------------- fit(class_weight=...)
+
+CLASS_WEIGHT_SCRIPT = """\
+    import keras
+    WEIGHTS = {{0: 1.0, 1: 20.0}}
+    model = keras.Sequential([keras.layers.Conv2D(1, 1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss={loss})
+    model.fit(images, masks, {fit})
+    """
+
+
+@pytest.mark.parametrize("fit, expected, line", [
+    ("class_weight=WEIGHTS", True, 5),                  # a name: its presence is the fact
+    ("class_weight={0: 1.0, 1: 20.0}", True, 5),        # a literal
+    ("8, 2, 'auto', None, 0.0, None, True, WEIGHTS", True, 5),   # by position (the tenth parameter)
+    ("class_weight=None", False, 5),                    # Keras' default: no class weights
+    ("sample_weight=pixel_weights", False, 5),          # a fit read whole without it
+    ("**fit_options", None, None),                      # may carry it: unknown
+])
+def test_fit_class_weight_is_read(data, fit, expected, line):
+    w = one(data, CLASS_WEIGHT_SCRIPT.format(loss="keras.losses.Dice()", fit=fit))
+    assert w.class_weight is expected
+    assert (w.class_weight_at.line if w.class_weight_at else None) == line
+
+
+def test_class_weight_on_a_per_pixel_model_is_la133(data):
+    # Dice implies the segmentation task: class_weight given is LA133
+    dice = CLASS_WEIGHT_SCRIPT.format(loss="keras.losses.Dice()", fit="class_weight=WEIGHTS")
+    assert codes(data, dice)["LA133"] == "error"
+    # a loss that does not imply segmentation: LA133 only with the task given
+    bce = CLASS_WEIGHT_SCRIPT.format(loss="keras.losses.BinaryCrossentropy()", fit="class_weight=WEIGHTS")
+    assert "LA133" not in codes(data, bce)
+    models = [pysource.wiring_model(w, "train.py") for w in read(data, bce)]
+    found = lint_models(models, data=data, flags={"task": "segmentation"})["findings"]
+    assert [f["code"] for f in found if f["code"] == "LA133"] == ["LA133"]
+
+
+def test_fit_without_class_weight_decides_la133(data):
+    """A fit read whole without class_weight states it: LA133 is decided, not "not applied"."""
+    script = CLASS_WEIGHT_SCRIPT.format(loss="keras.losses.Dice()", fit="sample_weight=pixel_weights")
+    models = [pysource.wiring_model(w, "train.py") for w in read(data, script)]
+    report = lint_models(models, data=data)
+    assert "LA133" not in [f["code"] for f in report["findings"]]
+    assert "LA133" not in [n["code"] for n in report["not_applied"]]
+
+
+# ----------------------------------------------------------------- custom losses by name
+
+@pytest.mark.parametrize("setup, loss, spelling", [
+    ("from coral_tf.losses import corn_loss", "corn_loss", "corn_loss"),             # imported from any module
+    ("from coral_tf.losses import CornLoss", "CornLoss(num_classes=5)", "CornLoss"),  # a loss class of it
+    ("def coral_loss(y_true, y_pred):\n    return keras.ops.mean(y_pred)", "coral_loss", "coral_loss"),
+    ("class CornLoss(keras.losses.Loss):\n    def call(self, y_true, y_pred):\n        return y_pred",
+     "CornLoss()", "CornLoss"),                                                   # a loss class of the script
+])
+def test_a_custom_loss_is_read_by_its_catalog_name(data, setup, loss, spelling):
+    w = one(data, f"import keras\n{setup}\nmodel = keras.Sequential([keras.layers.Dense(4)])\n"
+                  f"model.compile(optimizer='adam', loss={loss})\n")
+    assert (w.loss, w.activation, w.units) == (spelling, "linear", 4)
+    assert not w.not_followed
+
+
+@pytest.mark.parametrize("setup, loss", [
+    ("from sklearn.metrics import mean_absolute_error", "mean_absolute_error"),   # Keras' is a built-in
+    ("def smooth(y_true, y_pred):\n    return keras.ops.mean(y_pred)", "smooth"),
+    ("import numpy as np", "np.quantile"),
+])
+def test_other_functions_are_not_custom_losses_in_keras(data, setup, loss):
+    w = one(data, f"import keras\n{setup}\nmodel = keras.Sequential([keras.layers.Dense(4)])\n"
+                  f"model.compile(optimizer='adam', loss={loss})\n")
+    assert w.loss is None and reasons(w, "loss")

@@ -97,6 +97,44 @@ def test_implies_task_entries_are_validated(entry, problem):
     assert any(problem in p for p in err.value.problems), err.value.problems
 
 
+# ------------------------------------------------------------- a rule's wording by the facts
+
+
+def _rules_with_la104_variants(variants):
+    doc = dict(read_yaml(lint_data_path()))
+    doc["rules"] = [dict(r, variants=variants) if r["code"] == "LA104" else r for r in doc["rules"]]
+    return build_lint_data(str(lint_data_path()), doc)
+
+
+def test_a_rule_is_worded_by_its_first_variant_whose_facts_hold():
+    data = _rules_with_la104_variants([
+        {"when": {"framework": "jax"}, "message": "never chosen: the model is Keras"},
+        {"when": {"loss": "dice"}, "message": "{loss_spelling} on {activation}"},   # no fix: the rule's own
+        {"when": {"framework": "keras"}, "message": "also holds, but comes second", "fix": "unused"},
+    ])
+    model = ModelInput("m", {"activation": "linear", "loss": "keras.losses.Dice()", "framework": "keras"})
+    (finding,) = lint_models([model], data=data)["findings"]
+    assert finding["message"] == "keras.losses.Dice() on linear"
+    assert finding["fix"] == " ".join(data.codes["LA104"]["fix"].split())
+    # no variant holds: the rule's own message
+    bce = ModelInput("b", {"activation": "linear", "loss": "nn.BCELoss", "framework": "pytorch"})
+    (finding,) = lint_models([bce], data=data)["findings"]
+    assert finding["message"].startswith("nn.BCELoss expects probabilities but the model ends in linear")
+
+
+@pytest.mark.parametrize(("variants", "problem"), [
+    ([{"when": {"colour": "red"}, "message": "x"}], "variant 1 tests unknown fact 'colour'"),
+    ([{"message": "x"}], "variant 1 needs `when`"),
+    ([{"when": {"loss": "dice"}, "fix": "{shade}"}], "variant 1: fix uses unknown name {shade}"),
+    ([{"when": {"loss": "dice"}}], "variant 1 gives neither a message nor a fix"),
+    ({"when": {"loss": "dice"}}, "variants must be a list"),
+])
+def test_variants_are_validated(variants, problem):
+    with pytest.raises(RuleBaseError) as err:
+        _rules_with_la104_variants(variants)
+    assert any(problem in p for p in err.value.problems), err.value.problems
+
+
 def test_the_facts_code_names_no_task():
     # the task a model implies is decided by the data; the code that applies it names none
     source = (ROOT / "lossadvisor" / "lint" / "facts.py").read_text()

@@ -98,3 +98,38 @@ def test_every_new_code_is_explained(run_cli, code_id):
     text = json.dumps(entry)
     for heading in ("What it flags", "Why it matters", "Example", "Use instead"):
         assert heading.lower().replace(" ", "_") in text or heading in text
+
+
+@pytest.mark.parametrize("loss, framework, says, fix", [
+    # Keras Dice and Tversky have no from_logits and do not clip (keras/src/losses/losses.py dice, tversky)
+    ("keras.losses.Dice()", "keras", "no logits form", "End the model in the activation the loss expects"),
+    ("keras.losses.Tversky()", "keras", "no logits form", "End the model in the activation the loss expects"),
+    ("soft_dice_loss", "pytorch", "no logits form", "End the model in the activation the loss expects"),
+    # the Keras cross-entropies clip and have from_logits
+    ("keras.losses.BinaryCrossentropy()", "keras", "Keras clips them to [1e-7, 1 - 1e-7]", "from_logits=True"),
+    # PyTorch BCELoss raises at run time; BCEWithLogitsLoss is its logits form
+    ("nn.BCELoss()", "pytorch", "PyTorch raises at run time", "nn.BCEWithLogitsLoss"),
+])
+def test_logits_read_as_probabilities_says_what_the_loss_does(run_cli, loss, framework, says, fix):
+    code, doc, _ = lint(run_cli, "--loss", loss, "--activation", "linear", "--framework", framework)
+    (finding,) = [f for f in doc["findings"] if f["code"] == "LA104"]
+    assert says in finding["message"] and fix in finding["fix"]
+    if says == "no logits form":     # nothing of the other losses' words
+        assert "from_logits" not in finding["fix"] and "clip" not in finding["message"]
+        assert "BCEWithLogitsLoss" not in finding["fix"]
+
+
+def test_keras_dice_script_on_a_linear_output(run_cli, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import keras\n"
+        "from keras import layers\n"
+        "inputs = keras.Input(shape=(32, 32, 3))\n"
+        "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inputs)\n"
+        "outputs = layers.Conv2D(1, 1)(x)\n"
+        "model = keras.Model(inputs, outputs)\n"
+        "model.compile(optimizer='adam', loss=keras.losses.Dice(axis=(1, 2)))\n", encoding="utf-8")
+    code, doc, _ = lint(run_cli, str(script))
+    (finding,) = doc["findings"]
+    assert finding["code"] == "LA104" and finding["line"] == 5 and code == 1
+    assert "no logits form" in finding["message"] and "from_logits" not in finding["fix"]

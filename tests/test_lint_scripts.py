@@ -50,6 +50,7 @@ SHOWN_BY = {
     "LA126": "la126_tanh_functional_cross_entropy.py",
     "LA127": "la127_sigmoid_hinge.py",
     "LA128": "la128_elu_functional_bce_logits.py",
+    "LA133": "la133_class_weight_dice_masks.py",
     "LA304": "la304_model_from_torch_load.py",
 }
 

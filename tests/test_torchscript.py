@@ -1150,3 +1150,40 @@ def test_loss_lookup_is_lint_tables_lookup_for_every_pytorch_spelling():
                 loss = criterion(model(x), y)
             """)
             assert lookup_loss(wiring.loss, DATA, "pytorch")[0]["loss"] == entry["loss"], spelling
+
+
+# ----------------------------------------------------------------------------- custom losses by name
+
+CUSTOM_LOOP = """
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 4))
+for x, y in loader:
+    logits = model(x)
+    loss = {call}
+    loss.backward()
+"""
+
+
+@pytest.mark.parametrize("imports, call, loss", [
+    # a library the catalog's custom spellings name (coral_pytorch, pycox): not torch's, any module
+    ("from coral_pytorch.losses import corn_loss\n", "corn_loss(logits, y, num_classes=5)", "corn_loss(num_classes=5)"),
+    ("import coral_pytorch.losses as cl\n", "cl.coral_loss(logits, y)", "coral_loss"),
+    ("from pycox.models.loss import CoxPHLoss\n", "CoxPHLoss()(logits, durations, events)", "CoxPHLoss"),
+    # a function of the script named as the catalog names the custom loss
+    ("def corn_loss(logits, targets):\n    return logits.sum()\n", "corn_loss(logits, y)", "corn_loss"),
+])
+def test_a_custom_loss_is_read_by_its_catalog_name(imports, call, loss):
+    w = one(CUSTOM_LOOP.format(call=call), HEADER + imports)
+    assert (w.loss, w.activation, w.units) == (loss, "linear", 4)
+    assert not w.not_followed
+
+
+@pytest.mark.parametrize("imports, call", [
+    # the frameworks' and array libraries' own functions that share a custom spelling's name
+    ("", "torch.quantile(logits, 0.5)"),
+    ("import numpy as np\n", "np.quantile(logits, 0.5)"),
+    # another function of the same library, and a function of the script, that no spelling names
+    ("from coral_pytorch.dataset import corn_label_from_logits\n", "corn_label_from_logits(logits, y)"),
+    ("def smooth(logits, targets):\n    return logits.sum()\n", "smooth(logits, y)"),
+])
+def test_other_functions_are_not_custom_losses(imports, call):
+    assert [w.loss for w in read(CUSTOM_LOOP.format(call=call), HEADER + imports) if w.loss] == []

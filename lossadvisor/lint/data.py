@@ -400,6 +400,7 @@ def _lint_tables(path: str, doc: Any) -> LintData:
                     if ref not in known_names:
                         problems.append(f"{w}: {code}: {key} uses unknown name {{{ref}}}")
         computed = bool(item.get("computed"))
+        variants = _variants(item.get("variants"), f"{w}: {code}", known_names, problems)
         for key in ("when", "unless"):
             cond = item.get(key)
             if cond is None:
@@ -434,7 +435,7 @@ def _lint_tables(path: str, doc: Any) -> LintData:
             "when": dict(item.get("when") or {}), "unless": dict(item.get("unless") or {}),
             "computed": computed, "retired": bool(item.get("retired", False)),
             "at": item.get("at"), "covers": item.get("covers"), "message": " ".join(str(item.get("message", "")).split()),
-            "fix": " ".join(str(item.get("fix", "")).split()),
+            "fix": " ".join(str(item.get("fix", "")).split()), "variants": variants,
             "summary": " ".join(str(item.get("summary", "")).split()),
             "explanation": _clean_explanation(expl) if isinstance(expl, dict) else {},
             "where": w,
@@ -448,6 +449,50 @@ def _lint_tables(path: str, doc: Any) -> LintData:
         raise RuleBaseError(problems)
     return LintData(path, activations, activation_index, [], {}, layers, rules, codes, implied_tasks,
                     modules=modules, datasets=datasets)
+
+
+def _variants(value: Any, where: str, known_names: set, problems: list) -> list[dict]:
+    """A rule's ``variants:`` (its message and fix where other facts hold), validated into
+    ``[{"when", "message", "fix"}]``; a variant without a message or fix keeps the rule's."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{where}: variants must be a list of mappings with when, message and fix")
+        return []
+    out = []
+    for i, variant in enumerate(value, 1):
+        cond = variant.get("when") if isinstance(variant, dict) else None
+        if not isinstance(cond, dict) or not cond:
+            problems.append(f"{where}: variant {i} needs `when`, a mapping of facts to conditions")
+            continue
+        for fact in cond:
+            if fact not in FACTS:
+                problems.append(f"{where}: variant {i} tests unknown fact {fact!r}")
+        texts = {}
+        for key in ("message", "fix"):
+            text = variant.get(key)
+            if text is None:
+                continue
+            if not isinstance(text, str) or not text.strip():
+                problems.append(f"{where}: variant {i}: {key} must be a text")
+                continue
+            for ref in re.findall(r"\{(\w+)\}", text):
+                if ref not in known_names:
+                    problems.append(f"{where}: variant {i}: {key} uses unknown name {{{ref}}}")
+            texts[key] = " ".join(text.split())
+        if not texts:
+            problems.append(f"{where}: variant {i} gives neither a message nor a fix")
+        out.append({"when": dict(cond), **texts})
+    return out
+
+
+def rule_texts(rule: dict, facts: dict) -> tuple[str, str]:
+    """The message and fix templates of ``rule`` for a model's facts: those of its first variant
+    whose ``when`` holds, each falling back to the rule's own."""
+    for variant in rule.get("variants", ()):
+        if conditions_hold(variant["when"], {}, facts):
+            return variant.get("message", rule["message"]), variant.get("fix", rule["fix"])
+    return rule["message"], rule["fix"]
 
 
 def _bool_key(key: Any) -> Any:

@@ -13,7 +13,7 @@ Each ``model.compile(loss=...)`` (or ``compile(**cfg)`` with a dict of the file)
 per output it pairs, named after the output when there are several: the model's output layer
 (read back through passthrough layers and a trailing ``Activation``/``Softmax`` layer, by
 rules/lint.yaml ``layers:``), the loss, and the labels the same model's ``fit`` gives that
-output. A name a function rebinds through ``global`` is not followed. What lint
+output, and whether its ``fit`` gives ``class_weight`` (one weight per sample). A name a function rebinds through ``global`` is not followed. What lint
 cannot follow (a model loaded from a file, a custom loss, a ``from_logits`` that is not a
 literal) is a :class:`~lossadvisor.lint.pysource.NotFollowed` naming it; labels that cannot be
 followed are not stated.
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from lossadvisor.lint.kerasfile import layer_units
 from lossadvisor.lint.pysource import (
-    MAX_SHOWN, TRY_STATEMENTS, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, hashable, known_loss,
-    literal, positive_int, shown_text, statements, training_test,
+    MAX_SHOWN, TRY_STATEMENTS, UNKNOWN, NotFollowed, Source, TableLookup, Wiring, argument, foreign_name, hashable,
+    known_loss, literal, positive_int, shown_text, statements, training_test,
 )
 from lossadvisor.lint.spellings import LintData
 from lossadvisor.textutil import suggest
@@ -42,6 +42,8 @@ MAX_CALL_DEPTH = 8      # script functions followed inside one another
 MAX_EVALUATIONS = 8     # evaluations of one function with different arguments; later calls reuse the last
 MAX_WALK = 200          # steps walked back from a model's output
 MAX_BASES = 8           # script base classes searched for a method
+FIT_CLASS_WEIGHT_POSITION = 9   # keras.Model.fit(x, y, batch_size, epochs, verbose, callbacks,
+                                # validation_split, validation_data, shuffle, class_weight, ...)
 
 # Array methods that keep what the labels are (integers stay integers, one-hot stays one-hot).
 LABEL_PRESERVING_METHODS = frozenset({"astype", "reshape", "flatten", "squeeze", "ravel", "copy", "numpy",
@@ -115,6 +117,7 @@ class Model:
     ctor: tuple | None = None           # (call node, argument values) of a subclass
     attrs: dict = field(default_factory=dict)
     fits: list = field(default_factory=list)
+    class_weights: list = field(default_factory=list)   # per fit: (whether it gives class_weight, node)
     read: list | None = None            # the outputs, once read
     blocks: int = 0                     # how many conditionals it was made in
 
@@ -532,6 +535,7 @@ class _Reader:
                     if labels_node is None and isinstance(features, Dataset):
                         labels = features.labels
                     receiver.fits.append(labels)
+                    receiver.class_weights.append(self.fit_class_weight(node, given))
                     return None
             if isinstance(receiver, (Model, Instance)) and receiver.cls is not None \
                     and method not in receiver.attrs:
@@ -604,6 +608,10 @@ class _Reader:
                 return self.dataset(qualified, node)
             if qualified.startswith("keras.losses.") and known_loss(qualified, self.data):
                 return self.loss_object(qualified, node, given)
+        imported = foreign_name(qualified)
+        if imported is not None and imported[:1].isupper() and self.tables.custom_loss_entry(imported) is not None:
+            # a loss class of another library the catalog spells (CornLoss(num_classes=5))
+            return Loss(node, spelling=imported, text=self.call_text(node, ()))
         if qualified in ARGMAX_NAMES:
             return Labels("integer", node)
         if qualified in ARRAY_NAMES:
@@ -626,6 +634,16 @@ class _Reader:
                 return Tensor(ActivationStep(Ref(qualified, node.func), node), source, node)
             return None
         return Opaque(node)
+
+    @staticmethod
+    def fit_class_weight(node: ast.Call, given) -> tuple:
+        """(whether a ``fit`` call gives class_weight, where): a literal or a name, its presence is
+        the fact (``None`` is none); unknown (None) when ``*args``/``**kwargs`` may carry it."""
+        value, found = given("class_weight", FIT_CLASS_WEIGHT_POSITION)
+        if found is not None:
+            return not (isinstance(value, Const) and value.value is None), found
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
+        return (None if unpacked else False), node
 
     def layer_spec(self, qualified: str) -> dict | None:
         return self.data.layers.get(qualified.rsplit(".", 1)[-1])
@@ -987,6 +1005,14 @@ class _Reader:
             spelling = value.value
         elif isinstance(value, Ref) and value.qualified.startswith("keras.") and known_loss(value.qualified, self.data):
             spelling = value.qualified
+        else:
+            # a custom loss (no Keras built-in) by its catalog name: imported from another library,
+            # or a function or loss class of the script
+            own = foreign_name(value.qualified) if isinstance(value, Ref) else \
+                value.node.name if isinstance(value, Function) else \
+                value.cls.node.name if isinstance(value, Instance) else None
+            if own is not None and self.tables.custom_loss_entry(own) is not None:
+                return Loss(node, spelling=own)
         if spelling is None:
             return Loss(node, not_followed=self.origin(value, node, "loss"))
         return Loss(value.node, spelling=spelling)      # where the script writes it
@@ -1032,6 +1058,19 @@ class _Reader:
         same = all(isinstance(g, Labels) and (g.kind, g.classes) == (first.kind, first.classes) for g in given)
         return first if same else None
 
+    @staticmethod
+    def class_weight(model) -> tuple:
+        """(whether the model's fits give class_weight, where): True when one does, False when
+        every fit is read and none does; (None, None) without a fit or when one is not read."""
+        if not isinstance(model, Model) or not model.class_weights:
+            return None, None
+        used = [node for given, node in model.class_weights if given]
+        if used:
+            return True, used[0]
+        if all(given is False for given, _ in model.class_weights):
+            return False, model.class_weights[0][1]
+        return None, None
+
     def wiring(self, item: Compile, loss: Loss, output: Output | None, reason: str | None,
                labels: Labels | None) -> Wiring:
         loc = self.source.loc
@@ -1061,6 +1100,9 @@ class _Reader:
                 wiring.classes_at = loc(labels.classes_node or labels.node)
             if labels.target_shape is not None:
                 wiring.target_shape, wiring.target_at = labels.target_shape, loc(labels.node)
+        class_weight, class_weight_node = self.class_weight(item.model)
+        if class_weight is not None:
+            wiring.class_weight, wiring.class_weight_at = class_weight, loc(class_weight_node)
         return wiring
 
 

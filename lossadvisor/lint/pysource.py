@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, field
 
 from lossadvisor.errors import InputError, UsageError
@@ -89,6 +90,8 @@ class Wiring:
     classes_at: Loc | None = None
     target_shape: str | None = None
     target_at: Loc | None = None
+    class_weight: bool | None = None        # Keras fit gives class_weight (a known False: it does not)
+    class_weight_at: Loc | None = None
     not_followed: list[NotFollowed] = field(default_factory=list)
     output: str | None = None               # the model output this wiring pairs (several outputs)
 
@@ -214,6 +217,23 @@ def known_activation(qualified: str, data: LintData) -> bool:
     return norm_spelling(qualified)[0] in data.activation_index
 
 
+# The frameworks and the array libraries under them: a name of theirs that matches a custom
+# spelling (torch.quantile, numpy.quantile) is their own function, not the loss, which the
+# framework lacks (that is what `custom: true` says).
+LIBRARY_ROOTS = frozenset({"torch", "torchvision", "keras", "tensorflow", "tf", "jax", "optax", "flax", "numpy",
+                           "scipy", "pandas"})
+
+
+def foreign_name(qualified: str) -> str | None:
+    """The name a dotted name ends in, when it comes from a module that is neither a framework,
+    an array library nor the standard library (``coral_pytorch.losses.corn_loss`` -> ``corn_loss``):
+    where a custom loss spelling may be imported from; else None."""
+    root = qualified.split(".", 1)[0]
+    if "." not in qualified or root in LIBRARY_ROOTS or root in sys.stdlib_module_names:
+        return None
+    return qualified.rsplit(".", 1)[1]
+
+
 class TableLookup:
     """What lint's tables say of the names one reader meets, asked once per name: the activation
     a name spells, and the loss spelling entry of the reader's framework that a loss spelling
@@ -246,6 +266,19 @@ class TableLookup:
                     entry = None
             self._loss_entries[spelling] = entry
         return self._loss_entries[spelling]
+
+    def builtin_loss_entry(self, spelling: str) -> dict | None:
+        """The framework's entry of a loss spelling, when it names a built-in (``torch.quantile``
+        matches the custom spelling "quantile" but is torch's own function); else None."""
+        entry = self.loss_entry(spelling)
+        return entry if entry is not None and not entry["custom"] else None
+
+    def custom_loss_entry(self, name: str) -> dict | None:
+        """The framework's custom entry (``custom: true``: no built-in) that a bare name spells:
+        a function or class of the script, or one imported from another library (through
+        :func:`foreign_name`), named as the catalog's custom spellings name it; else None."""
+        entry = self.loss_entry(name) if "." not in name else None
+        return entry if entry is not None and entry["custom"] else None
 
 
 def positive_int(value) -> int | None:
@@ -378,6 +411,7 @@ def wiring_model(wiring: Wiring, path: str) -> ModelInput:
         ("loss", wiring.loss, wiring.loss_at), ("activation", wiring.activation, wiring.activation_at),
         ("units", wiring.units, wiring.units_at), ("labels", wiring.labels, wiring.labels_at),
         ("classes", wiring.classes, wiring.classes_at), ("target_shape", wiring.target_shape, wiring.target_at),
+        ("class_weight", wiring.class_weight, wiring.class_weight_at),
     )
     for key, value, at in parts:
         if value is None:

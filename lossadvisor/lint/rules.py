@@ -36,6 +36,7 @@ from lossadvisor.lint.data import (
     conditions_hold,
     fill_template,
     load_lint_data,
+    rule_texts,
 )
 from lossadvisor.lint.facts import merge_flags, model_facts
 from lossadvisor.lint.pysource import silenced
@@ -127,9 +128,12 @@ def _template_values(facts: dict, names: dict) -> dict:
     return out
 
 
-def _finding(rule: dict, values: dict, model: ModelInput, at: tuple | None = None) -> dict:
+def _finding(rule: dict, values: dict, model: ModelInput, at: tuple | None = None,
+             facts: dict | None = None) -> dict:
     """A finding of ``rule``, located at ``at`` (line, col) when given (a note's), else at the
-    input key the rule names (``at`` in rules/lint.yaml), else at the model."""
+    input key the rule names (``at`` in rules/lint.yaml), else at the model; worded by the
+    rule's variant that ``facts`` select (:func:`lossadvisor.lint.data.rule_texts`)."""
+    message, fix = rule_texts(rule, facts or {})
     key = rule.get("at")
     if at is None:
         at = (model.key_lines[key], model.key_cols.get(key)) if key and model.key_lines.get(key) \
@@ -138,8 +142,8 @@ def _finding(rule: dict, values: dict, model: ModelInput, at: tuple | None = Non
         "code": rule["code"],
         "name": rule["name"],
         "severity": rule["severity"],
-        "message": fill_template(rule["message"], values),
-        "fix": fill_template(rule["fix"], values),
+        "message": fill_template(message, values),
+        "fix": fill_template(fix, values),
         "model": model.name,
         "source": model.source,
         "line": at[0],
@@ -289,7 +293,7 @@ def lint_model(model: ModelInput, rb, data: LintData, runs: Callable[[str], bool
         if rule["computed"] or rule["retired"]:
             continue
         if rule_fires(rule, facts):
-            findings.append(_finding(rule, values, model))
+            findings.append(_finding(rule, values, model, facts=facts))
         else:
             lacking = missing_facts(rule, facts, names["_possible"])
             if lacking:

@@ -47,6 +47,7 @@ from lossadvisor.lint.pysource import (
     UNKNOWN,
     argument,
     canonical,
+    foreign_name,
     hashable,
     literal,
     positive_int,
@@ -1127,6 +1128,10 @@ class _Reader:
             return result
         if isinstance(callee, FuncRef) and isinstance(callee.node, ast.Lambda):
             return self._call_lambda(callee, args, kwargs, star, node, frame)
+        own = callee.node.name if isinstance(callee, FuncRef) else callee.info.name \
+            if isinstance(callee, ClassRef) else None
+        if own is not None and self.tables.custom_loss_entry(own) is not None:
+            return self._spelled_loss(own, node, args, kwargs, frame)       # def corn_loss(...) of the script
         if isinstance(callee, FuncRef):
             return self._call_function(callee, args, kwargs, star, node, frame.depth)
         if isinstance(callee, ClassRef):
@@ -1195,14 +1200,14 @@ class _Reader:
             pairs = tuple((p.items[0].value, p.items[1]) for p in args[0].items
                           if isinstance(p, Items) and len(p.items) == 2 and isinstance(p.items[0], Literal))
             return Mapping(pairs, at)
-        if torch_name and self.tables.loss_entry(name) is not None:
-            if short[:1].isupper():
-                return self._loss_object(name, node, node.keywords, node.args)
-            loss = self._loss_object(name, node, node.keywords, node.args[2:], node.func)
-            return self._loss_call(loss, node, args, kwargs, frame)
+        if torch_name and self.tables.builtin_loss_entry(name) is not None:
+            return self._spelled_loss(name, node, args, kwargs, frame)
+        imported = foreign_name(name)
+        if imported is not None and self.tables.custom_loss_entry(imported) is not None:
+            return self._spelled_loss(imported, node, args, kwargs, frame)     # coral_pytorch's corn_loss
         if name == PARTIAL and args and isinstance(args[0], Qualified):
             function = args[0].name                   # partial(F.cross_entropy, label_smoothing=0.1)
-            if function.startswith("torch.") and self.tables.loss_entry(function) is not None and \
+            if function.startswith("torch.") and self.tables.builtin_loss_entry(function) is not None and \
                     function.rsplit(".", 1)[-1][:1].islower():
                 return self._loss_object(function, node, node.keywords, node.args[1:], node.args[0])
         if name.startswith("torch.nn.") and short[:1].isupper() and short in self.data.modules:
@@ -1248,6 +1253,14 @@ class _Reader:
             clause = f"imported from `{root}`: lint reads one file at a time"
             return Unknown(at, node=node, external=(clause, clause))
         return self._u(node)
+
+    def _spelled_loss(self, name: str, node: ast.Call, args, kwargs, frame: Frame):
+        """A call of a name the loss tables spell: a loss module built (a class, ``nn.MSELoss()``),
+        or a loss function applied to a prediction and a target (``F.mse_loss(out, y)``)."""
+        if name.rsplit(".", 1)[-1][:1].isupper():
+            return self._loss_object(name, node, node.keywords, node.args)
+        loss = self._loss_object(name, node, node.keywords, node.args[2:], node.func)
+        return self._loss_call(loss, node, args, kwargs, frame)
 
     def _module(self, short: str, node: ast.Call, args, kwargs):
         spec = self.data.modules[short]

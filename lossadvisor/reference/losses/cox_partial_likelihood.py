@@ -48,7 +48,8 @@ def cox_partial_likelihood(y_true, y_pred) -> float:
     first_nonfinite((("y_pred", yp),))
     eta = yp.reshape(-1).astype(work_dtype(yp), copy=False)
     log_risk_set = log_risk_sets(time, eta)
-    return finish(-float(np.sum(eta[event] - log_risk_set[event], dtype=np.float64)), events, (("y_pred", yp),))
+    # log-sum-exp minus the row's own log-risk, each >= 0: no negation, so a lone event is 0.0, not -0.0
+    return finish(float(np.sum(log_risk_set[event] - eta[event], dtype=np.float64)), events, (("y_pred", yp),))
 
 
 def log_risk_sets(time: np.ndarray, eta: np.ndarray) -> np.ndarray:

@@ -61,12 +61,27 @@ def _softplus(x):
     return np.logaddexp(0.0, x)
 
 
+def _gaps(levels: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """b - a = cut[y] - cut[y - 1] per row, from the cut-points themselves (+inf at the end levels):
+    a - b from the bounds cancels to 0 once |f| dwarfs the gap (f = 1e16 and beyond)."""
+    padded = np.concatenate([[-np.inf], cut, [np.inf]])
+    return padded[levels + 1] - padded[levels]
+
+
+def _softplus_difference(x, y, x_minus_y):
+    """softplus(x) - softplus(y), with x - y given: where both are positive, x - y + softplus(-x) -
+    softplus(-y), since softplus(x) = x + softplus(-x) there (the plain difference of two values
+    near 1e300 is 0, whatever x - y is)."""
+    both = np.minimum(x, y) > 0
+    return np.where(both, x_minus_y + _softplus(-np.abs(x)) - _softplus(-np.abs(y)), _softplus(x) - _softplus(y))
+
+
 def _per_row(levels, f, cut):
     """-log P(y) per row, from P(y) = sigmoid(b) - sigmoid(a) = sigmoid(b) sigmoid(-a) (1 - exp(a - b))."""
     a, b = _bounds(levels, f, cut)
     # the one trick: the difference of two sigmoids as a product, so that neither cancels
     # (a and b both large) nor overflows; log(1 - exp(a - b)) depends on the gap cut[y] - cut[y-1] only
-    return _softplus(-b) + _softplus(a) - np.log(-np.expm1(a - b))
+    return _softplus(-b) + _softplus(a) - np.log(-np.expm1(-_gaps(levels, cut)))
 
 
 def cumulative_link(y_true, y_pred, *, cutpoints) -> float:
@@ -95,9 +110,11 @@ def gradient(t, p, cutpoints=None, wrt="y_pred"):
     n = f.shape[0]
     if wrt == "cutpoints":
         # d/d theta_y = -sigmoid(-b) / (sigmoid(-a) (1 - e^(a-b))), d/d theta_{y-1} = sigmoid(a) / (sigmoid(b) (1 - e^(a-b)))
-        gap = -np.expm1(a - b)
-        upper = -np.exp(_softplus(a) - _softplus(b)) / gap  # 0 at the top level (b = +inf), unused there
-        lower = np.exp(_softplus(-b) - _softplus(-a)) / gap  # 0 at level 0 (a = -inf), unused there
+        gaps = _gaps(levels, cut)
+        gap = -np.expm1(-gaps)
+        with np.errstate(invalid="ignore"):     # inf - inf at the end levels, whose entries are unused
+            upper = -np.exp(_softplus_difference(a, b, -gaps)) / gap  # 0 at the top level (b = +inf), unused there
+            lower = np.exp(_softplus_difference(-b, -a, -gaps)) / gap  # 0 at level 0 (a = -inf), unused there
         g = np.zeros(cut.size)
         top = cut.size
         np.add.at(g, levels[levels < top], upper[levels < top])
@@ -154,8 +171,12 @@ def extremes(pairing):
     z = np.array([BIG, BIG, -BIG, -BIG, -BIG, BIG])
     cut = np.array([-1.0, 0.0, 1.0])
     close_y = np.array([1, 2, 2])
+    middle = np.array([1, 2, 1, 2])
     return [
         (f"scores ±{BIG:.0e} (every level, right and wrong side)", y, z, {"cutpoints": cut}, False),
+        # a - b from the bounds would cancel to 0 here: the middle levels' gap term comes from the cut-points
+        ("scores ±1e300 at the middle levels", middle, np.array([1e300, 1e300, -1e300, -1e300]), {"cutpoints": cut},
+         False),
         ("cut-points 1e-9 apart", close_y, np.array([0.0, 1e-9, 5.0]), {"cutpoints": np.array([-1.0, 0.0, 1e-9])},
          False),
     ]

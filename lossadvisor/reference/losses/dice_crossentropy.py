@@ -8,11 +8,13 @@ import numpy as np
 from lossadvisor.reference import _checks as c
 from lossadvisor.reference import _masks as m
 from lossadvisor.reference._classes import bce_curve, bernoulli_nll, multinoulli_nll, softmax_rows_gradient
+from lossadvisor.reference._core import CHUNK, fmt_shape
 from lossadvisor.reference.activations import activation_vjp, sigmoid, softmax
 from lossadvisor.reference.losses.binary_crossentropy import binary_crossentropy, gradient as bce_gradient
 from lossadvisor.reference.losses.categorical_crossentropy import categorical_crossentropy
 from lossadvisor.reference.losses.dice import curve as dice_curve, dice, gradient as dice_gradient
 from lossadvisor.reference.spec import LossSpec
+from lossadvisor.textutil import fmt_number
 
 
 def dice_crossentropy(y_true, y_pred, *, from_logits: bool = False, exclusive: bool = False) -> float:
@@ -27,11 +29,40 @@ def dice_crossentropy(y_true, y_pred, *, from_logits: bool = False, exclusive: b
     No framework has it built in: Keras ``BinaryCrossentropy(from_logits=True)(y, z) +
     Dice(axis=(1, 2))(y, sigmoid(z))`` is the same value.
     """
-    m.mask_shapes(y_true, y_pred)
+    yt, yp = m.mask_shapes(y_true, y_pred)
+    if exclusive:
+        _exclusive_targets(yt, yp)
     crossentropy = categorical_crossentropy if exclusive else binary_crossentropy
     ce = crossentropy(y_true, y_pred, from_logits=from_logits)
     probs = (softmax if exclusive else sigmoid)(y_pred) if from_logits else y_pred
     return ce + dice(y_true, probs)
+
+
+#: how far a target row's sum over the channels may be from 1 (float32 one-hot and soft rows)
+ROW_SUM_TOLERANCE = 1e-5
+
+
+def _exclusive_targets(yt, yp) -> None:
+    """ValueError unless ``exclusive=True`` has a class per channel (at least two) and target rows
+    (the channels of each pixel) that sum to 1, as one-hot rows do: the first row that does not is
+    named. Taken over blocks of images, so no full-size float64 copy is made."""
+    if yp.shape[-1] < 2:
+        raise ValueError(
+            f"y_pred has shape {fmt_shape(yp.shape)}: exclusive=True needs one channel per class (at least 2, "
+            "softmax over them); a single channel is a binary mask: use exclusive=False"
+        )
+    per_image = yt.size // yt.shape[0]
+    block = max(1, 8 * CHUNK // per_image)
+    for i in range(0, yt.shape[0], block):
+        sums = np.sum(yt[i:i + block], axis=-1, dtype=np.float64)
+        bad = np.argwhere(np.abs(sums - 1.0) > ROW_SUM_TOLERANCE)
+        if bad.size:
+            where = (i + int(bad[0][0]), *(int(v) for v in bad[0][1:]))
+            raise ValueError(
+                f"y_true[{', '.join(map(str, where))}, :] sums to {fmt_number(float(sums[tuple(bad[0])]))} over "
+                "the channels: exclusive=True needs one-hot targets (each pixel's channels sum to 1); "
+                "overlapping or empty masks need exclusive=False"
+            )
 
 
 def gradient(t, p, from_logits=False, exclusive=False):
