@@ -123,14 +123,18 @@ def _target_ndim(value: Any, where: str) -> int:
     return len(dims)
 
 
+def question_for(rb, qid: str, task: str, given: dict):
+    """The question ``qid`` as asked under ``task`` and the answers ``given``; where it also depends on
+    an answer lint does not read (segmentation's classes on masks), the first one whose task condition
+    holds. None when it does not apply to the task."""
+    return rb.applicable(qid, {**given, "task": task}) or next(
+        (q for q in rb.questions_with_id(qid) if condition_matches(q.when.get("task"), task)), None)
+
+
 def _question_value(rb, qid: str, raw: Any, task: str | None, where: str, given: dict | None = None) -> Any:
     """``raw`` parsed as the answer to ``qid`` under the task and the answers ``given`` before it."""
-    context = {**(given or {}), "task": task} if task else {}
     if task is not None and qid != "task":
-        # a question may also depend on answers lint does not read (segmentation's classes on masks):
-        # the first one whose task condition holds applies
-        q = rb.applicable(qid, context) or next(
-            (q2 for q2 in rb.questions_with_id(qid) if condition_matches(q2.when.get("task"), task)), None)
+        q = question_for(rb, qid, task, given or {})
         if q is None:
             scopes = " or ".join(
                 ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}" for k, v in q2.when.items())
@@ -386,7 +390,7 @@ def _answers_fit_task(rb, answers: dict, task: str) -> bool:
     for qid, value in answers.items():
         if qid == "task":
             continue
-        q = rb.applicable(qid, {"task": task})
+        q = question_for(rb, qid, task, answers)
         if q is None:
             return False
         try:
