@@ -164,6 +164,18 @@ def test_cumulative_link_is_finite_far_from_its_cut_points():
     ("cumulative_link", [0, 1], [0.0, np.nan], {"cutpoints": [0.0, 1.0]}, "y_pred contains NaN at index 1"),
     ("coral", [0, 1], [[0.5, np.nan]] * 2, {"from_logits": True}, "y_pred contains NaN at index (0, 1)"),
     ("coral", [0, 1], [[0.5, 1.5]] * 2, {}, "must be a probability in [0, 1]"),
+    # infinities, as every other reference says them (they gave NaN or inf)
+    ("cumulative_link", [0, 1], [np.inf, 0.0], {"cutpoints": [0.0, 1.0]}, "y_pred contains an infinite value at index 0"),
+    ("corn", [0, 1], [[np.inf, 0.0]] * 2, {"from_logits": True}, "y_pred contains an infinite value at index (0, 0)"),
+    ("coral", [0, 1], [[0.0, -np.inf]] * 2, {"from_logits": True}, "y_pred contains an infinite value at index (0, 1)"),
+    ("coral", [0, 1], [[0.5, np.inf]] * 2, {}, "y_pred contains an infinite value at index (0, 1)"),
+    ("corn", [0, np.inf], [[0.5, 0.5]] * 2, {}, "integer levels 0..2, but holds inf at index 1"),
+    # cut-points whose difference overflows float64 (1e308 - (-1e308)): the loss came out 5e307
+    ("cumulative_link", [1, 2], [0.0, 0.0], {"cutpoints": [-1e308, 1e308]}, "cutpoints[1] - cutpoints[0] = "
+     "1e+308 - (-1e+308) overflows float64"),
+    # booleans are a binary target, not levels (True read as level 1)
+    ("cumulative_link", np.array([True, False]), [0.0, 0.0], {"cutpoints": [-1.0, 1.0]}, "y_true holds booleans"),
+    ("corn", np.array([True, False]), [[0.5, 0.5]] * 2, {}, "binary target (binary_crossentropy), not 3 ordered"),
 ])
 def test_bad_inputs_are_value_errors_that_say_what(loss, y, pred, kwargs, message):
     with pytest.raises(ValueError) as caught:
