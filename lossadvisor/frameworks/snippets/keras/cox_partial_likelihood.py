@@ -13,7 +13,8 @@ def cox_partial_likelihood(y_true, y_pred):
     at_risk = ops.expand_dims(time, 0) >= ops.expand_dims(time, 1)
     # log sum of exp(log_risk) over each risk set: a log-sum-exp per row, the rest at -inf
     # (exact at any log-risk scale; batch x batch, small for one batch)
-    log_risk_set = ops.logsumexp(ops.where(at_risk, ops.expand_dims(log_risk, 0), float("-inf")), axis=1)
+    in_risk_set = ops.where(at_risk, ops.expand_dims(log_risk, 0), float("-inf"))
+    log_risk_set = ops.logsumexp(in_risk_set, axis=1)
     # a batch without events has no terms: divide by max(events, 1) so that it gives 0, not 0/0
     return -ops.sum((log_risk - log_risk_set) * event) / ops.maximum(ops.sum(event), 1.0)
 
