@@ -538,6 +538,24 @@ def test_a_trained_program_keeps_its_cut_points_ordered(framework, tmp_path):
     assert all(b > a for a, b in zip(cut, cut[1:])), cut
 
 
+@pytest.mark.parametrize("loss, w_out, b_out", [("cumulative_link", (32, 1), None), ("coral", (32, 1), (5,))])
+def test_jax_heads_hold_only_parameters_that_reach_the_output(loss, w_out, b_out):
+    # the cumulative link's score needs no bias (the cut-points absorb it: a b_out beside them is
+    # unidentifiable); CORAL shares one weight column (a (in_features, K - 1) w_out left K - 2 unused)
+    _require("jax")
+    import jax
+
+    code = framework_code(_recommendation("jax", loss, classes=6), RB)["code"]
+    namespace = {}
+    exec(code[:code.index("# ---- the loss")], namespace)  # noqa: S102 - the program's data, head and model
+    params, model, x = namespace["params"], namespace["model"], namespace["x"]
+    assert params["w_out"].shape == w_out
+    assert (params["b_out"].shape if "b_out" in params else None) == b_out
+    grads = jax.grad(lambda q: model(q, x[:64]).sum())(params)
+    unused = [name for name, g in grads.items() if not (np.abs(np.asarray(g)) > 0).all()]
+    assert not unused, f"parameters (or entries) the output never reads: {unused}"
+
+
 def test_the_snippet_files_exist_for_every_framework():
     for loss in ORDINAL:
         for framework in FRAMEWORKS:
