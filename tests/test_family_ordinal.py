@@ -165,6 +165,18 @@ def test_cumulative_link_is_finite_far_from_its_cut_points():
     ("cumulative_link", [0, 1], [0.0, np.nan], {"cutpoints": [0.0, 1.0]}, "y_pred contains NaN at index 1"),
     ("coral", [0, 1], [[0.5, np.nan]] * 2, {"from_logits": True}, "y_pred contains NaN at index (0, 1)"),
     ("coral", [0, 1], [[0.5, 1.5]] * 2, {}, "must be a probability in [0, 1]"),
+    # infinities, as every other reference says them (they gave NaN or inf)
+    ("cumulative_link", [0, 1], [np.inf, 0.0], {"cutpoints": [0.0, 1.0]}, "y_pred contains an infinite value at index 0"),
+    ("corn", [0, 1], [[np.inf, 0.0]] * 2, {"from_logits": True}, "y_pred contains an infinite value at index (0, 0)"),
+    ("coral", [0, 1], [[0.0, -np.inf]] * 2, {"from_logits": True}, "y_pred contains an infinite value at index (0, 1)"),
+    ("coral", [0, 1], [[0.5, np.inf]] * 2, {}, "y_pred contains an infinite value at index (0, 1)"),
+    ("corn", [0, np.inf], [[0.5, 0.5]] * 2, {}, "integer levels 0..2, but holds inf at index 1"),
+    # cut-points whose difference overflows float64 (1e308 - (-1e308)): the loss came out 5e307
+    ("cumulative_link", [1, 2], [0.0, 0.0], {"cutpoints": [-1e308, 1e308]}, "cutpoints[1] - cutpoints[0] = "
+     "1e+308 - (-1e+308) overflows float64"),
+    # booleans are a binary target, not levels (True read as level 1)
+    ("cumulative_link", np.array([True, False]), [0.0, 0.0], {"cutpoints": [-1.0, 1.0]}, "y_true holds booleans"),
+    ("corn", np.array([True, False]), [[0.5, 0.5]] * 2, {}, "binary target (binary_crossentropy), not 3 ordered"),
 ])
 def test_bad_inputs_are_value_errors_that_say_what(loss, y, pred, kwargs, message):
     with pytest.raises(ValueError) as caught:
@@ -525,6 +537,24 @@ def test_a_trained_program_keeps_its_cut_points_ordered(framework, tmp_path):
     cut = json.loads(re.search(r"^cutpoints: (\[.*\])$", run.stdout, flags=re.MULTILINE).group(1))
     assert len(cut) == 5
     assert all(b > a for a, b in zip(cut, cut[1:])), cut
+
+
+@pytest.mark.parametrize("loss, w_out, b_out", [("cumulative_link", (32, 1), None), ("coral", (32, 1), (5,))])
+def test_jax_heads_hold_only_parameters_that_reach_the_output(loss, w_out, b_out):
+    # the cumulative link's score needs no bias (the cut-points absorb it: a b_out beside them is
+    # unidentifiable); CORAL shares one weight column (a (in_features, K - 1) w_out left K - 2 unused)
+    _require("jax")
+    import jax
+
+    code = framework_code(_recommendation("jax", loss, classes=6), RB)["code"]
+    namespace = {}
+    exec(code[:code.index("# ---- the loss")], namespace)  # noqa: S102 - the program's data, head and model
+    params, model, x = namespace["params"], namespace["model"], namespace["x"]
+    assert params["w_out"].shape == w_out
+    assert (params["b_out"].shape if "b_out" in params else None) == b_out
+    grads = jax.grad(lambda q: model(q, x[:64]).sum())(params)
+    unused = [name for name, g in grads.items() if not (np.abs(np.asarray(g)) > 0).all()]
+    assert not unused, f"parameters (or entries) the output never reads: {unused}"
 
 
 def test_the_snippet_files_exist_for_every_framework():

@@ -276,6 +276,25 @@ def test_optax_smoothing_differs_from_keras_only_on_an_empty_mask_predicted_empt
     assert ref.dice(EMPTY_AND_FULL[:1], sigmoid(z[:1])) == pytest.approx(1.0, abs=1e-6)
 
 
+def test_the_empty_mask_warning_says_what_optax_gives(run_cli):
+    # optax puts smooth in the numerator and the denominator: (0 + s) / (0.5 (P + 0) + s) is ~0 for an
+    # empty mask with any predicted pixels (loss ~1), and 1 (loss 0) only when the prediction is empty too
+    _needs("jax", "optax")
+    import jax.numpy as jnp
+    import optax
+
+    empty = jnp.zeros((2, 2, 2, 1), jnp.float32)
+    z = jnp.asarray(np.stack([np.full((2, 2, 1), 30.0), np.full((2, 2, 1), -30.0)]), jnp.float32)
+    got = np.asarray(optax.losses.dice_loss(z, empty, smooth=1e-7))
+    assert got[0] == pytest.approx(1.0, abs=1e-6)  # 1 - 1e-7 / (0.5 * 4 + 1e-7)
+    assert got[1] == pytest.approx(0.0, abs=1e-5)  # sigmoid(-30) = 9e-14 per pixel: 1 - s / (s + 1.9e-13)
+    code, out, err = run_cli("recommend", "--task", "segmentation", "--masks", "binary", "--imbalance", "moderate",
+                             "--framework", "jax", "--no-input", "--no-check", "--json")
+    assert code == 0, err
+    (warning,) = [w for w in json.loads(out)["warnings"] if "optax" in w]
+    assert "empty predicted empty scores 0" in warning and "makes it 0" not in warning
+
+
 # ------------------------------------------------------------------ checks
 
 
@@ -333,6 +352,17 @@ def test_programs_are_per_pixel(rb, framework, masks):
         assert ("keras.Input(shape=(height, width, n_features))" in code["code"]) == (framework == "keras")
         assert ("np.eye(classes" in code["code"]) == (masks == "multiclass" and imbalance != "none")
         assert "(batch, 8, 8" in code["labels"]
+
+
+@pytest.mark.parametrize("masks, activation", [("multilabel", "sigmoid"), ("multiclass", "softmax")])
+def test_keras_tversky_program_names_its_own_activation(rb, masks, activation):
+    # the multiclass program's layer is a softmax: a comment saying "the sigmoid is in the layer" was wrong there
+    answers, sources = resolve_answers(rb, {"task": "segmentation", "masks": masks, "imbalance": "severe",
+                                            "framework": "keras", "classes": 4})
+    program = framework_code(recommend(rb, answers, sources), rb)["code"]
+    assert f'activation="{activation}"' in program
+    other = {"sigmoid": "softmax", "softmax": "sigmoid"}[activation]
+    assert other not in program
 
 
 def test_plot_of_one_pixel(tmp_path, rb):

@@ -288,13 +288,35 @@ def test_sequence_program_trains(rb, framework, modules, env, tmp_path):
     code = framework_code(rec, rb)
     assert "ctc" in code["loss"].lower()
     program = tmp_path / "program.py"
-    program.write_text(code["code"])
+    # after the program: its predictions and the frame-wise best classes, to check the decode
+    program.write_text(code["code"] + DECODED_REPORT)
     run = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, timeout=300,
                          env=python_env(**env), cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr[-3000:]
-    found = dict(line.split(": ") for line in run.stdout.splitlines() if line.startswith("loss "))
+    found = dict(line.split(": ", 1) for line in run.stdout.splitlines() if ": " in line)
     before, after = float(found["loss before"]), float(found["loss after"])
     assert math.isfinite(after) and after < before / 2, run.stdout
+    # the predictions are the greedy decode (itertools.groupby merges the repeats, then the blanks go),
+    # labels first, then padding (Keras' ctc_decode pads with -1, the others with 0 as the targets)
+    decoded, best = np.array(json.loads(found["decoded"])), json.loads(found["best path"])
+    assert decoded.shape == (256, 12)
+    pad = -1 if framework == "keras" else 0
+    for row, path in zip(decoded, best):
+        labels = seq.collapse(path)
+        assert tuple(row[:len(labels)]) == labels and (row[len(labels):] == pad).all()
+    # trained on labels that a linear map of the frames spells: most sequences decode to their labels
+    targets = [tuple(int(s) for s in row if s) for row in json.loads(found["targets"])]
+    matches = sum(seq.collapse(path) == labels for path, labels in zip(best, targets))
+    assert matches > len(targets) / 2, matches
+
+
+#: appended to a sequence program: its decoded predictions, frame-wise best classes and targets as JSON
+DECODED_REPORT = """
+import json
+print("decoded:", json.dumps(np.asarray(predictions).tolist()))
+print("best path:", json.dumps(np.asarray(logits).argmax(axis=-1).tolist()))
+print("targets:", json.dumps(np.asarray(y).tolist()))
+"""
 
 
 def test_program_labels_fit_their_frames(rb):

@@ -305,6 +305,84 @@ def test_cox_snippet_matches_the_reference(framework, times):
     assert got == pytest.approx(ref.cox_partial_likelihood(y, eta), rel=2e-5)
 
 
+COX_EXTREMES = ref.SPECS["cox_partial_likelihood"].extremes(None)
+#: the stability cases by hand (the names as the spec gives them)
+COX_EXTREMES_BY_HAND = {
+    # terms -2000 (t = 5), 0 (its tie), -log 2 (t = 2), -2000 - log 2 (t = 1) over 4 events
+    "log-risks ±1e3 (a tie, a censored row)": 1000 + LOG2 / 2,
+    # t = 5 alone: term 0; t = 1: 0 - log(e^-120 + e^0) = -log1p(e^-120); over 2 events
+    "the longest time alone, its log-risk 120 below the rest": math.log1p(math.exp(-120)) / 2,
+    # the one event (t = 3, η -1) against the rows of t >= 3 (η 2, -1, 0.5)
+    "all censored but one event": math.log(math.exp(2) + math.exp(-1) + math.exp(0.5)) + 1,
+}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORK_IDS)
+@pytest.mark.parametrize("case", COX_EXTREMES, ids=[case[0] for case in COX_EXTREMES])
+def test_cox_snippet_on_the_stability_cases(framework, case):
+    # a cumulative sum of exp(η - max η) in float32 underflowed to 0 (-inf) on the longest time
+    # alone 120 below the rest; every snippet must stay exact on every case of the spec's extremes
+    name, y, eta, _, _ = case
+    mods = _framework(framework)
+    got = _call(framework, mods, _snippet(framework, "cox_partial_likelihood"), y, eta)
+    assert got == pytest.approx(COX_EXTREMES_BY_HAND[name], rel=2e-5, abs=1e-6)
+
+
+def _cox_gradient(framework: str, mods: dict, y, eta) -> np.ndarray:
+    """The gradient of the PyTorch or JAX snippet with respect to the log-risks, by autodiff in float32."""
+    function = _snippet(framework, "cox_partial_likelihood")
+    y, eta = np.asarray(y, np.float32), np.asarray(eta, np.float32)
+    if framework == "pytorch":
+        torch = mods["torch"]
+        log_risk = torch.from_numpy(eta).requires_grad_()
+        function(log_risk, torch.from_numpy(y)).backward()
+        return log_risk.grad.numpy()
+    import jax
+
+    return np.asarray(jax.grad(lambda e: function(e, mods["jnp"].asarray(y)))(mods["jnp"].asarray(eta)))
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "jax"])
+@pytest.mark.parametrize("case", COX_EXTREMES, ids=[case[0] for case in COX_EXTREMES])
+def test_cox_snippet_gradient_on_the_stability_cases(framework, case):
+    # against the reference's closed-form gradient (exp(η_k) Σ 1/S_i - δ_k) / D, summed in log space;
+    # a running log-sum-exp near ±1e3 rounds to float32's spacing there (6.1e-5): atol 1e-4
+    _, y, eta, _, _ = case
+    got = _cox_gradient(framework, _framework(framework), y, eta)
+    assert np.allclose(got, ref.loss_gradient("cox_partial_likelihood", y, eta), rtol=1e-5, atol=1e-4)
+
+
+KERAS_COX_GRADIENT = """
+import json, sys
+import jax, keras, numpy as np
+from lossadvisor import reference as ref
+from lossadvisor.frameworks.pieces import snippet_path
+import importlib.util
+spec = importlib.util.spec_from_file_location("cox", snippet_path("keras", "cox_partial_likelihood"))
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+out = []
+for _, y, eta, _, _ in ref.SPECS["cox_partial_likelihood"].extremes(None):
+    y32 = keras.ops.convert_to_tensor(y.astype("float32"))
+    grad = jax.grad(lambda e: module.cox_partial_likelihood(y32, e))(eta.astype("float32"))
+    out.append((np.asarray(grad).tolist(), ref.loss_gradient("cox_partial_likelihood", y, eta).tolist()))
+print(json.dumps(out))
+"""
+
+
+def test_keras_cox_snippet_gradient_on_the_stability_cases():
+    # Keras differentiates only with a backend that does: the jax one, in a child process (the
+    # tests' Keras runs the NumPy backend); the repro was a NaN gradient at the longest time alone
+    import subprocess
+
+    for module_name in ("jax", "keras"):
+        pytest.importorskip(module_name)
+    run = subprocess.run([PYTHON, "-c", KERAS_COX_GRADIENT], capture_output=True, text=True,
+                         env=python_env(KERAS_BACKEND="jax"), check=True)
+    for got, expected in json.loads(run.stdout):
+        assert np.allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("framework", FRAMEWORK_IDS)
 def test_cox_snippet_without_events_gives_zero(framework):
     # the guard the programs carry: the sum over no events divided by max(0, 1)

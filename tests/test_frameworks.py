@@ -132,8 +132,10 @@ def test_output_layer_is_in_the_program_with_the_recommended_units(case):
     else:
         assert f"    return {layer}" in code
         assert f"(in_features, {units})" in layer or 'params["w_out"]' in layer
-        assert f'"w_out": jax.random.normal(key_out, (in_features, {units}))' in code
-        assert f'"b_out": jnp.zeros({units})' in code
+        # the output weights (in_features, units), or one column the units share (CORAL; the cumulative
+        # link's score); a bias per unit, or none where the loss cancels it (Cox) or cut-points absorb it
+        assert re.search(rf'"w_out": jax\.random\.normal\(key_out, \(in_features, ({units}|1)\)\)', code)
+        assert f'"b_out": jnp.zeros({units})' in code or '"b_out"' not in code
 
 
 @pytest.mark.parametrize("case", ALL)

@@ -250,6 +250,9 @@ def test_catalog_worked_examples_match_closed_forms(rb):
     (lambda: ref.sparse_categorical_crossentropy([0, 4], np.zeros((2, 4))), ["class 4", "0..3"]),
     (lambda: ref.sparse_categorical_crossentropy([0, -1], np.zeros((2, 4))), ["class -1"]),
     (lambda: ref.sparse_categorical_crossentropy([0.5, 1], np.zeros((2, 4))), ["integer", "0.5"]),
+    # an infinity is named, not an OverflowError from formatting it
+    (lambda: ref.sparse_categorical_crossentropy([0, np.inf], np.zeros((2, 4))), ["integer class indices", "inf"]),
+    (lambda: ref.binary_crossentropy([1.0], [np.inf]), ["probability", "holds inf at index 0"]),
     (lambda: ref.sparse_categorical_crossentropy(np.eye(4)[:2], np.zeros((2, 4))), ["one-hot", "categorical_crossentropy"]),
     (lambda: ref.binary_crossentropy([1.0], [1.5]), ["1.5", "probability", "from_logits"]),
     (lambda: ref.binary_crossentropy([2.0], [0.5]), ["y_true", "2"]),

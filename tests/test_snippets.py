@@ -131,3 +131,11 @@ def test_snippet_matches_the_reference(path):
     (function,) = functions.values()
     y, raw, expected = _batch(loss, module)
     assert _value(framework, function, y, raw) == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_snippet_comments_read_as_english():
+    # "PyTorch has no a Dice loss" was in the emitted programs: no article after "has no"
+    for path in sorted(SNIPPETS.glob("*/*.py")):
+        text = path.read_text()
+        for phrase in ("has no a ", "has no an "):
+            assert phrase not in text, f"{path.parent.name}/{path.name}: {phrase!r}"

@@ -149,6 +149,7 @@ def _program(rec, p, pc: dict, name: str) -> str:
         data=_block(data_section(p)),
         layer_setup=_block([*pc["layer_setup"], ""]) if pc["layer_setup"] else "",
         extra_params=_block("    " + line for line in pc["extra_params"]),
+        out_params=_block("    " + line for line in pc["out_params"]),
         units=p.units,
         input_shape=pc["input_shape"],
         output_layer=pc["output_layer"],

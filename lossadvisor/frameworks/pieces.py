@@ -4,7 +4,9 @@ Each loss's ``code.<framework>`` mapping gives the pieces (``output_layer``, ``l
 ``raw``, ``call``, ``body``, ``setup``, ``inference``, ``from_logits``, ``same_shape``,
 ``layer_comment``, ``fit_extra``, ``eval_extra``, ``notes``; Keras ``input_shape``: the shape of one
 example, for ``keras.Input``; ``layer_setup``: definitions a custom
-output layer needs, placed before the model; JAX ``extra_params``: entries of the params dict) as
+output layer needs, placed before the model; JAX ``extra_params``: entries of the params dict; JAX
+``out_params``: the output layer's entries of the params dict, replacing the default ``w_out``
+of shape ``(in_features, units)`` and ``b_out``, e.g. a head without a bias) as
 ``string.Template`` text, and ``variants``: mappings whose ``when`` conditions (``weighting``,
 ``target``, ``units``, ``given``: a parameter the recommendation sets, ``answer``: answers that
 must hold) select pieces that replace the base ones,
@@ -26,7 +28,9 @@ SNIPPET_MARK = "# ---- emitted into the program (the constants above are filled 
 #: piece -> its value where neither the loss nor the framework gives one
 DEFAULTS = {"loss": "", "raw": "outputs", "call": "", "body": [], "setup": [], "inference": "the output itself",
             "from_logits": None, "same_shape": False, "layer_comment": "", "fit_extra": "", "eval_extra": "",
-            "notes": [], "layer_setup": [], "extra_params": [], "input_shape": "(n_features,)"}
+            "notes": [], "layer_setup": [], "extra_params": [], "input_shape": "(n_features,)",
+            "out_params": ['"w_out": jax.random.normal(key_out, (in_features, ${units})) * np.sqrt(1 / in_features),',
+                           '"b_out": jnp.zeros(${units}),']}
 #: the output layer of each framework, where the loss does not name another
 OUTPUT_LAYER = {
     "pytorch": "nn.Linear(in_features, ${units})",
@@ -87,7 +91,7 @@ def pieces(framework: str, p, entry: dict) -> dict:
     out = {key: fill(value) if isinstance(value, str) else value for key, value in chosen.items()}
     out["loss"] = out["loss"] or out["call"]
     out["body"] = [fill(line) for line in chosen["body"]]
-    for key in ("notes", "layer_setup", "extra_params"):
+    for key in ("notes", "layer_setup", "extra_params", "out_params"):
         out[key] = [fill(line) for line in chosen[key]]
     found["loss"] = out["loss"]
     out["setup"] = (snippet_lines(framework, p.loss, found) if chosen["setup"] == "snippet"

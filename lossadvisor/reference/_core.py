@@ -64,7 +64,7 @@ def fmt_index(shape, flat_index: int) -> str:
 
 def fmt_value(v) -> str:
     v = float(v)
-    if v == int(v) and abs(v) < 1e15:
+    if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.6g}"
 
@@ -186,6 +186,19 @@ def first_nonfinite(arrays) -> None:
                 if bad.any():
                     k = start + int(np.argmax(bad))
                     raise ValueError(f"{name} contains {kind} at {fmt_index(arr.shape, k)}")
+
+
+def require_integers(arr: np.ndarray, name: str, need: str) -> None:
+    """ValueError ``"{name} must hold {need}, but holds 1.5 at index 3"`` for the first NaN,
+    infinity or fraction of a floating ``arr``; integer and boolean arrays pass."""
+    if arr.dtype.kind != "f":
+        return
+    flat = contiguous(arr).reshape(-1)
+    bad = ~np.isfinite(flat) | (flat != np.floor(flat))
+    if bad.any():
+        i = int(np.argmax(bad))
+        what = "NaN" if np.isnan(flat[i]) else fmt_value(flat[i])
+        raise ValueError(f"{name} must hold {need}, but holds {what} at {fmt_index(arr.shape, i)}")
 
 
 def finish(total: float, count: int, arrays) -> float:

@@ -20,6 +20,8 @@ from lossadvisor.reference._core import (
     fmt_index,
     fmt_shape,
     fmt_value,
+    first_nonfinite,
+    require_integers,
     require_nonempty,
 )
 
@@ -45,14 +47,11 @@ def ordinal_levels(y_true, rows: int, levels: int) -> np.ndarray:
                     "levels, levels.sum(axis=1))")
         raise ValueError(f"y_true has shape {fmt_shape(yt.shape)} but must hold one integer level per row, "
                          f"shape ({rows},){hint}")
+    if yt.dtype.kind == "b":
+        raise ValueError(f"y_true holds booleans but must hold integer levels 0..{levels - 1}: True/False is a "
+                         f"binary target (binary_crossentropy), not {levels} ordered levels")
+    require_integers(yt, "y_true", f"integer levels 0..{levels - 1}")
     flat = contiguous(yt).reshape(-1)
-    if yt.dtype.kind == "f":
-        bad = ~np.isfinite(flat) | (flat != np.floor(flat))
-        if bad.any():
-            i = int(np.argmax(bad))
-            what = "NaN" if np.isnan(flat[i]) else fmt_value(flat[i])
-            raise ValueError(f"y_true must hold integer levels 0..{levels - 1}, but holds {what} at "
-                             f"{fmt_index(yt.shape, i)}")
     bad = (flat < 0) | (flat > levels - 1)
     if bad.any():
         i = int(np.argmax(bad))
@@ -67,20 +66,20 @@ def ordinal_levels(y_true, rows: int, levels: int) -> np.ndarray:
 
 def task_rows(y_pred, from_logits: bool) -> np.ndarray:
     """``y_pred`` of shape ``(N, K-1)``, one column per task ``y > k``, as float64; ValueError for
-    another shape, NaN, or a probability outside [0, 1] (without ``from_logits``)."""
+    another shape, NaN or an infinity, or a probability outside [0, 1] (without ``from_logits``)."""
     yp = as_array(y_pred, "y_pred")
     if yp.ndim != 2 or yp.shape[1] < 1:
         raise ValueError(f"y_pred has shape {fmt_shape(yp.shape)} but must be (rows, levels - 1): one column "
                          "per task 'y > k'")
     require_nonempty(yp, "y_pred")
     p = yp.astype(np.float64, copy=False)
-    flat = contiguous(p).reshape(-1)
-    bad = np.isnan(flat) if from_logits else ~((flat >= 0.0) & (flat <= 1.0))
-    if bad.any():
-        i = int(np.argmax(bad))
-        if np.isnan(flat[i]):
-            raise ValueError(f"y_pred contains NaN at {fmt_index(p.shape, i)}")
-        raise ValueError(f"y_pred must be {PROB_NEED}, but holds {fmt_value(flat[i])} at {fmt_index(p.shape, i)}")
+    first_nonfinite((("y_pred", p),))
+    if not from_logits:
+        flat = contiguous(p).reshape(-1)
+        bad = ~((flat >= 0.0) & (flat <= 1.0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"y_pred must be {PROB_NEED}, but holds {fmt_value(flat[i])} at {fmt_index(p.shape, i)}")
     return p
 
 
@@ -111,6 +110,22 @@ def bce_gradient(target: np.ndarray, pred: np.ndarray, from_logits: bool) -> np.
     inside = (pred > EPSILON) & (pred < 1.0 - EPSILON)
     q = np.clip(pred, EPSILON, 1.0 - EPSILON)
     return np.where(inside, -target / q + (1.0 - target) / (1.0 - q), 0.0)
+
+
+def framework_task_bce(mods, framework: str, pairing, target: np.ndarray, z: np.ndarray, weight=None):
+    """The framework's own elementwise binary cross-entropy with logits of the tasks, shape ``(N, K-1)``,
+    times ``weight`` (CORN: the rows ``y >= k``), for the framework-agreement checks: PyTorch
+    ``F.binary_cross_entropy_with_logits(reduction="none")``, optax ``sigmoid_binary_cross_entropy``.
+    The logits are ``z`` in the fused form, else the logit of the pairing's probabilities."""
+    from lossadvisor.reference import _checks as c
+
+    logits = z if pairing.from_logits else c.logit(pairing.act(z))
+    weight = np.ones_like(target) if weight is None else weight
+    if framework == "pytorch":
+        T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
+        return mods["F"].binary_cross_entropy_with_logits(T(logits), T(target), weight=T(weight), reduction="none")
+    J = lambda a: c.jax_array(mods, a)  # noqa: E731
+    return mods["optax"].losses.sigmoid_binary_cross_entropy(J(logits), J(target)) * J(weight)
 
 
 def sample_levels(rng) -> np.ndarray:
@@ -166,5 +181,6 @@ def task_extremes(pairing):
     return cases
 
 
-__all__ = ["LEVELS", "MINIMISER_COUNTS", "ROWS", "above", "bce_gradient", "bce_terms", "minimiser_levels",
-           "ordinal_levels", "reached", "sample_levels", "sample_tasks", "task_extremes", "task_minimisers", "task_rows"]
+__all__ = ["LEVELS", "MINIMISER_COUNTS", "ROWS", "above", "bce_gradient", "bce_terms", "framework_task_bce",
+           "minimiser_levels", "ordinal_levels", "reached", "sample_levels", "sample_tasks", "task_extremes",
+           "task_minimisers", "task_rows"]

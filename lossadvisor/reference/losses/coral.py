@@ -53,18 +53,13 @@ def _levels(y, tasks):
 
 
 def _pytorch(mods, pairing, y, z, extra):
-    F = mods["F"]
-    T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
-    value = F.binary_cross_entropy_with_logits(T(logits), T(_levels(y, z.shape[1])), reduction="none").sum(1).mean()
+    value = o.framework_task_bce(mods, "pytorch", pairing, _levels(y, z.shape[1]), z).sum(1).mean()
     return c.scalar(value), "F.binary_cross_entropy_with_logits(logits, levels, reduction='none').sum(1).mean()"
 
 
 def _jax(mods, pairing, y, z, extra):
-    L = mods["optax"].losses
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
-    value = L.sigmoid_binary_cross_entropy(c.jax_array(mods, logits), c.jax_array(mods, _levels(y, z.shape[1])))
-    return c.scalar(value.sum(axis=1).mean()), "optax.losses.sigmoid_binary_cross_entropy(logits, levels).sum(1).mean()"
+    value = o.framework_task_bce(mods, "jax", pairing, _levels(y, z.shape[1]), z).sum(axis=1).mean()
+    return c.scalar(value), "optax.losses.sigmoid_binary_cross_entropy(logits, levels).sum(1).mean()"
 
 
 def _keras(mods, pairing, y, z, extra):

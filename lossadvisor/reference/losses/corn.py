@@ -75,20 +75,15 @@ def _masks(y, tasks):
 
 
 def _pytorch(mods, pairing, y, z, extra):
-    F = mods["F"]
-    T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
     target, kept = _masks(y, z.shape[1])
-    value = F.binary_cross_entropy_with_logits(T(logits), T(target), weight=T(kept), reduction="sum") / kept.sum()
-    return c.scalar(value), "F.binary_cross_entropy_with_logits(logits, y > k, weight=y >= k, reduction='sum') / pairs"
+    value = o.framework_task_bce(mods, "pytorch", pairing, target, z, kept).sum() / kept.sum()
+    return c.scalar(value), ("F.binary_cross_entropy_with_logits(logits, y > k, weight=y >= k, reduction='none')"
+                             ".sum() / pairs")
 
 
 def _jax(mods, pairing, y, z, extra):
-    L = mods["optax"].losses
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
     target, kept = _masks(y, z.shape[1])
-    value = (L.sigmoid_binary_cross_entropy(c.jax_array(mods, logits), c.jax_array(mods, target))
-             * c.jax_array(mods, kept)).sum() / kept.sum()
+    value = o.framework_task_bce(mods, "jax", pairing, target, z, kept).sum() / kept.sum()
     return c.scalar(value), "(optax.losses.sigmoid_binary_cross_entropy(logits, y > k) * (y >= k)).sum() / pairs"
 
 

@@ -114,11 +114,16 @@ def sample(pairing, rng):
 
 def extremes(pairing):
     """Log-risks of ±1e3, the longest time an event with the smallest log-risk (a naive
-    cumulative sum of exp(η) underflows to 0 there); a batch with one event."""
+    cumulative sum of exp(η) underflows to 0 there); the longest time alone, an event 120
+    below the batch's largest log-risk (a cumulative sum of exp(η - max η) underflows to 0 in
+    float32 there: -inf); a batch with one event."""
     y = survival_batch([5, 5, 3, 2, 1], [1, 1, 0, 1, 1])
     z = np.array([[-1e3], [1e3], [-1e3], [1e3], [-1e3]])
+    alone = survival_batch([5, 1], [1, 1])
     one = survival_batch([4, 3, 3, 1], [0, 1, 0, 0])
     return [("log-risks ±1e3 (a tie, a censored row)", y, z, {}, False),
+            ("the longest time alone, its log-risk 120 below the rest", alone, np.array([[-120.0], [0.0]]), {},
+             False),
             ("all censored but one event", one, np.array([[2.0], [-1.0], [0.5], [30.0]]), {}, False)]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from lossadvisor.reference import _checks as c
 from lossadvisor.reference import _ordinal as o
 from lossadvisor.reference._classes import BIG, sigmoid_pair
-from lossadvisor.reference._core import as_array, fmt_shape, fmt_value, require_nonempty
+from lossadvisor.reference._core import as_array, first_nonfinite, fmt_shape, fmt_value, require_nonempty
 from lossadvisor.reference.spec import LossSpec
 
 #: the cut-points the picture is drawn with (5 levels) and the level it shows
@@ -17,7 +17,8 @@ PLOT_LEVEL = 2
 
 
 def ordered_cutpoints(cutpoints) -> np.ndarray:
-    """``cutpoints`` as a float64 vector of at least one finite, strictly increasing value, or ValueError."""
+    """``cutpoints`` as a float64 vector of at least one finite, strictly increasing value with finite
+    differences, or ValueError."""
     if cutpoints is None:
         raise ValueError("cumulative_link needs cutpoints= (the K - 1 ordered cut-points, shape (K - 1,))")
     cut = as_array(cutpoints, "cutpoints").astype(np.float64, copy=False)
@@ -26,13 +27,20 @@ def ordered_cutpoints(cutpoints) -> np.ndarray:
     if not np.isfinite(cut).all():
         i = int(np.argmax(~np.isfinite(cut)))
         raise ValueError(f"cutpoints[{i}] is {'NaN' if np.isnan(cut[i]) else 'infinite'}; cut-points must be finite")
-    gaps = np.diff(cut)
+    with np.errstate(over="ignore"):  # an overflowing difference is the error below
+        gaps = np.diff(cut)
     if (gaps <= 0).any():
         i = int(np.argmax(gaps <= 0)) + 1
         raise ValueError(
             f"cutpoints must be strictly increasing, but cutpoints[{i}] = {fmt_value(cut[i])} <= "
             f"cutpoints[{i - 1}] = {fmt_value(cut[i - 1])}: a level would get a negative probability; keep them "
             "ordered by construction (cutpoints = cumsum([first, softplus(raw_gaps)]))"
+        )
+    if not np.isfinite(gaps).all():
+        i = int(np.argmax(~np.isfinite(gaps))) + 1
+        raise ValueError(
+            f"cutpoints[{i}] - cutpoints[{i - 1}] = {fmt_value(cut[i])} - ({fmt_value(cut[i - 1])}) overflows "
+            "float64: the cut-points must lie within a finite span (their differences finite)"
         )
     return cut
 
@@ -46,8 +54,7 @@ def _scores(y_pred) -> np.ndarray:
         raise ValueError(f"y_pred has shape {fmt_shape(f.shape)} but must hold one score per row, shape (N,) or (N, 1)")
     require_nonempty(f, "y_pred")
     f = f.astype(np.float64, copy=False)
-    if np.isnan(f).any():
-        raise ValueError(f"y_pred contains NaN at index {int(np.argmax(np.isnan(f)))}")
+    first_nonfinite((("y_pred", f),))
     return f
 
 

@@ -17,6 +17,7 @@ from lossadvisor.reference._core import (
     fmt_index,
     fmt_shape,
     fmt_value,
+    require_integers,
     require_nonempty,
     work_dtype,
 )
@@ -36,13 +37,8 @@ def sparse_labels(y_true, y_pred: np.ndarray) -> np.ndarray:
             f"y_true has shape {fmt_shape(yt.shape)} but y_pred has shape {fmt_shape(y_pred.shape)}: "
             f"sparse labels need shape {fmt_shape(y_pred.shape[:-1])}, one class index per row{hint}"
         )
+    require_integers(yt, "y_true", "integer class indices")
     flat = contiguous(yt).reshape(-1)
-    if yt.dtype.kind == "f":
-        bad = ~np.isfinite(flat) | (flat != np.floor(flat))
-        if bad.any():
-            i = int(np.argmax(bad))
-            what = "NaN" if np.isnan(flat[i]) else fmt_value(flat[i])
-            raise ValueError(f"y_true must hold integer class indices, but holds {what} at {fmt_index(yt.shape, i)}")
     if flat.size:
         lo, hi = flat.min(), flat.max()
         if lo < 0 or hi > k - 1:

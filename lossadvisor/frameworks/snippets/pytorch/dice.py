@@ -1,7 +1,7 @@
 """PyTorch has no Dice loss: the soft Dice the generated PyTorch programs carry (keras.losses.Dice(axis=(1, 2)))."""
 
 # ---- emitted into the program (the constants above are filled in)
-# PyTorch has no a Dice loss: a custom one
+# PyTorch has no Dice loss: a custom one
 def soft_dice_loss(probs, masks):
     # Soft Dice on probabilities, channels last (batch, H, W, C): per image and channel
     # 1 - 2 sum(y p) / (sum y + sum p + 1e-7) over the spatial axes, mean over images and channels

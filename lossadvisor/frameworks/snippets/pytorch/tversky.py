@@ -5,7 +5,7 @@ ALPHA = 0.5  # the weight of the false negatives, sum(y (1 - p)), as in Keras' c
 BETA = 0.5  # the weight of the false positives, sum((1 - y) p)
 
 # ---- emitted into the program (the constants above are filled in)
-# PyTorch has no a Tversky loss: a custom one
+# PyTorch has no Tversky loss: a custom one
 def tversky_loss(probs, masks, alpha=ALPHA, beta=BETA):
     # Tversky on probabilities, channels last (batch, H, W, C): per image and channel
     # 1 - TP / (TP + alpha FN + beta FP + 1e-7) over the spatial axes, mean over images and
