@@ -45,7 +45,8 @@ def nll(y, p, heads, params):
 
 def minimiser(value, params, rng):
     levels, tasks = o.minimiser_levels(), len(o.MINIMISER_COUNTS) - 1
-    return o.task_minimisers(value, o.above(levels, tasks).mean(axis=0), "the fractions above each cut P(y > k) =")
+    want = o.above(levels, tasks).mean(axis=0)
+    return o.task_minimisers(value, want, "the fractions above each cut P(y > k) =")
 
 
 def _levels(y, tasks):

@@ -66,7 +66,8 @@ def likelihood(pairing, y, z, extra):
 
 def minimiser(value, params, rng):
     levels, tasks = o.minimiser_levels(), len(o.MINIMISER_COUNTS) - 1
-    return o.task_minimisers(value, o.above(levels, tasks).sum(axis=0) / o.reached(levels, tasks).sum(axis=0), "the conditional fractions P(y > k | y >= k) =")
+    want = o.above(levels, tasks).sum(axis=0) / o.reached(levels, tasks).sum(axis=0)
+    return o.task_minimisers(value, want, "the conditional fractions P(y > k | y >= k) =")
 
 
 def _masks(y, tasks):
