@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import PYTHON, python_env
+from conftest import PYTHON, central_differences, python_env
 from lossadvisor.checks import load_framework
 from lossadvisor.engine import recommend
 from lossadvisor.frameworks import framework_code
@@ -98,16 +98,6 @@ def test_extreme_logits_stay_finite():
 # ------------------------------------------------------------------ gradient
 
 
-def _central_differences(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
-
-
 @pytest.mark.parametrize("from_logits", [True, False])
 def test_gradient_matches_central_differences(from_logits):
     rng = np.random.default_rng(5)
@@ -115,7 +105,7 @@ def test_gradient_matches_central_differences(from_logits):
     y = np.array([[1, 1, 0], [2, 1, 2], [0, 0, 0]])
     x = z if from_logits else softmax(z)
     analytic = seq.gradient(y, x, from_logits=from_logits)
-    numeric = _central_differences(lambda v: ctc(y, v, from_logits=from_logits), x)
+    numeric = central_differences(lambda v: ctc(y, v, from_logits=from_logits), x)
     assert np.abs(analytic - numeric).max() <= 1e-6 * max(np.abs(numeric).max(), 1.0)
 
 

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
+from conftest import central_differences
 from lossadvisor import reference as ref
 from lossadvisor.reference import CHUNK, EPSILON
 
@@ -422,16 +423,6 @@ def test_non_contiguous_and_integer_inputs():
 # ----------------------------------------------------------- activations and gradients
 
 
-def _fd(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
-
-
 @pytest.mark.parametrize("name", ["linear", "sigmoid", "tanh", "exponential", "softplus"])
 def test_activation_derivatives_match_finite_differences(name):
     fn, deriv = ref.ACTIVATIONS[name]
@@ -461,7 +452,7 @@ def test_softmax_jacobian_and_vjp():
     jac = ref.ACTIVATIONS["softmax"][1](z)
     assert jac.shape == (3, 4, 4)
     for r in range(3):
-        numeric = np.stack([_fd(lambda v, k=k: ref.softmax(v)[k], z[r].copy()) for k in range(4)])
+        numeric = np.stack([central_differences(lambda v, k=k: ref.softmax(v)[k], z[r].copy()) for k in range(4)])
         assert np.allclose(jac[r], numeric, atol=1e-8)
     g = rng.normal(0, 1, (3, 4))
     # the vector-Jacobian product equals g @ J row by row (a second formula)
@@ -499,12 +490,12 @@ def test_loss_gradient_matches_finite_differences(loss_id):
     rng = np.random.default_rng(abs(hash(loss_id)) % 2**32)
     y, p, kw = _grad_case(loss_id, rng)
     analytic = ref.loss_gradient(loss_id, y, p, **kw)
-    numeric = _fd(lambda v: ref.LOSSES[loss_id](y, v, **kw), np.asarray(p, float).copy())
+    numeric = central_differences(lambda v: ref.LOSSES[loss_id](y, v, **kw), np.asarray(p, float).copy())
     assert np.allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
     if loss_id in ref.FROM_LOGITS:
         z = rng.normal(0, 2, np.shape(p))
         a2 = ref.loss_gradient(loss_id, y, z, from_logits=True, **kw)
-        n2 = _fd(lambda v: ref.LOSSES[loss_id](y, v, from_logits=True, **kw), z.copy())
+        n2 = central_differences(lambda v: ref.LOSSES[loss_id](y, v, from_logits=True, **kw), z.copy())
         assert np.allclose(a2, n2, rtol=1e-5, atol=1e-8)
 
 
