@@ -138,6 +138,28 @@ def logit(p):
     return np.log(p) - np.log1p(-p)
 
 
+def framework_bce(mods, framework: str, pairing, target: np.ndarray, z: np.ndarray, weight=None):
+    """The framework's own elementwise binary cross-entropy of ``target`` against the pairing's
+    output ``z``, times ``weight`` (default 1), unreduced, for the framework-agreement checks of the
+    losses built of binary terms (CORN, CORAL, the discrete-time hazard): PyTorch
+    ``F.binary_cross_entropy_with_logits(reduction="none")`` and optax ``sigmoid_binary_cross_entropy``
+    on the logits (``z`` in the fused form, else the logit of the pairing's probabilities); Keras
+    ``keras.ops.binary_crossentropy`` on ``z`` with ``from_logits`` in the fused form, else on the
+    probabilities (float32)."""
+    weight = np.ones_like(target, dtype=np.float64) if weight is None else weight
+    if framework == "keras":
+        fl = pairing.from_logits
+        pred = np.asarray(z if fl else pairing.act(z), dtype=np.float32)
+        ops = mods["keras"].ops
+        return ops.binary_crossentropy(np.asarray(target, dtype=np.float32), pred, from_logits=fl) * weight
+    logits = z if pairing.from_logits else logit(pairing.act(z))
+    if framework == "pytorch":
+        T = lambda a: torch_tensor(mods, a)  # noqa: E731
+        return mods["F"].binary_cross_entropy_with_logits(T(logits), T(target), weight=T(weight), reduction="none")
+    return mods["optax"].losses.sigmoid_binary_cross_entropy(jax_array(mods, logits), jax_array(mods, target)) \
+        * jax_array(mods, weight)
+
+
 def class_logits(pairing, z, floor: float):
     """The class logits a framework's fused loss takes: ``z`` itself in the fused form, else
     the log of the pairing's probabilities (floored at ``floor``: 1e-300 in float64, 1e-30

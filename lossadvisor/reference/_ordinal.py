@@ -112,22 +112,6 @@ def bce_gradient(target: np.ndarray, pred: np.ndarray, from_logits: bool) -> np.
     return np.where(inside, -target / q + (1.0 - target) / (1.0 - q), 0.0)
 
 
-def framework_task_bce(mods, framework: str, pairing, target: np.ndarray, z: np.ndarray, weight=None):
-    """The framework's own elementwise binary cross-entropy with logits of the tasks, shape ``(N, K-1)``,
-    times ``weight`` (CORN: the rows ``y >= k``), for the framework-agreement checks: PyTorch
-    ``F.binary_cross_entropy_with_logits(reduction="none")``, optax ``sigmoid_binary_cross_entropy``.
-    The logits are ``z`` in the fused form, else the logit of the pairing's probabilities."""
-    from lossadvisor.reference import _checks as c
-
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
-    weight = np.ones_like(target) if weight is None else weight
-    if framework == "pytorch":
-        T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
-        return mods["F"].binary_cross_entropy_with_logits(T(logits), T(target), weight=T(weight), reduction="none")
-    J = lambda a: c.jax_array(mods, a)  # noqa: E731
-    return mods["optax"].losses.sigmoid_binary_cross_entropy(J(logits), J(target)) * J(weight)
-
-
 def sample_levels(rng) -> np.ndarray:
     """The check batches' levels: 0..LEVELS-1, each twice, shuffled (int64)."""
     return rng.permutation(np.arange(ROWS) % LEVELS).astype(np.int64)
@@ -181,6 +165,6 @@ def task_extremes(pairing):
     return cases
 
 
-__all__ = ["LEVELS", "MINIMISER_COUNTS", "ROWS", "above", "bce_gradient", "bce_terms", "framework_task_bce",
+__all__ = ["LEVELS", "MINIMISER_COUNTS", "ROWS", "above", "bce_gradient", "bce_terms",
            "minimiser_levels", "ordinal_levels", "reached", "sample_levels", "sample_tasks", "task_extremes",
            "task_minimisers", "task_rows"]

@@ -54,12 +54,12 @@ def _levels(y, tasks):
 
 
 def _pytorch(mods, pairing, y, z, extra):
-    value = o.framework_task_bce(mods, "pytorch", pairing, _levels(y, z.shape[1]), z).sum(1).mean()
+    value = c.framework_bce(mods, "pytorch", pairing, _levels(y, z.shape[1]), z).sum(1).mean()
     return c.scalar(value), "F.binary_cross_entropy_with_logits(logits, levels, reduction='none').sum(1).mean()"
 
 
 def _jax(mods, pairing, y, z, extra):
-    value = o.framework_task_bce(mods, "jax", pairing, _levels(y, z.shape[1]), z).sum(axis=1).mean()
+    value = c.framework_bce(mods, "jax", pairing, _levels(y, z.shape[1]), z).sum(axis=1).mean()
     return c.scalar(value), "optax.losses.sigmoid_binary_cross_entropy(logits, levels).sum(1).mean()"
 
 

@@ -77,24 +77,22 @@ def _masks(y, tasks):
 
 def _pytorch(mods, pairing, y, z, extra):
     target, kept = _masks(y, z.shape[1])
-    value = o.framework_task_bce(mods, "pytorch", pairing, target, z, kept).sum() / kept.sum()
+    value = c.framework_bce(mods, "pytorch", pairing, target, z, kept).sum() / kept.sum()
     return c.scalar(value), ("F.binary_cross_entropy_with_logits(logits, y > k, weight=y >= k, reduction='none')"
                              ".sum() / pairs")
 
 
 def _jax(mods, pairing, y, z, extra):
     target, kept = _masks(y, z.shape[1])
-    value = o.framework_task_bce(mods, "jax", pairing, target, z, kept).sum() / kept.sum()
+    value = c.framework_bce(mods, "jax", pairing, target, z, kept).sum() / kept.sum()
     return c.scalar(value), "(optax.losses.sigmoid_binary_cross_entropy(logits, y > k) * (y >= k)).sum() / pairs"
 
 
 def _keras(mods, pairing, y, z, extra):
-    fl = pairing.from_logits
-    ops = mods["keras"].ops
     target, kept = _masks(y, z.shape[1])
-    pred = np.asarray(z if fl else pairing.act(z), dtype=np.float32)
-    value = ops.sum(ops.binary_crossentropy(target.astype(np.float32), pred, from_logits=fl) * kept) / kept.sum()
-    return c.scalar(value), f"sum(keras.ops.binary_crossentropy(y > k, p, from_logits={fl}) * (y >= k)) / pairs"
+    value = mods["keras"].ops.sum(c.framework_bce(mods, "keras", pairing, target, z, kept)) / kept.sum()
+    return c.scalar(value), (f"sum(keras.ops.binary_crossentropy(y > k, p, from_logits={pairing.from_logits}) "
+                             "* (y >= k)) / pairs")
 
 
 SPEC = LossSpec(

@@ -189,31 +189,23 @@ def _labels(y, z):
 # cross-entropy, per element, summed over the intervals a row is at risk in, over the rows.
 
 def _pytorch(mods, pairing, y, z, extra):
-    F = mods["F"]
-    T = lambda a: c.torch_tensor(mods, a)  # noqa: E731
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
     label, at_risk = _labels(y, z)
-    value = F.binary_cross_entropy_with_logits(T(logits), T(label), weight=T(at_risk), reduction="sum") / len(y)
+    value = c.framework_bce(mods, "pytorch", pairing, label, z, at_risk).sum() / len(y)
     return c.scalar(value), ("built from PyTorch's BCE: F.binary_cross_entropy_with_logits(logits, 1[t = b, event], "
                              "weight=1[t <= b], reduction='sum') / N")
 
 
 def _jax(mods, pairing, y, z, extra):
-    L = mods["optax"].losses
-    logits = z if pairing.from_logits else c.logit(pairing.act(z))
     label, at_risk = _labels(y, z)
-    value = (L.sigmoid_binary_cross_entropy(c.jax_array(mods, logits), c.jax_array(mods, label))
-             * c.jax_array(mods, at_risk)).sum() / len(y)
+    value = c.framework_bce(mods, "jax", pairing, label, z, at_risk).sum() / len(y)
     return c.scalar(value), ("built from optax's BCE: (optax.losses.sigmoid_binary_cross_entropy(logits, "
                              "1[t = b, event]) * 1[t <= b]).sum() / N")
 
 
 def _keras(mods, pairing, y, z, extra):
     fl = pairing.from_logits
-    ops = mods["keras"].ops
     label, at_risk = _labels(y, z)
-    pred = np.asarray(z if fl else pairing.act(z), dtype=np.float32)
-    value = ops.sum(ops.binary_crossentropy(label.astype(np.float32), pred, from_logits=fl) * at_risk) / len(y)
+    value = mods["keras"].ops.sum(c.framework_bce(mods, "keras", pairing, label, z, at_risk)) / len(y)
     return c.scalar(value), (f"built from Keras' BCE per element: sum(keras.ops.binary_crossentropy(1[t = b, event], "
                              f"{'z' if fl else 'h'}, from_logits={fl}) * 1[t <= b]) / N")
 
